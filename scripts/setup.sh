@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs everything the build, the demo and the tests need, from the package registries only.
+# Idempotent: safe to run on a machine that already has some of it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: the Fashion-MNIST test set, Android packaging tools for the APK check,
+# compressors the pack bench compares against, and the JDK/Maven for the Java modules.
+apt_packages=(dataset-fashion-mnist aapt zipalign apksigner android-framework-res xz-utils zstd openjdk-17-jdk-headless maven)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# npm workspace (exact versions from package-lock.json), then the compiler's dist/ for the `mlshrink` bin.
+npm ci --no-audit --no-fund
+npm run build
