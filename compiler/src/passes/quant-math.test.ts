@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import {
+  activationParams,
+  biasScales,
+  float16BitsToFloat32,
+  float32ToFloat16Bits,
+  quantizeAffine,
+  quantizeBias,
+  quantizeSymmetricPerChannel,
+} from './quant-math.js';
+
+describe('float16', () => {
+  it('round-trips exactly representable values and rounds to nearest even', () => {
+    for (const v of [0, 1, -2, 0.5, 65504, 6.103515625e-5, 5.960464477539063e-8, -1.5, -1025]) {
+      expect(float16BitsToFloat32(float32ToFloat16Bits(v))).toBe(v);
+    }
+    expect(float32ToFloat16Bits(1)).toBe(0x3c00);
+    expect(float32ToFloat16Bits(-2)).toBe(0xc000);
+    expect(float32ToFloat16Bits(70000)).toBe(0x7c00); // overflow → +Inf
+    expect(Number.isNaN(float16BitsToFloat32(float32ToFloat16Bits(NaN)))).toBe(true);
+    // 1 + 2^-11 is exactly halfway between 1 and 1+2^-10: ties to even → 1.
+    expect(float16BitsToFloat32(float32ToFloat16Bits(1 + 2 ** -11))).toBe(1);
+    expect(float16BitsToFloat32(float32ToFloat16Bits(1 + 3 * 2 ** -11))).toBe(1 + 2 * 2 ** -10);
+  });
+
+  it('keeps relative error below 2^-11 over a wide range', () => {
+    for (let i = 0; i < 2000; i++) {
+      const v = Math.fround((Math.sin(i * 12.9898) * 43758.5453) % 1000);
+      if (Math.abs(v) < 6.2e-5) continue;
+      const back = float16BitsToFloat32(float32ToFloat16Bits(v));
+      expect(Math.abs(back - v) / Math.abs(v)).toBeLessThanOrEqual(2 ** -11);
+    }
+  });
+});
+
+describe('int8 parameters', () => {
+  it('per-channel symmetric weights stay in [-127,127] with one scale per slice', () => {
+    // shape [2,1,1,3]: axis 0 → 2 channels; axis 3 → 3 channels
+    const w = new Float32Array([1, -2, 0.5, 10, 0, -5]);
+    const a0 = quantizeSymmetricPerChannel(w, [2, 1, 1, 3], 0);
+    expect(a0.scales).toEqual([Math.fround(2 / 127), Math.fround(10 / 127)]);
+    expect(Array.from(a0.values)).toEqual([64, -127, 32, 127, 0, -64]);
+    const a3 = quantizeSymmetricPerChannel(w, [2, 1, 1, 3], 3);
+    expect(a3.scales).toEqual([Math.fround(10 / 127), Math.fround(2 / 127), Math.fround(5 / 127)]);
+    expect(Array.from(a3.values)).toEqual([13, -127, 13, 127, 0, -127]);
+    const zeros = quantizeSymmetricPerChannel(new Float32Array(4), [4, 1], 0);
+    expect(zeros.scales).toEqual([1, 1, 1, 1]);
+  });
+
+  it('activation ranges include zero and map min/max to the int8 ends', () => {
+    const p = activationParams(-1, 3);
+    expect(p.scale).toBe(Math.fround(4 / 255));
+    expect(p.zeroPoint).toBe(Math.round(-128 + 1 / p.scale));
+    const relu = activationParams(0.5, 6); // widened to [0, 6]
+    expect(relu.zeroPoint).toBe(-128);
+    expect(relu.scale).toBe(Math.fround(6 / 255));
+    const neg = activationParams(-4, -1); // widened to [-4, 0]
+    expect(neg.zeroPoint).toBe(127);
+    const q = quantizeAffine(new Float32Array([-1, 0, 3]), p);
+    expect(q[0]).toBe(-128);
+    expect((q[1]! - p.zeroPoint) * p.scale).toBe(0);
+    expect(q[2]).toBe(127);
+  });
+
+  it('bias scale is the float32 product of input and weight scales', () => {
+    const s = biasScales(0.0123, [0.5, 0.00731]);
+    expect(s[1]).toBe(Math.fround(Math.fround(0.0123) * Math.fround(0.00731)));
+    const b = quantizeBias(new Float32Array([1, -1]), s);
+    expect(b[0]).toBe(Math.round(1 / s[0]!));
+    expect(b[1]).toBe(Math.round(-1 / s[1]!));
+  });
+});

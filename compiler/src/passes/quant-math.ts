@@ -1,0 +1,132 @@
+/**
+ * Numeric core of the quantization passes: float16 conversion and the int8 scale / zero-point
+ * rules of the TFLite 8-bit quantization spec. Scales are rounded to float32 (Math.fround) right
+ * away because that is how the flatbuffer stores them; every later product (e.g. bias scale =
+ * input scale × weight scale) must be computed from the stored values to match the kernels.
+ */
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** IEEE float32 → float16 bits, round to nearest even; overflow → ±Inf, NaN kept. */
+export function float32ToFloat16Bits(value: number): number {
+  f32[0] = value;
+  const x = u32[0]!;
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant !== 0 ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    // Subnormal half (or zero): shift the implicit-1 mantissa right, rounding to nearest even.
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    const half = 1 << (shift - 1);
+    const rest = mant & ((1 << shift) - 1);
+    let h = mant >>> shift;
+    if (rest > half || (rest === half && (h & 1) === 1)) h += 1;
+    return sign | h;
+  }
+  let h = (e << 10) | (mant >>> 13);
+  const rest = mant & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && (h & 1) === 1)) h += 1; // may carry into the exponent: correct
+  return sign | h;
+}
+
+/** float16 bits → number (exact). */
+export function float16BitsToFloat32(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >>> 10) & 0x1f;
+  const mant = h & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant !== 0 ? NaN : sign * Infinity;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
+export interface PerChannelWeights {
+  values: Int8Array;
+  /** One float32-exact scale per slice along `axis`. */
+  scales: number[];
+}
+
+/**
+ * Symmetric int8 quantization in [-127, 127], zero point 0, one scale per slice along `axis`
+ * (per-axis weights of CONV_2D axis 0, DEPTHWISE_CONV_2D axis 3, FULLY_CONNECTED axis 0).
+ * An all-zero slice gets scale 1 so kernels never divide by zero.
+ */
+export function quantizeSymmetricPerChannel(data: Float32Array, shape: readonly number[], axis: number): PerChannelWeights {
+  const channels = shape[axis] ?? 1;
+  let inner = 1;
+  for (let i = axis + 1; i < shape.length; i++) inner *= shape[i]!;
+  const maxAbs = new Float64Array(channels);
+  for (let i = 0; i < data.length; i++) {
+    const c = Math.floor(i / inner) % channels;
+    const a = Math.abs(data[i]!);
+    if (a > maxAbs[c]!) maxAbs[c] = a;
+  }
+  const scales = Array.from(maxAbs, (m) => (m > 0 && Number.isFinite(m) ? Math.fround(m / 127) : 1));
+  const values = new Int8Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const c = Math.floor(i / inner) % channels;
+    values[i] = clamp(Math.round(data[i]! / scales[c]!), -127, 127);
+  }
+  return { values, scales };
+}
+
+/** Symmetric per-tensor int8 in [-127, 127], zero point 0. */
+export function quantizeSymmetricPerTensor(data: Float32Array): { values: Int8Array; scale: number } {
+  const { values, scales } = quantizeSymmetricPerChannel(data, [1, data.length], 0);
+  return { values, scale: scales[0]! };
+}
+
+export interface AffineParams {
+  scale: number;
+  zeroPoint: number;
+}
+
+/**
+ * Asymmetric int8 activation parameters from a calibrated range: the range is widened to
+ * include 0 (so 0 is exactly representable, as padding and ReLU need), scale = (max-min)/255,
+ * zero point = round(-128 - min/scale) clamped to [-128, 127].
+ */
+export function activationParams(min: number, max: number): AffineParams {
+  let lo = Math.min(min, 0);
+  let hi = Math.max(max, 0);
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new Error(`non-finite activation range [${min}, ${max}]`);
+  if (hi - lo < 1e-8) {
+    // A constant-zero tensor: any positive scale works; keep it tiny but normal.
+    lo = 0;
+    hi = 1e-6;
+  }
+  const scale = Math.fround((hi - lo) / 255);
+  const zeroPoint = clamp(Math.round(-128 - lo / scale), -128, 127);
+  return { scale, zeroPoint };
+}
+
+/** Bias scale per channel: float32(input_scale × weight_scale[c]), the value the kernels check against. */
+export function biasScales(inputScale: number, weightScales: readonly number[]): number[] {
+  return weightScales.map((w) => Math.fround(Math.fround(inputScale) * Math.fround(w)));
+}
+
+/** int32 bias, zero point 0, scale per channel = input scale × weight scale[c]. */
+export function quantizeBias(bias: Float32Array, scales: readonly number[]): Int32Array {
+  const out = new Int32Array(bias.length);
+  for (let i = 0; i < bias.length; i++) {
+    const s = scales.length === 1 ? scales[0]! : scales[i]!;
+    out[i] = clamp(Math.round(bias[i]! / s), -2147483647, 2147483647);
+  }
+  return out;
+}
+
+/** Quantize float values with per-tensor affine params into int8 [-128, 127]. */
+export function quantizeAffine(data: Float32Array, p: AffineParams): Int8Array {
+  const out = new Int8Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = clamp(Math.round(data[i]! / p.scale) + p.zeroPoint, -128, 127);
+  return out;
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
+}
