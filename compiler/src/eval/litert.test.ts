@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LiteRtError, loadLiteRt, typedArrayFor, type TypedArray } from './litert.js';
 import { readFixture } from '../testing/fixtures.js';
-
-/** Deterministic pseudo-random numbers (mulberry32), so runs are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../testing/prng.js';
 
 describe('loadLiteRt', () => {
   it.each(['mediapipe/face_detection_short_range.tflite', 'mediapipe/hand_landmark_lite.tflite', 'mediapipe/selfie_segmentation.tflite'])(
@@ -75,7 +64,7 @@ describe('loadLiteRt', () => {
     await expect(loadLiteRt(readFixture('tflm/trained_lstm_int8.tflite'))).rejects.toBeInstanceOf(LiteRtError);
   });
 
-  it('explains the person_detect quantized_dimension refusal and dynamic shapes', async () => {
+  it('explains the person_detect quantized_dimension refusal and dynamic shapes (see litert-compat.test.ts)', async () => {
     await expect(loadLiteRt(readFixture('tflm/person_detect.tflite'))).rejects.toThrow(/quantized_dimension must be in range/);
     await expect(loadLiteRt(readFixture('tflm/hello_world_float.tflite'))).rejects.toThrow(/dynamic shape.*prepareForLiteRt/);
   });
