@@ -1,0 +1,46 @@
+/**
+ * LSB-first bit reader over a byte range. Reading past the end yields zero bits but is remembered,
+ * so the section decoder can reject truncated payloads with one check at the end (no per-bit branch).
+ */
+export class BitReader {
+  // Public so hot decode loops can keep the state in locals and write it back (see int8-coder.ts).
+  pos: number;
+  /** Unread bits, LSB first; `count` of them are valid. */
+  buf = 0;
+  count = 0;
+
+  constructor(readonly data: Uint8Array, start: number, readonly end: number) {
+    this.pos = start;
+  }
+
+  /**
+   * Makes at least 17 bits available. The buffer never holds more than 24 bits, so it stays a small
+   * non-negative integer (a V8 Smi) instead of becoming a heap double once bit 31 is set.
+   */
+  private refill(): void {
+    while (this.count <= 16) {
+      const b = this.pos < this.end ? this.data[this.pos] : 0;
+      this.pos++;
+      this.buf |= b << this.count;
+      this.count += 8;
+    }
+  }
+
+  /** The next `n` (≤ 16) bits without consuming them. */
+  peek(n: number): number {
+    if (this.count < n) this.refill();
+    return this.buf & ((1 << n) - 1);
+  }
+
+  skip(n: number): void {
+    this.buf >>>= n;
+    this.count -= n;
+  }
+
+  read(n: number): number {
+    if (n === 0) return 0;
+    const v = this.peek(n);
+    this.skip(n);
+    return v;
+  }
+}

@@ -1,0 +1,49 @@
+/** Per-section statistics of a packed file, for `mlshrink inspect` (reads the header only). */
+import { readHeader, SectionKind, type SectionKindCode } from './container.js';
+
+export interface PackedSectionStats {
+  index: number;
+  kind: 'raw' | 'bytes' | 'int8';
+  /** Number of Huffman context tables (0 for raw). */
+  contexts: number;
+  /** Offset of the section's bytes in the decoded .tflite. */
+  decodedOffset: number;
+  decodedLength: number;
+  encodedLength: number;
+  /** Coded bits per decoded byte, tables included; for int8 sections, bits per weight. */
+  bitsPerByte: number;
+}
+
+export interface PackedStats {
+  version: number;
+  decodedSize: number;
+  packedSize: number;
+  crc32c: number;
+  sections: PackedSectionStats[];
+}
+
+const KIND_NAMES: Record<SectionKindCode, PackedSectionStats['kind']> = {
+  [SectionKind.RAW]: 'raw',
+  [SectionKind.BYTES]: 'bytes',
+  [SectionKind.INT8]: 'int8',
+};
+
+export function describePacked(bytes: Uint8Array): PackedStats {
+  // Statistics only; no allocation of the decoded size, so no cap is needed.
+  const h = readHeader(bytes, Number.MAX_SAFE_INTEGER);
+  let offset = 0;
+  const sections = h.sections.map((s, index) => {
+    const st: PackedSectionStats = {
+      index,
+      kind: KIND_NAMES[s.kind],
+      contexts: s.contexts,
+      decodedOffset: offset,
+      decodedLength: s.decodedLength,
+      encodedLength: s.encodedLength,
+      bitsPerByte: (8 * s.encodedLength) / s.decodedLength,
+    };
+    offset += s.decodedLength;
+    return st;
+  });
+  return { version: h.version, decodedSize: h.decodedSize, packedSize: bytes.length, crc32c: h.crc32c, sections };
+}

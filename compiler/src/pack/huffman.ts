@@ -1,0 +1,154 @@
+/**
+ * Canonical Huffman codes: length-limited code construction (encoder), validation and a table-driven
+ * decoder. Codes are canonical (assigned in order of (length, symbol)), so a table is fully described by
+ * its code lengths; bits go LSB-first, so codes are stored bit-reversed.
+ */
+import { PackFormatError } from './errors.js';
+
+export const MAX_CODE_LENGTH = 15;
+/** Bits resolved by one table lookup; longer codes take the bounded canonical slow path. */
+export const LOOKUP_BITS = 11;
+
+/** Optimal code lengths for `counts`, limited to MAX_CODE_LENGTH; unused symbols get 0. */
+export function codeLengths(counts: ArrayLike<number>): Uint8Array {
+  const n = counts.length;
+  const work = Array.from(counts);
+  for (;;) {
+    const lengths = huffmanLengths(work, n);
+    let max = 0;
+    for (let i = 0; i < n; i++) if (lengths[i] > max) max = lengths[i];
+    if (max <= MAX_CODE_LENGTH) return lengths;
+    // Flatten the distribution and retry; converges because counts shrink towards all-ones.
+    for (let i = 0; i < n; i++) if (work[i] > 0) work[i] = Math.max(1, work[i] >> 1);
+  }
+}
+
+function huffmanLengths(counts: number[], n: number): Uint8Array {
+  const lengths = new Uint8Array(n);
+  const used: number[] = [];
+  for (let i = 0; i < n; i++) if (counts[i] > 0) used.push(i);
+  if (used.length === 0) return lengths;
+  if (used.length === 1) {
+    lengths[used[0]] = 1;
+    return lengths;
+  }
+  // Two-queue construction over leaves sorted by (count, symbol): deterministic tie-breaking.
+  used.sort((a, b) => counts[a] - counts[b] || a - b);
+  const m = used.length;
+  const weight = new Float64Array(2 * m);
+  const parent = new Int32Array(2 * m).fill(-1);
+  for (let i = 0; i < m; i++) weight[i] = counts[used[i]];
+  let leaf = 0;
+  let inner = m;
+  let next = m;
+  const pick = (): number => {
+    if (leaf < m && (inner >= next || weight[leaf] <= weight[inner])) return leaf++;
+    return inner++;
+  };
+  while (next < 2 * m - 1) {
+    const a = pick();
+    const b = pick();
+    weight[next] = weight[a] + weight[b];
+    parent[a] = next;
+    parent[b] = next;
+    next++;
+  }
+  const depth = new Int32Array(2 * m);
+  for (let i = 2 * m - 3; i >= 0; i--) depth[i] = depth[parent[i]] + 1;
+  for (let i = 0; i < m; i++) lengths[used[i]] = depth[i];
+  return lengths;
+}
+
+/**
+ * Rejects code lengths that do not form a usable prefix code: lengths above MAX_CODE_LENGTH, an
+ * over-subscribed set (Kraft sum > 1), or an incomplete one other than a single 1-bit code.
+ * An all-zero table is valid (a context that never occurs); decoding with it is an error.
+ */
+export function validateLengths(lengths: Uint8Array): void {
+  let kraft = 0;
+  let used = 0;
+  for (let i = 0; i < lengths.length; i++) {
+    const l = lengths[i];
+    if (l === 0) continue;
+    if (l > MAX_CODE_LENGTH) throw new PackFormatError(`code length ${l} exceeds ${MAX_CODE_LENGTH}`);
+    kraft += 1 << (MAX_CODE_LENGTH - l);
+    used++;
+  }
+  if (used === 0) return;
+  if (used === 1 && kraft === 1 << (MAX_CODE_LENGTH - 1)) return;
+  if (kraft !== 1 << MAX_CODE_LENGTH) {
+    throw new PackFormatError(kraft > 1 << MAX_CODE_LENGTH ? 'over-subscribed Huffman table' : 'incomplete Huffman table');
+  }
+}
+
+/** Encoder view: bit-reversed canonical codes, ready for an LSB-first writer. */
+export function encoderCodes(lengths: Uint8Array): Uint32Array {
+  const codes = new Uint32Array(lengths.length);
+  const blCount = new Uint32Array(MAX_CODE_LENGTH + 1);
+  for (const l of lengths) if (l) blCount[l]++;
+  const nextCode = new Uint32Array(MAX_CODE_LENGTH + 2);
+  let code = 0;
+  for (let len = 1; len <= MAX_CODE_LENGTH; len++) {
+    code = (code + blCount[len - 1]) << 1;
+    nextCode[len] = code;
+  }
+  for (let s = 0; s < lengths.length; s++) {
+    const l = lengths[s];
+    if (l) codes[s] = reverseBits(nextCode[l]++, l);
+  }
+  return codes;
+}
+
+function reverseBits(v: number, n: number): number {
+  let r = 0;
+  for (let i = 0; i < n; i++) {
+    r = (r << 1) | (v & 1);
+    v >>>= 1;
+  }
+  return r;
+}
+
+/**
+ * Decoder lookup tables for several Huffman tables in one Int32Array. Table c's first level is at
+ * c << LOOKUP_BITS, indexed by the next LOOKUP_BITS bits. An entry is
+ *   (symbol << 5) | length            a code of `length` ≤ 15 bits (length counts all its bits)
+ *   (offset << 5) | 16 | extraBits    a second-level table at `offset`, indexed by the next extraBits bits
+ *   0                                 no code starts with these bits (corrupt input)
+ * Two levels resolve every code of up to MAX_CODE_LENGTH bits with no bit-by-bit loop.
+ */
+export function buildDecoder(tables: Uint8Array[]): Int32Array {
+  const main = tables.length << LOOKUP_BITS;
+  const sub: number[] = [];
+  const out: number[] = new Array<number>(main).fill(0);
+  tables.forEach((lengths, c) => {
+    const base = c << LOOKUP_BITS;
+    const codes = encoderCodes(lengths);
+    const prefixMax = new Map<number, number>();
+    for (let s = 0; s < lengths.length; s++) {
+      const l = lengths[s];
+      if (l === 0) continue;
+      if (l <= LOOKUP_BITS) {
+        for (let r = codes[s]; r < 1 << LOOKUP_BITS; r += 1 << l) out[base + r] = (s << 5) | l;
+      } else {
+        const p = codes[s] & ((1 << LOOKUP_BITS) - 1);
+        prefixMax.set(p, Math.max(prefixMax.get(p) ?? 0, l - LOOKUP_BITS));
+      }
+    }
+    const subStart = new Map<number, number>();
+    for (const [p, bits] of [...prefixMax].sort((a, b) => a[0] - b[0])) {
+      const offset = main + sub.length;
+      subStart.set(p, offset);
+      for (let k = 0; k < 1 << bits; k++) sub.push(0);
+      out[base + p] = (offset << 5) | 16 | bits;
+    }
+    for (let s = 0; s < lengths.length; s++) {
+      const l = lengths[s];
+      if (l <= LOOKUP_BITS) continue;
+      const p = codes[s] & ((1 << LOOKUP_BITS) - 1);
+      const offset = subStart.get(p)! - main;
+      const bits = prefixMax.get(p)!;
+      for (let r = codes[s] >>> LOOKUP_BITS; r < 1 << bits; r += 1 << (l - LOOKUP_BITS)) sub[offset + r] = (s << 5) | l;
+    }
+  });
+  return Int32Array.from(out.concat(sub));
+}

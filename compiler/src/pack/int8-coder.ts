@@ -1,0 +1,223 @@
+/**
+ * The int8 weight coder: canonical Huffman over tokens that are either a non-zero int8 value or a run
+ * of zeros (sparse-aware, as in JPEG's run/level coding and Deep Compression), with one table per
+ * context. With K contexts (1..8) the context is the class of the previous token: 0 after a zero run
+ * (and at the start); after a literal of magnitude m, the first class k in 1..K-2 with m ≤ t_k, else
+ * K-1. The K-2 thresholds are chosen per section. K = 1 uses a single table.
+ *
+ * Alphabet (303 symbols), ordered so neighbouring symbols have similar code lengths:
+ *   0..253    literal ±1..±127 in zigzag order (0 → +1, 1 → -1, 2 → +2, ...)
+ *   254       literal -128
+ *   255..270  zero run of length 1..16
+ *   271..302  zero run of length 16 + 2^e + x, e = symbol - 271, x read as e extra bits
+ */
+import { BitReader } from './bit-reader.js';
+import { BitWriter } from './bit-writer.js';
+import { PackFormatError } from './errors.js';
+import { buildDecoder, codeLengths, encoderCodes, LOOKUP_BITS } from './huffman.js';
+import { readLengths, writeLengths } from './table-coder.js';
+
+export const INT8_ALPHABET = 303;
+export const MAX_INT8_CONTEXTS = 8;
+const RUN_BASE = 255;
+const DIRECT_RUNS = 16;
+const ESCAPE_BASE = RUN_BASE + DIRECT_RUNS;
+
+function literalSymbol(v: number): number {
+  if (v === -128) return 254;
+  return v > 0 ? 2 * v - 2 : -2 * v - 1;
+}
+
+function literalValue(s: number): number {
+  if (s === 254) return -128;
+  return s & 1 ? -((s + 1) >> 1) : (s >> 1) + 1;
+}
+
+/** Context of the token after each symbol, given K and the K-2 magnitude thresholds. */
+function contextTable(contexts: number, t: readonly number[]): Uint8Array {
+  const ctx = new Uint8Array(INT8_ALPHABET);
+  if (contexts === 1) return ctx;
+  for (let s = 0; s < RUN_BASE; s++) {
+    const a = Math.abs(literalValue(s));
+    let k = 0;
+    while (k < t.length && a > t[k]) k++;
+    ctx[s] = k + 1;
+  }
+  return ctx;
+}
+
+export interface Int8Tokens {
+  syms: Uint16Array;
+  /** Extra-bit value per token (escape runs only). */
+  extra: Float64Array;
+  n: number;
+  /** Histogram of |v| over literals, index 1..128. */
+  magnitudes: Float64Array;
+}
+
+export function tokenize(data: Uint8Array): Int8Tokens {
+  const syms = new Uint16Array(data.length);
+  const extra = new Float64Array(data.length);
+  const magnitudes = new Float64Array(129);
+  let n = 0;
+  let i = 0;
+  while (i < data.length) {
+    if (data[i] !== 0) {
+      const v = (data[i] << 24) >> 24;
+      syms[n++] = literalSymbol(v);
+      magnitudes[Math.abs(v)]++;
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < data.length && data[j] === 0) j++;
+    const len = j - i;
+    if (len <= DIRECT_RUNS) {
+      syms[n++] = RUN_BASE + len - 1;
+    } else {
+      const x = len - DIRECT_RUNS;
+      const e = Math.floor(Math.log2(x));
+      syms[n] = ESCAPE_BASE + e;
+      extra[n++] = x - 2 ** e;
+    }
+    i = j;
+  }
+  return { syms, extra, n, magnitudes };
+}
+
+/** Thresholds at the k/(K-1) quantiles of the section's literal magnitudes, strictly increasing where possible. */
+export function quantileThresholds(magnitudes: Float64Array, contexts: number): number[] {
+  const count = Math.max(0, contexts - 2);
+  let total = 0;
+  for (let a = 1; a <= 128; a++) total += magnitudes[a];
+  const t: number[] = [];
+  let cum = 0;
+  let a = 1;
+  for (let k = 1; k <= count; k++) {
+    while (a < 128 && cum + magnitudes[a] < (k / (count + 1)) * total) cum += magnitudes[a++];
+    t.push(a);
+  }
+  return t;
+}
+
+/** Per-context symbol counts when coding `tok` with the given context table. */
+export function contextCounts(tok: Int8Tokens, contexts: number, ctxOf: Uint8Array): Float64Array[] {
+  const counts: Float64Array[] = [];
+  for (let c = 0; c < contexts; c++) counts.push(new Float64Array(INT8_ALPHABET));
+  let ctx = 0;
+  for (let k = 0; k < tok.n; k++) {
+    const s = tok.syms[k];
+    counts[ctx][s]++;
+    ctx = ctxOf[s];
+  }
+  return counts;
+}
+
+/** Encodes `data` (int8 values as bytes) with `contexts` tables; returns the section payload. */
+export function encodeInt8(data: Uint8Array, contexts: number, tokens: Int8Tokens = tokenize(data)): Uint8Array {
+  const tok = tokens;
+  const t = quantileThresholds(tok.magnitudes, contexts);
+  const ctxOf = contextTable(contexts, t);
+  const counts = contextCounts(tok, contexts, ctxOf);
+  const bw = new BitWriter();
+  for (const x of t) bw.write(x, 8);
+  const lengths = counts.map((c) => codeLengths(c));
+  for (const l of lengths) writeLengths(bw, l);
+  const codes = lengths.map((l) => encoderCodes(l));
+  let ctx = 0;
+  for (let k = 0; k < tok.n; k++) {
+    const s = tok.syms[k];
+    bw.write(codes[ctx][s], lengths[ctx][s]);
+    if (s >= ESCAPE_BASE) bw.writeLong(tok.extra[k], s - ESCAPE_BASE);
+    ctx = ctxOf[s];
+  }
+  return bw.finish();
+}
+
+const LITERAL_BYTES = Uint8Array.from({ length: RUN_BASE }, (_, s) => literalValue(s) & 0xff);
+
+/** Decodes an int8 section payload data[start, end) into out[outStart, outStart + outLength). */
+export function decodeInt8(
+  data: Uint8Array, start: number, end: number, contexts: number,
+  out: Uint8Array, outStart: number, outLength: number,
+): void {
+  if (contexts < 1 || contexts > MAX_INT8_CONTEXTS) throw new PackFormatError(`int8 section: invalid context count ${contexts}`);
+  const br = new BitReader(data, start, end);
+  const t: number[] = [];
+  for (let k = 0; k < contexts - 2; k++) {
+    const x = br.read(8);
+    if (x < 1 || x > 128 || (k > 0 && x < t[k - 1])) throw new PackFormatError('int8 section: context thresholds out of order');
+    t.push(x);
+  }
+  const ctxOf = contextTable(contexts, t);
+  const ctxBaseOf = Int32Array.from(ctxOf, (c) => c << LOOKUP_BITS);
+  const lengths = [];
+  for (let c = 0; c < contexts; c++) lengths.push(readLengths(br, INT8_ALPHABET));
+  const fast = buildDecoder(lengths);
+  const mask = (1 << LOOKUP_BITS) - 1;
+  // Zero runs are skipped over, so clear the section first (one fill instead of one per run).
+  out.fill(0, outStart, outStart + outLength);
+  let o = outStart;
+  const outEnd = outStart + outLength;
+  let ctxBase = 0;
+  // Bit-reader state lives in locals and the loop makes no calls: it is the decoder's hot path.
+  let pos = br.pos;
+  let buf = br.buf;
+  let count = br.count;
+  while (o < outEnd) {
+    if (count < 15) {
+      do {
+        buf |= (pos < end ? data[pos] : 0) << count;
+        pos++;
+        count += 8;
+      } while (count <= 16);
+    }
+    let e = fast[ctxBase | (buf & mask)];
+    if (e & 16) e = fast[(e >>> 5) + ((buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
+    if (e === 0) throw new PackFormatError('invalid Huffman code');
+    const l = e & 15;
+    buf >>>= l;
+    count -= l;
+    const s = e >>> 5;
+    if (s < RUN_BASE) {
+      out[o++] = LITERAL_BYTES[s];
+      ctxBase = ctxBaseOf[s];
+      continue;
+    }
+    let len: number;
+    if (s < ESCAPE_BASE) len = s - RUN_BASE + 1;
+    else {
+      // Up to 31 extra bits, in chunks of at most 16 so the buffer stays below 2^24.
+      const ex = s - ESCAPE_BASE;
+      let x = 0;
+      for (let got = 0; got < ex; got += 16) {
+        const take = ex - got < 16 ? ex - got : 16;
+        while (count < take) {
+          buf |= (pos < end ? data[pos] : 0) << count;
+          pos++;
+          count += 8;
+        }
+        x += (buf & ((1 << take) - 1)) * (got === 0 ? 1 : 65536);
+        buf >>>= take;
+        count -= take;
+      }
+      len = DIRECT_RUNS + 2 ** ex + x;
+    }
+    if (len > outEnd - o) throw new PackFormatError('int8 section: zero run past the section end');
+    o += len;
+    ctxBase = 0;
+  }
+  finishSection(pos, buf, count, start, end);
+}
+
+/**
+ * A section must end exactly at its last code, with zero padding bits. Takes the bit-reader state as
+ * values (`pos` bytes loaded, `count` bits of them unread in `buf`) straight from the decode loops.
+ */
+export function finishSection(pos: number, buf: number, count: number, start: number, end: number): void {
+  const consumed = pos - start - (count >> 3);
+  const partial = count & 7;
+  if (consumed !== end - start || (buf & ((1 << partial) - 1)) !== 0) {
+    throw new PackFormatError('section payload length does not match its coded data');
+  }
+}

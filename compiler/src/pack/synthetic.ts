@@ -1,0 +1,19 @@
+/** Deterministic synthetic int8 weights (tests and bench): Laplacian values with a share of exact zeros. */
+export function laplacianInt8(n: number, zeroFraction: number, scale: number, seed: number): Uint8Array {
+  let s = seed >>> 0 || 1;
+  const rand = (): number => {
+    // xorshift32: fast, deterministic, good enough for test data.
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    return (s + 0.5) / 4294967296;
+  };
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    if (rand() < zeroFraction) continue;
+    const mag = -scale * Math.log(rand());
+    const v = Math.max(-127, Math.min(127, Math.round(rand() < 0.5 ? -mag : mag)));
+    out[i] = v & 0xff;
+  }
+  return out;
+}

@@ -1,0 +1,28 @@
+/** The decoder: validates the container, decodes each section in place, verifies the checksum. */
+import { decodeBytes } from './byte-coder.js';
+import { readHeader, SectionKind } from './container.js';
+import { crc32c } from './crc32c.js';
+import { PackFormatError } from './errors.js';
+import { decodeInt8 } from './int8-coder.js';
+
+export interface UnpackOptions {
+  /** Largest decoded size accepted before allocating (default 512 MiB). */
+  maxDecodedSize?: number;
+}
+
+export function unpackModel(packed: Uint8Array, opts: UnpackOptions = {}): Uint8Array {
+  const h = readHeader(packed, opts.maxDecodedSize);
+  const out = new Uint8Array(h.decodedSize);
+  let src = h.payloadStart;
+  let dst = 0;
+  for (const s of h.sections) {
+    const end = src + s.encodedLength;
+    if (s.kind === SectionKind.RAW) out.set(packed.subarray(src, end), dst);
+    else if (s.kind === SectionKind.BYTES) decodeBytes(packed, src, end, s.contexts, out, dst, s.decodedLength);
+    else decodeInt8(packed, src, end, s.contexts, out, dst, s.decodedLength);
+    src = end;
+    dst += s.decodedLength;
+  }
+  if (crc32c(out) !== h.crc32c) throw new PackFormatError('checksum mismatch: decoded bytes are corrupted');
+  return out;
+}
