@@ -61,7 +61,14 @@ export function weightNet(layers: LayerSpec[], options: { int8?: boolean; seed?:
     let bt: number;
     if (options.int8) {
       const inner = l.weightShape.slice(axis + 1).reduce((a, b) => a * b, 1);
-      const scale = Array.from({ length: channels }, (_, c) => 0.01 * (c + 1));
+      // Channels of different magnitude, each quantized over its full range (as real converters do).
+      for (let i = 0; i < n; i++) w[i]! *= 1 + (Math.floor(i / inner) % channels);
+      const maxAbs = new Array<number>(channels).fill(0);
+      for (let i = 0; i < n; i++) {
+        const c = Math.floor(i / inner) % channels;
+        maxAbs[c] = Math.max(maxAbs[c]!, Math.abs(w[i]!));
+      }
+      const scale = maxAbs.map((m) => (m > 0 ? m / 127 : 1));
       const q = Int8Array.from(w, (v, i) => Math.max(-127, Math.min(127, Math.round(v / scale[Math.floor(i / inner) % channels]!))));
       wt = tensor({ name: `w${li}`, shape: l.weightShape, type: TensorType.INT8, quantization: { scale, zeroPoint: scale.map(() => 0n), quantizedDimension: axis } }, bytes(q));
       bt = tensor({ name: `b${li}`, shape: [channels], type: TensorType.INT32 }, bytes(Int32Array.from({ length: channels }, (_, c) => c * 3 - 5)));
