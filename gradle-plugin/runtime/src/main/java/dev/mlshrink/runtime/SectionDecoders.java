@@ -1,0 +1,128 @@
+package dev.mlshrink.runtime;
+
+/** Decoders for the Huffman-coded section kinds (docs/format.md "BYTES sections", "INT8 sections"). */
+final class SectionDecoders {
+  static final int INT8_ALPHABET = 303;
+  private static final int RUN_BASE = 255;
+  private static final int DIRECT_RUNS = 16;
+  private static final int ESCAPE_BASE = RUN_BASE + DIRECT_RUNS;
+  private static final int LOOKUP_BITS = Huffman.LOOKUP_BITS;
+  private static final int MASK = (1 << LOOKUP_BITS) - 1;
+  private static final byte[] LITERAL_BYTES = new byte[RUN_BASE];
+
+  static {
+    for (int s = 0; s < RUN_BASE; s++) LITERAL_BYTES[s] = (byte) literalValue(s);
+  }
+
+  private SectionDecoders() {}
+
+  private static int literalValue(int s) {
+    if (s == 254) return -128;
+    return (s & 1) != 0 ? -((s + 1) >> 1) : (s >> 1) + 1;
+  }
+
+  static void decodeBytes(byte[] in, int start, int end, int contexts, byte[] out, int outStart, int outLength)
+      throws PackFormatException {
+    BitReader br = new BitReader(in, start, end);
+    int[][] lengths = new int[contexts][];
+    for (int c = 0; c < contexts; c++) lengths[c] = Huffman.readLengths(br, 256);
+    final int[] fast = Huffman.buildDecoder(lengths);
+    final int ctxMask = contexts - 1; // 1, 2 or 4
+    int pos = br.pos;
+    long buf = br.buf;
+    int count = br.count;
+    final int outEnd = outStart + outLength;
+    for (int o = outStart; o < outEnd; o++) {
+      if (count < 15) {
+        while (count <= 56) {
+          buf |= (long) (pos < end ? in[pos] & 0xFF : 0) << count;
+          pos++;
+          count += 8;
+        }
+      }
+      int e = fast[(((o - outStart) & ctxMask) << LOOKUP_BITS) | ((int) buf & MASK)];
+      if ((e & 16) != 0) e = fast[(e >>> 5) + ((int) (buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
+      if (e == 0) throw new PackFormatException("invalid Huffman code");
+      int l = e & 15;
+      buf >>>= l;
+      count -= l;
+      out[o] = (byte) (e >>> 5);
+    }
+    BitReader.finish(pos, buf, count, start, end);
+  }
+
+  static void decodeInt8(byte[] in, int start, int end, int contexts, byte[] out, int outStart, int outLength)
+      throws PackFormatException {
+    BitReader br = new BitReader(in, start, end);
+    int[] t = new int[Math.max(0, contexts - 2)];
+    for (int k = 0; k < t.length; k++) {
+      t[k] = br.read(8);
+      if (t[k] < 1 || t[k] > 128 || (k > 0 && t[k] < t[k - 1])) {
+        throw new PackFormatException("int8 section: context thresholds out of order");
+      }
+    }
+    // Table base of the context that follows each symbol (zero runs lead to context 0).
+    final int[] nextBase = new int[INT8_ALPHABET];
+    if (contexts > 1) {
+      for (int s = 0; s < RUN_BASE; s++) {
+        int a = Math.abs(literalValue(s));
+        int k = 0;
+        while (k < t.length && a > t[k]) k++;
+        nextBase[s] = (k + 1) << LOOKUP_BITS;
+      }
+    }
+    int[][] lengths = new int[contexts][];
+    for (int c = 0; c < contexts; c++) lengths[c] = Huffman.readLengths(br, INT8_ALPHABET);
+    final int[] fast = Huffman.buildDecoder(lengths);
+    // Zero runs are skipped over, so clear the section first.
+    java.util.Arrays.fill(out, outStart, outStart + outLength, (byte) 0);
+    int pos = br.pos;
+    long buf = br.buf;
+    int count = br.count;
+    int o = outStart;
+    final int outEnd = outStart + outLength;
+    int ctxBase = 0;
+    while (o < outEnd) {
+      if (count < 15) {
+        while (count <= 56) {
+          buf |= (long) (pos < end ? in[pos] & 0xFF : 0) << count;
+          pos++;
+          count += 8;
+        }
+      }
+      int e = fast[ctxBase | ((int) buf & MASK)];
+      if ((e & 16) != 0) e = fast[(e >>> 5) + ((int) (buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
+      if (e == 0) throw new PackFormatException("invalid Huffman code");
+      int l = e & 15;
+      buf >>>= l;
+      count -= l;
+      int s = e >>> 5;
+      if (s < RUN_BASE) {
+        out[o++] = LITERAL_BYTES[s];
+        ctxBase = nextBase[s];
+        continue;
+      }
+      long len;
+      if (s < ESCAPE_BASE) {
+        len = s - RUN_BASE + 1;
+      } else {
+        int ex = s - ESCAPE_BASE;
+        if (count < ex) {
+          while (count <= 56) {
+            buf |= (long) (pos < end ? in[pos] & 0xFF : 0) << count;
+            pos++;
+            count += 8;
+          }
+        }
+        long x = buf & ((1L << ex) - 1);
+        buf >>>= ex;
+        count -= ex;
+        len = DIRECT_RUNS + (1L << ex) + x;
+      }
+      if (len > outEnd - o) throw new PackFormatException("int8 section: zero run past the section end");
+      o += (int) len;
+      ctxBase = 0;
+    }
+    BitReader.finish(pos, buf, count, start, end);
+  }
+}
