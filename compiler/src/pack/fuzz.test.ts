@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { readFixture } from '../testing/fixtures.js';
+import { packModel, PackFormatError, unpackModel } from './index.js';
+import { laplacianInt8 } from './synthetic.js';
+
+/** Deterministic PRNG (mulberry32) so every run fuzzes the same inputs. */
+function prng(seed: number): (n: number) => number {
+  let a = seed >>> 0;
+  return (n) => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * n | 0;
+  };
+}
+
+/** One to four byte flips, bit flips, truncations, insertions or header/table overwrites. */
+function mutate(input: Uint8Array, r: (n: number) => number): Uint8Array {
+  let b = input.slice();
+  const edits = 1 + r(4);
+  for (let k = 0; k < edits; k++) {
+    switch (r(6)) {
+      case 0: b[r(b.length)] ^= 1 << r(8); break;
+      case 1: b[r(b.length)] = r(256); break;
+      case 2: b = b.slice(0, Math.max(1, r(b.length + 1))); break;
+      case 3: {
+        const at = r(b.length + 1);
+        const c = new Uint8Array(b.length + 1);
+        c.set(b.subarray(0, at), 0);
+        c[at] = r(256);
+        c.set(b.subarray(at), at + 1);
+        b = c;
+        break;
+      }
+      case 4: b[r(Math.min(b.length, 80))] = r(256); break;
+      default: {
+        const at = Math.min(b.length - 1, 32 + r(Math.max(1, Math.min(b.length, 200) - 32)));
+        b[at] ^= 1 + r(255);
+      }
+    }
+  }
+  return b;
+}
+
+describe('decoder fuzzing', () => {
+  it('every mutant decodes to the original bytes or throws PackFormatError (12,000 mutants)', () => {
+    const originals = [
+      readFixture('tflm/hello_world_int8.tflite'),
+      readFixture('tflm/simple_add_model.tflite'),
+      laplacianInt8(3000, 0.5, 10, 3),
+      readFixture('tflm/micro_speech_quantized.tflite'),
+    ];
+    const r = prng(20261127);
+    let ok = 0;
+    let rejected = 0;
+    for (const original of originals) {
+      const packed = packModel(original);
+      for (let i = 0; i < 3000; i++) {
+        const m = mutate(packed, r);
+        let out: Uint8Array;
+        try {
+          out = unpackModel(m, { maxDecodedSize: 4 << 20 });
+        } catch (e) {
+          if (!(e instanceof PackFormatError)) throw new Error(`mutant ${i} threw ${String(e)}`);
+          rejected++;
+          continue;
+        }
+        expect(Buffer.from(out).equals(Buffer.from(original))).toBe(true);
+        ok++;
+      }
+    }
+    expect(ok + rejected).toBe(12_000);
+    expect(rejected).toBeGreaterThan(6000);
+  });
+});

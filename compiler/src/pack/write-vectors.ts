@@ -1,0 +1,42 @@
+/**
+ * Writes test vectors for the Java decoder: for every fixture model and a few synthetic inputs,
+ * `<name>.bin` (the original bytes) and `<name>.mlshrink` (packed by this encoder), plus `vectors.txt`
+ * listing the names. Run by the Java tests: `node --import tsx compiler/src/pack/write-vectors.ts <dir>`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fixtureModels, readFixture } from '../testing/fixtures.js';
+import { packModel } from './pack.js';
+import { laplacianInt8 } from './synthetic.js';
+
+export function vectorInputs(): [string, Uint8Array][] {
+  const inputs: [string, Uint8Array][] = fixtureModels().map((rel) => [basename(rel), readFixture(rel)]);
+  const runs = new Uint8Array(300_000);
+  runs[5] = 1; runs[70_000] = 0x80; runs[70_017] = 0x7f; runs[299_999] = 3;
+  inputs.push(
+    ['empty', new Uint8Array(0)],
+    ['all-zero', new Uint8Array(100_000)],
+    ['long-zero-runs', runs],
+    ['laplacian-sparse', laplacianInt8(200_000, 0.5, 12, 7)],
+    ['laplacian-dense', laplacianInt8(100_000, 0.02, 40, 9)],
+  );
+  return inputs;
+}
+
+function main(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  const names: string[] = [];
+  for (const [name, bytes] of vectorInputs()) {
+    writeFileSync(join(dir, `${name}.bin`), bytes);
+    writeFileSync(join(dir, `${name}.mlshrink`), packModel(bytes));
+    names.push(name);
+  }
+  writeFileSync(join(dir, 'vectors.txt'), names.join('\n') + '\n');
+}
+
+const dir = process.argv[2];
+if (!dir) {
+  process.stderr.write('usage: write-vectors.ts <output dir>\n');
+  process.exit(2);
+}
+main(dir);
