@@ -30,7 +30,7 @@ export function weightNet(layers: LayerSpec[], options: { int8?: boolean; seed?:
   const rand = prng(options.seed ?? 7);
   const model: Model = { version: 3, operatorCodes: [], subgraphs: [{ tensors: [], inputs: [], outputs: [], operators: [] }], buffers: [{ data: new Uint8Array(0) }] };
   const sg = model.subgraphs[0]!;
-  const tensor = (t: Omit<Tensor, 'isVariable' | 'hasRank'>, data?: Uint8Array): number => {
+  const tensor = (t: Omit<Tensor, 'isVariable' | 'hasRank' | 'buffer'>, data?: Uint8Array): number => {
     let buffer = 0;
     if (data) {
       model.buffers.push({ data });

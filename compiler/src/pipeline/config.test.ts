@@ -1,0 +1,49 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { UserError } from '../cli/errors.js';
+import { DEFAULT_OPTIONS, findConfig, loadConfig, mergeOptions, parseNormalize, parsePrune, validateOptions } from './config.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mlshrink-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('optimize config', () => {
+  it('loads a config file, resolving paths against its directory, and flags win', () => {
+    mkdirSync(join(dir, 'app'), { recursive: true });
+    const file = join(dir, 'app', 'mlshrink.config.json');
+    writeFileSync(file, JSON.stringify({ prune: 0.5, quantize: 'dynamic', calibration: 'calib', eval: '/abs/eval', cluster: 16 }));
+    expect(findConfig(join(dir, 'app', 'm.tflite'))).toBe(file);
+    expect(findConfig(join(dir, 'm.tflite'))).toBeUndefined();
+    const config = loadConfig(file);
+    expect(config.calibration).toBe(join(dir, 'app', 'calib'));
+    expect(config.eval).toBe('/abs/eval');
+    const merged = mergeOptions(config, validateOptions({ quantize: 'int8', prune: undefined }, 'flags'));
+    expect(merged.quantize).toBe('int8');
+    expect(merged.prune).toBe(0.5);
+    expect(merged.cluster).toBe(16);
+    expect(merged.maxAccuracyDrop).toBe(DEFAULT_OPTIONS.maxAccuracyDrop);
+  });
+
+  it('rejects unknown keys, bad values and bad JSON with the file named', () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{"prun": 0.5}');
+    expect(() => loadConfig(bad)).toThrow(/bad\.json: unknown option "prun"/);
+    writeFileSync(bad, '{"prune": 1.5}');
+    expect(() => loadConfig(bad)).toThrow(/option "prune" must be/);
+    writeFileSync(bad, '{"cluster": 1}');
+    expect(() => loadConfig(bad)).toThrow(UserError);
+    writeFileSync(bad, '{nope');
+    expect(() => loadConfig(bad)).toThrow(/invalid JSON/);
+    expect(() => loadConfig(join(dir, 'missing.json'))).toThrow(/not found/);
+  });
+
+  it('parses --prune and --normalize', () => {
+    expect(parsePrune('auto')).toBe('auto');
+    expect(parsePrune('0.5')).toBe(0.5);
+    expect(() => parsePrune('half')).toThrow(UserError);
+    expect(parseNormalize('[-1, 1]')).toBe('[-1,1]');
+    expect(parseNormalize('{"mean":[127.5],"std":[127.5]}')).toEqual({ mean: [127.5], std: [127.5] });
+    expect(() => parseNormalize('[0,255')).toThrow(UserError);
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * Optimize options: defaults, `mlshrink.config.json` and command-line flags, merged in that order
+ * (a flag given on the command line wins over the config file, which wins over the default).
+ * Paths in a config file are relative to the file's own directory.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { UserError } from '../cli/errors.js';
+import type { Normalisation } from '../eval/inputs.js';
+
+export type QuantizeMode = 'int8' | 'dynamic' | 'float16' | 'none';
+export type PackMode = 'huffman' | 'none';
+
+export interface OptimizeOptions {
+  /** Unstructured magnitude pruning: a sparsity in [0, 1), 'auto' (sensitivity search) or 0 (off). */
+  prune: number | 'auto';
+  /** Structured channel pruning: fraction of channels removed per prunable group (0 = off). */
+  channels: number;
+  /** Weight clustering: clusters per group (0 = off). */
+  cluster: number;
+  clusterGranularity: 'tensor' | 'channel';
+  quantize: QuantizeMode;
+  /** For int8: keep float model inputs/outputs (default) or make them int8. */
+  io: 'float' | 'int8';
+  /** Representative inputs for int8 calibration and for `--prune auto`. */
+  calibration?: string;
+  /** Held-out data (class folders, IDX or CSV) for the accuracy check. */
+  eval?: string;
+  /** Largest accepted accuracy drop as a fraction (0.01 = one point). */
+  maxAccuracyDrop: number;
+  pack: PackMode;
+  normalize: Normalisation;
+  /** Samples used at most for calibration and for evaluation. */
+  calibrationSamples: number;
+  evalSamples: number;
+  /** Magnitude-pruning details. */
+  pruneMinElements: number;
+  pruneSkipFirst: boolean;
+  pruneSkipLast: boolean;
+}
+
+export const DEFAULT_OPTIONS: OptimizeOptions = {
+  prune: 0,
+  channels: 0,
+  cluster: 0,
+  clusterGranularity: 'tensor',
+  quantize: 'int8',
+  io: 'float',
+  maxAccuracyDrop: 0.01,
+  pack: 'huffman',
+  normalize: '[0,1]',
+  calibrationSamples: 200,
+  evalSamples: 10000,
+  pruneMinElements: 256,
+  pruneSkipFirst: true,
+  pruneSkipLast: true,
+};
+
+export const CONFIG_FILE = 'mlshrink.config.json';
+
+type Check = (value: unknown) => string | undefined;
+
+const fraction: Check = (v) => (typeof v === 'number' && v >= 0 && v < 1 ? undefined : 'a number in [0, 1)');
+const count: Check = (v) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? undefined : 'a positive integer');
+const bool: Check = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
+const path: Check = (v) => (typeof v === 'string' && v !== '' ? undefined : 'a path');
+const oneOf = (...values: string[]): Check => (v) => (typeof v === 'string' && values.includes(v) ? undefined : values.map((x) => `"${x}"`).join(' or '));
+
+const CHECKS: { [K in keyof OptimizeOptions]-?: Check } = {
+  prune: (v) => (v === 'auto' || fraction(v) === undefined ? undefined : 'a sparsity in [0, 1) or "auto"'),
+  channels: fraction,
+  cluster: (v) => (v === 0 || (typeof v === 'number' && Number.isInteger(v) && v >= 2 && v <= 256) ? undefined : 'an integer in 2..256 (or 0 for off)'),
+  clusterGranularity: oneOf('tensor', 'channel'),
+  quantize: oneOf('int8', 'dynamic', 'float16', 'none'),
+  io: oneOf('float', 'int8'),
+  calibration: path,
+  eval: path,
+  maxAccuracyDrop: (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? undefined : 'a fraction in [0, 1] (0.01 = one point)'),
+  pack: oneOf('huffman', 'none'),
+  normalize: (v) => {
+    if (v === '[0,1]' || v === '[-1,1]') return undefined;
+    const o = v as { mean?: unknown; std?: unknown } | null;
+    const nums = (a: unknown): boolean => Array.isArray(a) && a.length > 0 && a.every((x) => typeof x === 'number' && Number.isFinite(x));
+    return typeof o === 'object' && o !== null && nums(o.mean) && nums(o.std) ? undefined : '"[0,1]", "[-1,1]" or {"mean": [...], "std": [...]}';
+  },
+  calibrationSamples: count,
+  evalSamples: count,
+  pruneMinElements: (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? undefined : 'a non-negative integer'),
+  pruneSkipFirst: bool,
+  pruneSkipLast: bool,
+};
+
+/** Checks a partial option set; `where` names its source in error messages (a file or "--flag"). */
+export function validateOptions(partial: Record<string, unknown>, where: string): Partial<OptimizeOptions> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(partial)) {
+    if (value === undefined) continue;
+    const check = (CHECKS as Record<string, Check>)[key];
+    if (!check) throw new UserError(`${where}: unknown option "${key}" (known: ${Object.keys(CHECKS).join(', ')})`);
+    const expected = check(value);
+    if (expected !== undefined) throw new UserError(`${where}: option "${key}" must be ${expected}, got ${JSON.stringify(value)}`);
+    out[key] = value;
+  }
+  return out as Partial<OptimizeOptions>;
+}
+
+/** Reads and validates a config file; relative paths in it are resolved against its directory. */
+export function loadConfig(file: string): Partial<OptimizeOptions> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new UserError(`${file}: config file not found`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`${file}: invalid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UserError(`${file}: config must be a JSON object`);
+  const options = validateOptions(json as Record<string, unknown>, file);
+  const base = dirname(resolve(file));
+  for (const key of ['calibration', 'eval'] as const) {
+    const p = options[key];
+    if (p !== undefined && !isAbsolute(p)) options[key] = join(base, p);
+  }
+  return options;
+}
+
+/** The config file that applies to a model: an explicit one, else `mlshrink.config.json` beside it. */
+export function findConfig(modelPath: string, explicit?: string): string | undefined {
+  if (explicit !== undefined) return explicit;
+  const beside = join(dirname(resolve(modelPath)), CONFIG_FILE);
+  return existsSync(beside) ? beside : undefined;
+}
+
+/** defaults ← config file ← flags. */
+export function mergeOptions(config: Partial<OptimizeOptions>, flags: Partial<OptimizeOptions>): OptimizeOptions {
+  return { ...DEFAULT_OPTIONS, ...config, ...flags };
+}
+
+/** Parses a `--prune` value: "auto" or a number. */
+export function parsePrune(value: string | number): number | 'auto' {
+  if (value === 'auto') return 'auto';
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(n)) throw new UserError(`--prune: expected a sparsity in [0, 1) or "auto", got "${value}"`);
+  return n;
+}
+
+/** Parses a `--normalize` value: "[0,1]", "[-1,1]" or JSON {"mean": [...], "std": [...]}. */
+export function parseNormalize(value: string): Normalisation {
+  const compact = value.replace(/\s+/g, '');
+  if (compact === '[0,1]' || compact === '[-1,1]') return compact;
+  try {
+    return JSON.parse(value) as Normalisation;
+  } catch {
+    throw new UserError(`--normalize: expected "[0,1]", "[-1,1]" or {"mean":[...],"std":[...]}, got "${value}"`);
+  }
+}

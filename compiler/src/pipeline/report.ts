@@ -1,0 +1,153 @@
+/**
+ * What `mlshrink optimize` tells the user: model statistics before and after, the evaluation, the
+ * budget verdict and what each pass did — as a JSON report (deterministic: no timestamps or
+ * absolute paths) and as a before/after table for the terminal.
+ */
+import type { Evaluation } from '../eval/evaluate.js';
+import { opBuiltinCode, weightTensors } from '../ir/graph.js';
+import { countMacs, countParams } from '../ir/macs.js';
+import type { Model, Tensor } from '../ir/model.js';
+import { TensorType } from '../ir/tensor-type.js';
+import type { StatValue } from '../passes/pass.js';
+import { weightValues } from '../passes/prune-magnitude.js';
+import type { OptimizeOptions } from './config.js';
+
+export interface ModelStats {
+  /** Size of the .tflite file. */
+  bytes: number;
+  params: number;
+  /** Fraction of weight elements (conv/FC filters) that are exactly zero. */
+  weightSparsity: number;
+  macs: number;
+}
+
+export interface PassReport {
+  name: string;
+  stats: Record<string, StatValue>;
+  warnings: string[];
+}
+
+export interface EvaluationReport {
+  samples: number;
+  accuracyBefore?: number;
+  accuracyAfter?: number;
+  top1Agreement: number;
+  /** Per model output; null SQNR means bit-identical outputs. */
+  outputs: { sqnrDb: number | null; cosine: number; maxAbsError: number }[];
+}
+
+export interface OptimizeReport {
+  mlshrinkReport: 1;
+  /** Input model file name. */
+  model: string;
+  /** Written model file name; absent when the budget failed (nothing written). */
+  output?: string;
+  ok: boolean;
+  options: Record<string, unknown>;
+  before: ModelStats;
+  after: ModelStats & { packedBytes?: number };
+  /** Accuracy drop as a fraction (0.01 = one point); the top-1 disagreement when there are no labels. */
+  accuracyDrop?: number;
+  budget: { maxAccuracyDrop: number; metric: 'accuracy' | 'top1-agreement' | 'not-measured'; met: boolean };
+  evaluation?: EvaluationReport;
+  passes: PassReport[];
+  warnings: string[];
+}
+
+/** The constant data behind a weight input (following a DEQUANTIZE of float16/int8 constants). */
+function weightConstant(model: Model, sgIndex: number, tensorIndex: number): Tensor | undefined {
+  const sg = model.subgraphs[sgIndex]!;
+  const t = sg.tensors[tensorIndex]!;
+  if (t.buffer > 0 && (model.buffers[t.buffer]?.data.byteLength ?? 0) > 0) return t;
+  const producer = sg.operators.find((op) => op.outputs.includes(tensorIndex));
+  if (producer && opBuiltinCode(model, producer) === 6 /* DEQUANTIZE */) {
+    const src = sg.tensors[producer.inputs[0]!];
+    if (src && src.buffer > 0) return src;
+  }
+  return undefined;
+}
+
+export function weightSparsity(model: Model): number {
+  let zeros = 0;
+  let total = 0;
+  const seen = new Set<number>();
+  model.subgraphs.forEach((sg, s) => {
+    for (const op of sg.operators) {
+      const w = weightTensors(model, s, op);
+      if (!w) continue;
+      const t = weightConstant(model, s, w.weight);
+      if (!t || seen.has(t.buffer)) continue;
+      seen.add(t.buffer);
+      if (t.type === TensorType.FLOAT16) {
+        const d = model.buffers[t.buffer]!.data;
+        const bits = new Uint16Array(d.slice().buffer);
+        for (const b of bits) if ((b & 0x7fff) === 0) zeros++;
+        total += bits.length;
+      } else if (t.type === TensorType.FLOAT32 || t.type === TensorType.INT8 || t.type === TensorType.UINT8) {
+        const v = weightValues(model, t);
+        for (let i = 0; i < v.values.length; i++) if (v.values[i] === v.zeroOf(i)) zeros++;
+        total += v.values.length;
+      }
+    }
+  });
+  return total > 0 ? zeros / total : 0;
+}
+
+export function modelStats(model: Model, bytes: number): ModelStats {
+  return { bytes, params: countParams(model), weightSparsity: weightSparsity(model), macs: countMacs(model) };
+}
+
+export function evaluationReport(ev: Evaluation): EvaluationReport {
+  const out: EvaluationReport = {
+    samples: ev.samples,
+    top1Agreement: ev.fidelity.top1Agreement,
+    outputs: ev.fidelity.outputs.map((o) => ({ sqnrDb: Number.isFinite(o.sqnrDb) ? o.sqnrDb : null, cosine: o.cosine, maxAbsError: o.maxAbsError })),
+  };
+  if (ev.accuracyBefore !== undefined) out.accuracyBefore = ev.accuracyBefore;
+  if (ev.accuracyAfter !== undefined) out.accuracyAfter = ev.accuracyAfter;
+  return out;
+}
+
+/** The options worth recording (paths kept as given, so reports do not depend on the machine). */
+export function reportedOptions(o: OptimizeOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...o };
+  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+  return out;
+}
+
+export function reportJson(report: OptimizeReport): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}
+
+const int = (n: number): string => Math.round(n).toLocaleString('en-US');
+const pct = (f: number): string => `${(f * 100).toFixed(1)} %`;
+const change = (a: number, b: number): string => (a > 0 ? `${b >= a ? '+' : ''}${(((b - a) / a) * 100).toFixed(1)} %` : '');
+
+/** The before/after table printed on stdout. */
+export function formatTable(r: OptimizeReport): string {
+  const rows: string[][] = [['', 'before', 'after', 'change']];
+  rows.push(['size (bytes)', int(r.before.bytes), int(r.after.bytes), change(r.before.bytes, r.after.bytes)]);
+  if (r.after.packedBytes !== undefined) {
+    rows.push(['packed (bytes)', '', int(r.after.packedBytes), change(r.before.bytes, r.after.packedBytes)]);
+  }
+  rows.push(['params', int(r.before.params), int(r.after.params), change(r.before.params, r.after.params)]);
+  rows.push(['weight sparsity', pct(r.before.weightSparsity), pct(r.after.weightSparsity), '']);
+  rows.push(['MACs', int(r.before.macs), int(r.after.macs), change(r.before.macs, r.after.macs)]);
+  const ev = r.evaluation;
+  if (ev) {
+    if (ev.accuracyBefore !== undefined && ev.accuracyAfter !== undefined) {
+      const pts = (ev.accuracyAfter - ev.accuracyBefore) * 100;
+      rows.push(['accuracy', pct(ev.accuracyBefore), pct(ev.accuracyAfter), `${pts >= 0 ? '+' : ''}${pts.toFixed(2)} pt`]);
+    }
+    rows.push(['top-1 agreement', '', pct(ev.top1Agreement), '']);
+    ev.outputs.forEach((o, i) => {
+      rows.push([`SQNR output ${i}`, '', o.sqnrDb === null ? 'identical' : `${o.sqnrDb.toFixed(1)} dB`, `cos ${o.cosine.toFixed(4)}`]);
+    });
+  }
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  const lines = rows.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd());
+  const verdict = r.budget.metric === 'not-measured'
+    ? 'accuracy not measured (no --eval data)'
+    : `accuracy drop ${((r.accuracyDrop ?? 0) * 100).toFixed(2)} pt (${r.budget.metric}), budget ${(r.budget.maxAccuracyDrop * 100).toFixed(2)} pt: ${r.budget.met ? 'met' : 'NOT met'}`;
+  return `${r.model}${r.output ? ` → ${r.output}` : ''}\n${lines.join('\n')}\n${verdict}\n`;
+}
