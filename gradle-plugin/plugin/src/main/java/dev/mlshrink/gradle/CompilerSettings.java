@@ -1,0 +1,122 @@
+package dev.mlshrink.gradle;
+
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The optimization settings handed to {@code mlshrink assets --config}, validated and written as JSON.
+ * Pure data: the Gradle task fills it from its inputs; tests build it directly.
+ *
+ * @param models          globs (relative to the assets root) selecting the models to optimize
+ * @param prune           "auto", "none" or a sparsity fraction such as "0.5" (see {@link #normalizePrune})
+ * @param quantize        int8 | dynamic | float16 | none
+ * @param cluster         weight clusters per tensor, or null for no clustering
+ * @param pack            write Huffman-packed {@code <model>.tflite.mlshrink} instead of {@code .tflite}
+ * @param maxAccuracyDrop the accuracy budget as a fraction (0.01 = one point)
+ * @param calibrationData representative inputs, or null
+ * @param evalData        labelled evaluation data, or null
+ */
+public record CompilerSettings(List<String> models, String prune, String quantize, Integer cluster, boolean pack,
+                               double maxAccuracyDrop, Path calibrationData, Path evalData) {
+    static final Set<String> QUANTIZE_MODES = Set.of("int8", "dynamic", "float16", "none");
+
+    public CompilerSettings {
+        models = List.copyOf(models);
+        if (models.isEmpty()) {
+            throw new IllegalArgumentException("mlshrink: models is empty; give at least one glob such as \"**/*.tflite\"");
+        }
+        prune = normalizePrune(prune);
+        if (!QUANTIZE_MODES.contains(quantize)) {
+            throw new IllegalArgumentException("mlshrink: quantize must be one of int8, dynamic, float16, none (got '"
+                    + quantize + "')");
+        }
+        if (cluster != null && (cluster < 2 || cluster > 256)) {
+            throw new IllegalArgumentException("mlshrink: cluster must be between 2 and 256 (got " + cluster + ")");
+        }
+        if (!(maxAccuracyDrop >= 0 && maxAccuracyDrop <= 1)) {
+            throw new IllegalArgumentException("mlshrink: maxAccuracyDrop is a fraction in [0, 1] (got " + maxAccuracyDrop
+                    + "); 0.01 means one accuracy point");
+        }
+    }
+
+    /**
+     * Canonical text of the prune setting: "auto", "none", or a plain decimal sparsity in [0, 1).
+     * Accepts what a build script may pass: a String or a Number.
+     */
+    public static String normalizePrune(Object value) {
+        if (value instanceof Number n) {
+            return fraction(n.doubleValue());
+        }
+        String text = String.valueOf(value).trim().toLowerCase(Locale.ROOT);
+        if (text.equals("auto") || text.equals("none")) {
+            return text;
+        }
+        try {
+            return fraction(Double.parseDouble(text));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("mlshrink: prune must be \"auto\", \"none\" or a sparsity such as 0.5 (got '"
+                    + value + "')");
+        }
+    }
+
+    private static String fraction(double d) {
+        if (!(d >= 0 && d < 1)) {
+            throw new IllegalArgumentException("mlshrink: prune sparsity must be in [0, 1) (got " + d + ")");
+        }
+        return number(d);
+    }
+
+    /** Shortest plain decimal ("0.5", not "0.50" or "5E-1"), so equal settings give byte-identical JSON. */
+    static String number(double d) {
+        String s = BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
+        return s.equals("-0") ? "0" : s;
+    }
+
+    /** The config file's content; keys in a fixed order, one per line. */
+    public String toJson() {
+        StringBuilder json = new StringBuilder("{\n");
+        json.append("  \"models\": [");
+        for (int i = 0; i < models.size(); i++) {
+            json.append(i == 0 ? "" : ", ").append(quote(models.get(i)));
+        }
+        json.append("],\n");
+        json.append("  \"prune\": ").append(prune.equals("auto") || prune.equals("none") ? quote(prune) : prune).append(",\n");
+        json.append("  \"quantize\": ").append(quote(quantize)).append(",\n");
+        if (cluster != null) {
+            json.append("  \"cluster\": ").append(cluster).append(",\n");
+        }
+        json.append("  \"pack\": ").append(pack).append(",\n");
+        if (calibrationData != null) {
+            json.append("  \"calibrationData\": ").append(quote(calibrationData.toString())).append(",\n");
+        }
+        if (evalData != null) {
+            json.append("  \"evalData\": ").append(quote(evalData.toString())).append(",\n");
+        }
+        json.append("  \"maxAccuracyDrop\": ").append(number(maxAccuracyDrop)).append("\n}\n");
+        return json.toString();
+    }
+
+    static String quote(String s) {
+        StringBuilder q = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> q.append("\\\"");
+                case '\\' -> q.append("\\\\");
+                case '\n' -> q.append("\\n");
+                case '\r' -> q.append("\\r");
+                case '\t' -> q.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        q.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        q.append(c);
+                    }
+                }
+            }
+        }
+        return q.append('"').toString();
+    }
+}

@@ -1,0 +1,141 @@
+package dev.mlshrink.gradle;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.gradle.api.DefaultTask;
+import org.gradle.api.GradleException;
+import org.gradle.api.file.DirectoryProperty;
+import org.gradle.api.provider.ListProperty;
+import org.gradle.api.provider.Property;
+import org.gradle.api.tasks.CacheableTask;
+import org.gradle.api.tasks.Input;
+import org.gradle.api.tasks.InputDirectory;
+import org.gradle.api.tasks.InputFiles;
+import org.gradle.api.tasks.Internal;
+import org.gradle.api.tasks.Optional;
+import org.gradle.api.tasks.OutputDirectory;
+import org.gradle.api.tasks.PathSensitive;
+import org.gradle.api.tasks.PathSensitivity;
+import org.gradle.api.tasks.TaskAction;
+
+/**
+ * Transforms a variant's merged assets: non-model files are copied, models are optimized by one
+ * {@code mlshrink assets} run. Configuration-cache safe: the action reads only this task's properties.
+ */
+@CacheableTask
+public abstract class MlShrinkAssetsTask extends DefaultTask {
+    /** The merged assets (set by AGP's artifact transform). */
+    @InputFiles
+    @PathSensitive(PathSensitivity.RELATIVE)
+    public abstract DirectoryProperty getInputAssets();
+
+    /** The transformed assets that AGP packages into the APK. */
+    @OutputDirectory
+    public abstract DirectoryProperty getOutputAssets();
+
+    /** Per-model reports ({@code <model>.report.json}); build/reports/mlshrink/<variant>/. */
+    @OutputDirectory
+    public abstract DirectoryProperty getReportDir();
+
+    @Input
+    public abstract ListProperty<String> getModels();
+
+    /** Normalized prune setting (see {@link CompilerSettings#normalizePrune}). */
+    @Input
+    public abstract Property<String> getPrune();
+
+    @Input
+    public abstract Property<String> getQuantize();
+
+    @Input
+    @Optional
+    public abstract Property<Integer> getCluster();
+
+    @Input
+    public abstract Property<Boolean> getPack();
+
+    @Input
+    public abstract Property<Double> getMaxAccuracyDrop();
+
+    @InputDirectory
+    @Optional
+    @PathSensitive(PathSensitivity.RELATIVE)
+    public abstract DirectoryProperty getCalibrationData();
+
+    @InputDirectory
+    @Optional
+    @PathSensitive(PathSensitivity.RELATIVE)
+    public abstract DirectoryProperty getEvalData();
+
+    /** The compiler's version: upgrading mlshrink re-runs the task instead of reusing stale outputs. */
+    @Input
+    public abstract Property<String> getCompilerVersion();
+
+    // Where node and the compiler are is machine-specific and must not split the build cache;
+    // the compiler's identity is captured by compilerVersion.
+    @Internal
+    public abstract ListProperty<String> getNodeExecutableAndArgs();
+
+    @Internal
+    public abstract DirectoryProperty getCompilerPackageDir();
+
+    @Internal
+    public abstract DirectoryProperty getProjectDirectory();
+
+    @TaskAction
+    public void transform() {
+        Path in = getInputAssets().get().getAsFile().toPath();
+        Path out = getOutputAssets().get().getAsFile().toPath();
+        Path reports = getReportDir().get().getAsFile().toPath();
+        CompilerSettings settings = new CompilerSettings(getModels().get(), getPrune().get(), getQuantize().get(),
+                getCluster().getOrNull(), getPack().get(), getMaxAccuracyDrop().get(),
+                pathOrNull(getCalibrationData()), pathOrNull(getEvalData()));
+        Path configured = pathOrNull(getCompilerPackageDir());
+        CompilerLocation compiler = CompilerLocator.locate(getNodeExecutableAndArgs().get(), configured,
+                getProjectDirectory().get().getAsFile().toPath());
+        try {
+            emptyDirectory(out);
+            emptyDirectory(reports);
+            Path config = getTemporaryDir().toPath().resolve("mlshrink-config.json");
+            Files.writeString(config, settings.toJson(), StandardCharsets.UTF_8);
+            List<String> argv = AssetsCommand.argv(getNodeExecutableAndArgs().get(), compiler.cliScript(), in, out,
+                    config, reports);
+            getLogger().info("mlshrink: {}", String.join(" ", argv));
+            ProcessResult result = ProcessRunner.run(argv, getProjectDirectory().get().getAsFile().toPath());
+            if (!result.stdout().isBlank()) {
+                getLogger().lifecycle(result.stdout().strip());
+            }
+            if (!result.succeeded()) {
+                throw new GradleException(AssetsCommand.failureMessage(result));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Path pathOrNull(DirectoryProperty dir) {
+        File f = dir.getAsFile().getOrNull();
+        return f == null ? null : f.toPath();
+    }
+
+    /** Leaves {@code dir} existing and empty, so files from a previous run cannot leak into the APK. */
+    static void emptyDirectory(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (Stream<Path> walk = Files.walk(dir)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    if (!p.equals(dir)) {
+                        Files.delete(p);
+                    }
+                }
+            }
+        }
+        Files.createDirectories(dir);
+    }
+}

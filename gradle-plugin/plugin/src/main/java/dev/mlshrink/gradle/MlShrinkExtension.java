@@ -1,0 +1,48 @@
+package dev.mlshrink.gradle;
+
+import org.gradle.api.file.DirectoryProperty;
+import org.gradle.api.provider.ListProperty;
+import org.gradle.api.provider.Property;
+
+/**
+ * The {@code mlshrink { ... }} block. Managed properties, so both the Kotlin DSL
+ * ({@code prune.set("auto")}) and Groovy ({@code prune = 0.5}) work; defaults are set by the plugin
+ * as conventions.
+ */
+public abstract class MlShrinkExtension {
+    /** Build types whose assets are optimized; default {@code ["release"]} (debug is left untouched). */
+    public abstract ListProperty<String> getBuildTypes();
+
+    /** Globs within the merged assets selecting the models; default {@code ["**}{@code /*.tflite"]}. */
+    public abstract ListProperty<String> getModels();
+
+    /** "auto" (default), "none", or a target sparsity such as 0.5 (String or Number). */
+    public abstract Property<Object> getPrune();
+
+    /** int8 (default) | dynamic | float16 | none. */
+    public abstract Property<String> getQuantize();
+
+    /** Weight clusters per tensor (e.g. 16); unset means no clustering. */
+    public abstract Property<Integer> getCluster();
+
+    /** Huffman-pack models into {@code <model>.tflite.mlshrink}; default true. */
+    public abstract Property<Boolean> getPack();
+
+    /** Representative inputs for calibration; default {@code mlshrink/calibration} when that folder exists. */
+    public abstract DirectoryProperty getCalibrationData();
+
+    /** Labelled evaluation data (a folder per class); default {@code mlshrink/eval} when that folder exists. */
+    public abstract DirectoryProperty getEvalData();
+
+    /** Largest allowed accuracy drop as a fraction; default 0.01. A model over budget fails the build. */
+    public abstract Property<Double> getMaxAccuracyDrop();
+
+    /** How to start node; default {@code ["node"]}. */
+    public abstract ListProperty<String> getNodeExecutableAndArgs();
+
+    /** The installed mlshrink package; unset means node resolution from the project directory. */
+    public abstract DirectoryProperty getCompilerPackageDir();
+
+    /** Add {@code dev.mlshrink:mlshrink-runtime} to the app's implementation dependencies; default true. */
+    public abstract Property<Boolean> getAddRuntimeDependency();
+}

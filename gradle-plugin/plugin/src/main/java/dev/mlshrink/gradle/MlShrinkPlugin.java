@@ -1,0 +1,92 @@
+package dev.mlshrink.gradle;
+
+import java.util.List;
+import java.util.Locale;
+import org.gradle.api.Plugin;
+import org.gradle.api.Project;
+import org.gradle.api.file.Directory;
+import org.gradle.api.file.ProjectLayout;
+import org.gradle.api.provider.Provider;
+import org.gradle.api.provider.ProviderFactory;
+import org.gradle.api.tasks.TaskProvider;
+
+/**
+ * Plugin {@code dev.mlshrink}: optimizes the .tflite models in an Android app's assets at build time.
+ * Everything that touches the Android Gradle Plugin is in {@link AgpWiring}; this class only sets up
+ * the extension, the runtime dependency and the per-variant task.
+ */
+public class MlShrinkPlugin implements Plugin<Project> {
+    public static final String EXTENSION_NAME = "mlshrink";
+    public static final String ANDROID_APPLICATION_PLUGIN = "com.android.application";
+
+    @Override
+    public void apply(Project project) {
+        MlShrinkExtension ext = project.getExtensions().create(EXTENSION_NAME, MlShrinkExtension.class);
+        applyConventions(ext, project.getLayout(), project.getProviders());
+        project.getPluginManager().withPlugin(ANDROID_APPLICATION_PLUGIN, applied -> {
+            AgpWiring.wire(project, ext);
+            project.afterEvaluate(p -> addRuntimeDependency(p, ext));
+        });
+    }
+
+    static void applyConventions(MlShrinkExtension ext, ProjectLayout layout, ProviderFactory providers) {
+        ext.getBuildTypes().convention(List.of("release"));
+        ext.getModels().convention(List.of("**/*.tflite"));
+        ext.getPrune().convention("auto");
+        ext.getQuantize().convention("int8");
+        ext.getPack().convention(true);
+        ext.getMaxAccuracyDrop().convention(0.01);
+        ext.getNodeExecutableAndArgs().convention(List.of("node"));
+        ext.getAddRuntimeDependency().convention(true);
+        ext.getCalibrationData().convention(existingDir(layout, providers, "mlshrink/calibration"));
+        ext.getEvalData().convention(existingDir(layout, providers, "mlshrink/eval"));
+    }
+
+    /** The folder if it exists (checked lazily), else no value: the data inputs are optional. */
+    private static Provider<Directory> existingDir(ProjectLayout layout, ProviderFactory providers, String path) {
+        Directory dir = layout.getProjectDirectory().dir(path);
+        return providers.provider(() -> dir.getAsFile().isDirectory() ? dir : null);
+    }
+
+    static void addRuntimeDependency(Project project, MlShrinkExtension ext) {
+        if (ext.getAddRuntimeDependency().get()) {
+            project.getDependencies().add("implementation", PluginVersion.runtimeCoordinates());
+        }
+    }
+
+    /** {@code release} → {@code mlshrinkReleaseAssets}. */
+    public static String taskName(String variantName) {
+        return "mlshrink" + variantName.substring(0, 1).toUpperCase(Locale.ROOT) + variantName.substring(1) + "Assets";
+    }
+
+    /**
+     * Registers the assets task of one variant, its inputs taken lazily from the extension. The
+     * caller (AGP wiring, or a test) connects inputAssets/outputAssets.
+     */
+    public static TaskProvider<MlShrinkAssetsTask> registerAssetsTask(Project project, MlShrinkExtension ext,
+                                                                     String variantName) {
+        ProjectLayout layout = project.getLayout();
+        Provider<String> compilerVersion = project.getProviders().of(CompilerVersionSource.class, spec -> {
+            spec.getParameters().getNodeExecutableAndArgs().set(ext.getNodeExecutableAndArgs());
+            spec.getParameters().getCompilerPackageDir().set(ext.getCompilerPackageDir());
+            spec.getParameters().getProjectDirectory().set(layout.getProjectDirectory());
+        });
+        return project.getTasks().register(taskName(variantName), MlShrinkAssetsTask.class, task -> {
+            task.setGroup("build");
+            task.setDescription("Optimizes the .tflite models in the " + variantName + " assets with mlshrink.");
+            task.getReportDir().convention(layout.getBuildDirectory().dir("reports/mlshrink/" + variantName));
+            task.getModels().set(ext.getModels());
+            task.getPrune().set(ext.getPrune().map(CompilerSettings::normalizePrune));
+            task.getQuantize().set(ext.getQuantize());
+            task.getCluster().set(ext.getCluster());
+            task.getPack().set(ext.getPack());
+            task.getMaxAccuracyDrop().set(ext.getMaxAccuracyDrop());
+            task.getCalibrationData().set(ext.getCalibrationData());
+            task.getEvalData().set(ext.getEvalData());
+            task.getCompilerVersion().set(compilerVersion);
+            task.getNodeExecutableAndArgs().set(ext.getNodeExecutableAndArgs());
+            task.getCompilerPackageDir().set(ext.getCompilerPackageDir());
+            task.getProjectDirectory().set(layout.getProjectDirectory());
+        });
+    }
+}

@@ -1,0 +1,77 @@
+package dev.mlshrink.gradle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CompilerSettingsTest {
+    @Test
+    void normalizesPruneFromStringsAndNumbers() {
+        assertEquals("auto", CompilerSettings.normalizePrune("auto"));
+        assertEquals("none", CompilerSettings.normalizePrune(" NONE "));
+        assertEquals("0.5", CompilerSettings.normalizePrune(0.5));
+        assertEquals("0.5", CompilerSettings.normalizePrune("0.50"));
+        assertEquals("0.25", CompilerSettings.normalizePrune(0.25f));
+        assertEquals("0", CompilerSettings.normalizePrune(0));
+        assertThrows(IllegalArgumentException.class, () -> CompilerSettings.normalizePrune("lots"));
+        assertThrows(IllegalArgumentException.class, () -> CompilerSettings.normalizePrune(1.0));
+        assertThrows(IllegalArgumentException.class, () -> CompilerSettings.normalizePrune(-0.1));
+    }
+
+    @Test
+    void writesTheConfigJson() {
+        CompilerSettings s = new CompilerSettings(List.of("**/*.tflite", "models/\"odd\".tflite"), "0.5", "int8", 16,
+                true, 0.01, Path.of("/data/calibration"), Path.of("/data/eval"));
+        assertEquals("""
+                {
+                  "models": ["**/*.tflite", "models/\\"odd\\".tflite"],
+                  "prune": 0.5,
+                  "quantize": "int8",
+                  "cluster": 16,
+                  "pack": true,
+                  "calibrationData": "/data/calibration",
+                  "evalData": "/data/eval",
+                  "maxAccuracyDrop": 0.01
+                }
+                """, s.toJson());
+    }
+
+    @Test
+    void omitsUnsetOptionalFields() {
+        CompilerSettings s = new CompilerSettings(List.of("a.tflite"), "auto", "none", null, false, 0.1, null, null);
+        assertEquals("""
+                {
+                  "models": ["a.tflite"],
+                  "prune": "auto",
+                  "quantize": "none",
+                  "pack": false,
+                  "maxAccuracyDrop": 0.1
+                }
+                """, s.toJson());
+    }
+
+    @Test
+    void rejectsBadSettingsWithTheSettingName() {
+        IllegalArgumentException q = assertThrows(IllegalArgumentException.class,
+                () -> new CompilerSettings(List.of("*.tflite"), "auto", "int4", null, true, 0.01, null, null));
+        assertTrue(q.getMessage().contains("quantize"), q.getMessage());
+        IllegalArgumentException d = assertThrows(IllegalArgumentException.class,
+                () -> new CompilerSettings(List.of("*.tflite"), "auto", "int8", null, true, 1.5, null, null));
+        assertTrue(d.getMessage().contains("maxAccuracyDrop"), d.getMessage());
+        IllegalArgumentException c = assertThrows(IllegalArgumentException.class,
+                () -> new CompilerSettings(List.of("*.tflite"), "auto", "int8", 1, true, 0.01, null, null));
+        assertTrue(c.getMessage().contains("cluster"), c.getMessage());
+        IllegalArgumentException m = assertThrows(IllegalArgumentException.class,
+                () -> new CompilerSettings(List.of(), "auto", "int8", null, true, 0.01, null, null));
+        assertTrue(m.getMessage().contains("models"), m.getMessage());
+    }
+
+    @Test
+    void escapesControlCharacters() {
+        assertEquals("\"a\\\\b\\tc\\u0001\"", CompilerSettings.quote("a\\b\tc\u0001"));
+    }
+}
