@@ -1,0 +1,327 @@
+/**
+ * IR → TFLite flatbuffer ("TFL3"). Deterministic: the same IR always gives the same bytes.
+ * Buffer data vectors are 16-byte aligned (mmap-friendly, as the schema's force_align asks) and are
+ * written first, so they sit at the end of the file and are copied into the Builder exactly once.
+ * Buffers marked `external`, or every buffer once the data would pass the 2 GB flatbuffer limit,
+ * use the offset/size layout: data follows the flatbuffer, 16-byte aligned, offsets from file start.
+ */
+import * as flatbuffers from 'flatbuffers';
+import type {
+  Buffer, DimensionMetadata, Model, Operator, OperatorCode, Quantization, SignatureDef, SparseIndexVector,
+  Sparsity, Subgraph, Tensor, TensorMap, VariantSubType,
+} from '../ir/model.js';
+import { ModelFormatError } from './errors.js';
+import { optionsTypeId, writeOptions, writeScalarVector } from './options-codec.js';
+
+const DATA_ALIGN = 16;
+/** Flatbuffers address with signed 32-bit offsets; stay clear of 2 GB with room for the tables. */
+const INLINE_LIMIT = 0x7fffffff - 64 * 1024 * 1024;
+
+type Offset = flatbuffers.Offset;
+
+export function writeModel(model: Model): Uint8Array {
+  try {
+    return write(model);
+  } catch (e) {
+    if (e instanceof ModelFormatError) throw e;
+    throw new ModelFormatError(`cannot write model: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
+function align(n: number): number {
+  return Math.ceil(n / DATA_ALIGN) * DATA_ALIGN;
+}
+
+function write(model: Model): Uint8Array {
+  const inlineBytes = model.buffers.reduce((n, b) => n + (b.external === true ? 0 : b.data.length), 0);
+  const allExternal = inlineBytes > INLINE_LIMIT;
+  const external = model.buffers.map((b) => allExternal ? b.data.length > 0 : b.external === true);
+  if (!external.includes(true)) return build(model, null).slice();
+
+  // Offsets depend on the flatbuffer's size, and fixed-size fields make that size independent of the
+  // offset values: build once with placeholders, place the data, build again with the real offsets.
+  const placeholder = model.buffers.map((_, i) => (external[i] ? 2n : 0n));
+  const fbSize = build(model, placeholder).length;
+  const offsets = model.buffers.map(() => 0n);
+  let end = align(fbSize);
+  model.buffers.forEach((b, i) => {
+    if (!external[i]) return;
+    offsets[i] = BigInt(end);
+    end = align(end + b.data.length);
+  });
+  const fb = build(model, offsets);
+  if (fb.length !== fbSize) throw new Error('flatbuffer size changed between passes');
+  const out = new Uint8Array(end);
+  out.set(fb, 0);
+  model.buffers.forEach((b, i) => { if (external[i]) out.set(b.data, Number(offsets[i])); });
+  return out;
+}
+
+/** Builds the flatbuffer; `extOffsets[i] > 0` writes buffer i as offset/size instead of inline data. */
+function build(model: Model, extOffsets: bigint[] | null): Uint8Array {
+  const b = new flatbuffers.Builder(estimateSize(model, extOffsets));
+  const w = new Writer(b);
+  const buffers = model.buffers.map((buf, i) => w.buffer(buf, extOffsets?.[i] ?? 0n));
+  const subgraphs = model.subgraphs.map((sg, i) => w.subgraph(sg, `subgraph ${i}`));
+  const codes = model.operatorCodes.map((c) => w.operatorCode(c));
+  const description = model.description === undefined ? 0 : b.createString(model.description);
+  const metadataBuffer = model.metadataBuffer === undefined ? 0 : w.ints(model.metadataBuffer);
+  const metadata = model.metadata === undefined ? 0 : w.offsets(model.metadata.map((m) => w.metadata(m)));
+  const signatures = model.signatureDefs === undefined ? 0 : w.offsets(model.signatureDefs.map((s) => w.signatureDef(s)));
+  const codesVec = w.offsets(codes);
+  const subgraphsVec = w.offsets(subgraphs);
+  const buffersVec = w.offsets(buffers);
+  b.startObject(8);
+  b.addFieldInt32(0, model.version, 0);
+  b.addFieldOffset(1, codesVec, 0);
+  b.addFieldOffset(2, subgraphsVec, 0);
+  b.addFieldOffset(3, description, 0);
+  b.addFieldOffset(4, buffersVec, 0);
+  b.addFieldOffset(5, metadataBuffer, 0);
+  b.addFieldOffset(6, metadata, 0);
+  b.addFieldOffset(7, signatures, 0);
+  b.finish(b.endObject(), 'TFL3');
+  return b.asUint8Array();
+}
+
+/** A capacity guess generous enough that the Builder rarely has to grow (and re-copy the weights). */
+function estimateSize(model: Model, extOffsets: bigint[] | null): number {
+  let n = 64 * 1024;
+  model.buffers.forEach((buf, i) => { n += 48 + ((extOffsets?.[i] ?? 0n) > 0n ? 0 : buf.data.length); });
+  for (const sg of model.subgraphs) {
+    n += 160 * sg.tensors.length + 96 * sg.operators.length;
+    for (const t of sg.tensors) n += 8 * ((t.quantization?.scale?.length ?? 0) + (t.quantization?.zeroPoint?.length ?? 0)) + (t.name?.length ?? 0) * 3;
+    for (const op of sg.operators) n += op.customOptions?.length ?? 0;
+  }
+  return Math.min(n, 0x7fffffff);
+}
+
+// The Builder has no bulk-copy API for aligned byte vectors; its (stable, pinned) internals
+// `bb`/`space` are what its own createByteVector uses.
+interface BuilderInternals { bb: flatbuffers.ByteBuffer; space: number }
+
+class Writer {
+  constructor(private readonly b: flatbuffers.Builder) {}
+
+  bytes(data: Uint8Array, alignment: number): Offset {
+    this.b.startVector(1, data.length, alignment);
+    const inner = this.b as unknown as BuilderInternals;
+    inner.space -= data.length;
+    inner.bb.bytes().set(data, inner.space);
+    return this.b.endVector();
+  }
+
+  ints(values: ArrayLike<number>): Offset {
+    this.b.startVector(4, values.length, 4);
+    for (let i = values.length - 1; i >= 0; i--) this.b.addInt32(values[i]!);
+    return this.b.endVector();
+  }
+
+  offsets(values: Offset[]): Offset {
+    this.b.startVector(4, values.length, 4);
+    for (let i = values.length - 1; i >= 0; i--) this.b.addOffset(values[i]!);
+    return this.b.endVector();
+  }
+
+  str(s: string | undefined): Offset {
+    return s === undefined ? 0 : this.b.createString(s);
+  }
+
+  buffer(buf: Buffer, extOffset: bigint): Offset {
+    const b = this.b;
+    if (extOffset > 0n) {
+      b.startObject(3);
+      b.addFieldInt64(1, extOffset, 0n);
+      b.addFieldInt64(2, BigInt(buf.data.length), 0n);
+      return b.endObject();
+    }
+    const data = buf.data.length > 0 ? this.bytes(buf.data, DATA_ALIGN) : 0;
+    b.startObject(3);
+    b.addFieldOffset(0, data, 0);
+    return b.endObject();
+  }
+
+  operatorCode(c: OperatorCode): Offset {
+    const b = this.b;
+    const custom = this.str(c.customCode);
+    b.startObject(4);
+    b.addFieldInt8(0, c.deprecatedBuiltinCode, 0);
+    b.addFieldOffset(1, custom, 0);
+    b.addFieldInt32(2, c.version, 1);
+    b.addFieldInt32(3, c.builtinCode, 0);
+    return b.endObject();
+  }
+
+  subgraph(sg: Subgraph, where: string): Offset {
+    const b = this.b;
+    const tensors = this.offsets(sg.tensors.map((t) => this.tensor(t)));
+    const inputs = this.ints(sg.inputs);
+    const outputs = this.ints(sg.outputs);
+    const operators = this.offsets(sg.operators.map((op, i) => this.operator(op, `${where} operator ${i}`)));
+    const name = this.str(sg.name);
+    b.startObject(5);
+    b.addFieldOffset(0, tensors, 0);
+    b.addFieldOffset(1, inputs, 0);
+    b.addFieldOffset(2, outputs, 0);
+    b.addFieldOffset(3, operators, 0);
+    b.addFieldOffset(4, name, 0);
+    return b.endObject();
+  }
+
+  tensor(t: Tensor): Offset {
+    const b = this.b;
+    const shape = t.shape === undefined ? 0 : this.ints(t.shape);
+    const name = this.str(t.name);
+    const quant = t.quantization === undefined ? 0 : this.quantization(t.quantization);
+    const sparsity = t.sparsity === undefined ? 0 : this.sparsity(t.sparsity);
+    const signature = t.shapeSignature === undefined ? 0 : this.ints(t.shapeSignature);
+    const variants = t.variantTensors === undefined ? 0 : this.offsets(t.variantTensors.map((v) => this.variant(v)));
+    b.startObject(10);
+    b.addFieldOffset(0, shape, 0);
+    b.addFieldInt8(1, t.type, 0);
+    b.addFieldInt32(2, t.buffer, 0);
+    b.addFieldOffset(3, name, 0);
+    b.addFieldOffset(4, quant, 0);
+    b.addFieldInt8(5, t.isVariable ? 1 : 0, 0);
+    b.addFieldOffset(6, sparsity, 0);
+    b.addFieldOffset(7, signature, 0);
+    b.addFieldInt8(8, t.hasRank ? 1 : 0, 0);
+    b.addFieldOffset(9, variants, 0);
+    return b.endObject();
+  }
+
+  quantization(q: Quantization): Offset {
+    const b = this.b;
+    const min = q.min === undefined ? 0 : writeScalarVector(b, 'float', q.min, 'min');
+    const max = q.max === undefined ? 0 : writeScalarVector(b, 'float', q.max, 'max');
+    const scale = q.scale === undefined ? 0 : writeScalarVector(b, 'float', q.scale, 'scale');
+    const zeroPoint = q.zeroPoint === undefined ? 0 : writeScalarVector(b, 'long', q.zeroPoint, 'zero_point');
+    let details = 0;
+    if (q.details !== undefined) {
+      const custom = q.details.custom === undefined ? 0 : this.bytes(q.details.custom, DATA_ALIGN);
+      b.startObject(1);
+      b.addFieldOffset(0, custom, 0);
+      details = b.endObject();
+    }
+    b.startObject(7);
+    b.addFieldOffset(0, min, 0);
+    b.addFieldOffset(1, max, 0);
+    b.addFieldOffset(2, scale, 0);
+    b.addFieldOffset(3, zeroPoint, 0);
+    b.addFieldInt8(4, q.details?.type ?? 0, 0);
+    b.addFieldOffset(5, details, 0);
+    b.addFieldInt32(6, q.quantizedDimension, 0);
+    return b.endObject();
+  }
+
+  sparsity(s: Sparsity): Offset {
+    const b = this.b;
+    const order = s.traversalOrder === undefined ? 0 : this.ints(s.traversalOrder);
+    const blockMap = s.blockMap === undefined ? 0 : this.ints(s.blockMap);
+    const dims = s.dimMetadata === undefined ? 0 : this.offsets(s.dimMetadata.map((d) => this.dimension(d)));
+    b.startObject(3);
+    b.addFieldOffset(0, order, 0);
+    b.addFieldOffset(1, blockMap, 0);
+    b.addFieldOffset(2, dims, 0);
+    return b.endObject();
+  }
+
+  dimension(d: DimensionMetadata): Offset {
+    const b = this.b;
+    const segments = d.arraySegments === undefined ? 0 : this.indexVector(d.arraySegments);
+    const indices = d.arrayIndices === undefined ? 0 : this.indexVector(d.arrayIndices);
+    b.startObject(6);
+    b.addFieldInt8(0, d.format, 0);
+    b.addFieldInt32(1, d.denseSize, 0);
+    b.addFieldInt8(2, d.arraySegments === undefined ? 0 : indexVectorType(d.arraySegments), 0);
+    b.addFieldOffset(3, segments, 0);
+    b.addFieldInt8(4, d.arrayIndices === undefined ? 0 : indexVectorType(d.arrayIndices), 0);
+    b.addFieldOffset(5, indices, 0);
+    return b.endObject();
+  }
+
+  indexVector(v: SparseIndexVector): Offset {
+    const b = this.b;
+    let values: Offset;
+    if (v.type === 'int32') values = this.ints(v.values);
+    else {
+      // Uint16Vector and Uint8Vector carry force_align: 4 in the schema.
+      const size = v.type === 'uint16' ? 2 : 1;
+      b.startVector(size, v.values.length, 4);
+      for (let i = v.values.length - 1; i >= 0; i--) size === 2 ? b.addInt16(v.values[i]!) : b.addInt8(v.values[i]!);
+      values = b.endVector();
+    }
+    b.startObject(1);
+    b.addFieldOffset(0, values, 0);
+    return b.endObject();
+  }
+
+  variant(v: VariantSubType): Offset {
+    const b = this.b;
+    const shape = v.shape === undefined ? 0 : this.ints(v.shape);
+    b.startObject(3);
+    b.addFieldOffset(0, shape, 0);
+    b.addFieldInt8(1, v.type, 0);
+    b.addFieldInt8(2, v.hasRank ? 1 : 0, 0);
+    return b.endObject();
+  }
+
+  operator(op: Operator, where: string): Offset {
+    const b = this.b;
+    const inputs = this.ints(op.inputs);
+    const outputs = this.ints(op.outputs);
+    const options = op.builtinOptions === undefined ? 0 : writeOptions(b, op.builtinOptions, `${where}: builtin_options`);
+    const options2 = op.builtinOptions2 === undefined ? 0 : writeOptions(b, op.builtinOptions2, `${where}: builtin_options_2`);
+    const custom = op.customOptions === undefined ? 0 : this.bytes(op.customOptions, 1);
+    const mutating = op.mutatingVariableInputs === undefined ? 0 : writeScalarVector(b, 'bool', op.mutatingVariableInputs, 'mutating_variable_inputs');
+    const intermediates = op.intermediates === undefined ? 0 : this.ints(op.intermediates);
+    b.startObject(13);
+    b.addFieldInt32(0, op.opcodeIndex, 0);
+    b.addFieldOffset(1, inputs, 0);
+    b.addFieldOffset(2, outputs, 0);
+    if (op.builtinOptions !== undefined) b.addFieldInt8(3, optionsTypeId(1, op.builtinOptions, where), 0);
+    b.addFieldOffset(4, options, 0);
+    b.addFieldOffset(5, custom, 0);
+    b.addFieldInt8(6, op.customOptionsFormat, 0);
+    b.addFieldOffset(7, mutating, 0);
+    b.addFieldOffset(8, intermediates, 0);
+    if (op.builtinOptions2 !== undefined) b.addFieldInt8(11, optionsTypeId(2, op.builtinOptions2, where), 0);
+    b.addFieldOffset(12, options2, 0);
+    return b.endObject();
+  }
+
+  metadata(m: { name?: string; buffer: number }): Offset {
+    const b = this.b;
+    const name = this.str(m.name);
+    b.startObject(2);
+    b.addFieldOffset(0, name, 0);
+    b.addFieldInt32(1, m.buffer, 0);
+    return b.endObject();
+  }
+
+  tensorMap(m: TensorMap): Offset {
+    const b = this.b;
+    const name = this.str(m.name);
+    b.startObject(2);
+    b.addFieldOffset(0, name, 0);
+    b.addFieldInt32(1, m.tensorIndex, 0);
+    return b.endObject();
+  }
+
+  signatureDef(s: SignatureDef): Offset {
+    const b = this.b;
+    const inputs = this.offsets(s.inputs.map((m) => this.tensorMap(m)));
+    const outputs = this.offsets(s.outputs.map((m) => this.tensorMap(m)));
+    const key = this.str(s.signatureKey);
+    b.startObject(5);
+    b.addFieldOffset(0, inputs, 0);
+    b.addFieldOffset(1, outputs, 0);
+    b.addFieldOffset(2, key, 0);
+    b.addFieldInt32(4, s.subgraphIndex, 0);
+    return b.endObject();
+  }
+}
+
+function indexVectorType(v: SparseIndexVector): number {
+  return v.type === 'int32' ? 1 : v.type === 'uint16' ? 2 : 3;
+}
