@@ -1,0 +1,17 @@
+/*
+ * COMPILE-ONLY declaration of an Android Gradle Plugin API type (AGP is on Google's Maven, which the
+ * CI build cannot reach). Only the members the mlshrink plugin calls, with the same JVM signatures as
+ * AGP 8.x; never packaged (the jar excludes com/android/**), the real AGP provides the class at run time.
+ */
+package com.android.build.api.variant;
+
+import com.android.build.api.AndroidPluginVersion;
+import org.gradle.api.Action;
+
+public interface AndroidComponentsExtension<DslExtensionT, VariantBuilderT, VariantT extends Variant> {
+    AndroidPluginVersion getPluginVersion();
+
+    VariantSelector selector();
+
+    void onVariants(VariantSelector selector, Action<VariantT> callback);
+}
