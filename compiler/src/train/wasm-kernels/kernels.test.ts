@@ -68,6 +68,16 @@ describe('wasm gradient kernels match the cpu backend', () => {
     expect(relError(got, want)).toBeLessThan(1e-4);
   });
 
+  it.each(cases.map((k, i) => [i, k] as const))('Conv2DBackpropInput case %i', async (i, k) => {
+    const rand = prng(400 + i);
+    const filter = randomTensor(rand, [k.fh, k.fw, k.c, k.out]);
+    const dy = randomTensor(rand, outShape(k));
+    const attrs = { strides: k.s, pad: k.pad, dataFormat: 'NHWC', inputShape: [k.b, k.h, k.w, k.c] };
+    const want = await runOn('cpu', 'Conv2DBackpropInput', { dy, filter }, attrs);
+    const got = await runOn('wasm', 'Conv2DBackpropInput', { dy, filter }, attrs);
+    expect(relError(got, want)).toBeLessThan(1e-4);
+  });
+
   it.each(cases.map((k, i) => [i, k] as const))('DepthwiseConv2dNative backprop filter+input case %i', async (i, k) => {
     const rand = prng(200 + i);
     const mult = 1 + (i % 3);
