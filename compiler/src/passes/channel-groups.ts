@@ -125,6 +125,11 @@ export interface ChannelGroup {
   consumers: GroupConsumer[];
   /** Set when the group is the output of a channel-axis CONCATENATION. */
   concat?: { op: number; parts: ConcatPart[] };
+  /**
+   * Set when a PAD widens this group's channels into group `group` (channel i here is channel
+   * offset+i there): this group keeps whatever that group keeps, it is never ranked on its own.
+   */
+  padInto?: { op: number; group: number; offset: number };
   /** Why the group's channels must stay as they are (undefined: they may be pruned). */
   blocked?: string;
 }
@@ -239,6 +244,7 @@ export function analyzeChannels(model: Model, subgraphIndex = 0): ChannelAnalysi
   const followers: { tensor: number; f: GroupFollower }[] = [];
   const consumers: { tensor: number; c: GroupConsumer }[] = [];
   const concats: { out: number; op: number; inputs: number[] }[] = [];
+  const channelPads: { op: number; x: number; y: number; before: number }[] = [];
   const touch = (t: number): void => void uf.find(t);
   const block = (reason: string, ...ts: number[]): void => {
     for (const t of ts) if (t >= 0 && !isConstant(t)) { touch(t); blocks.push({ tensor: t, reason }); }
@@ -335,10 +341,18 @@ export function analyzeChannels(model: Model, subgraphIndex = 0): ChannelAnalysi
     if (PADS.has(c)) {
       const pads = constInts(model, sg, op.inputs[1] ?? -1);
       const rank = xs.length;
-      if (pads === undefined || pads.length !== rank * 2 || pads[2 * rank - 2] !== 0 || pads[2 * rank - 1] !== 0 || xc !== yc) {
-        return blockOp(o, `${name}: pads the channel axis`);
+      if (pads === undefined || pads.length !== rank * 2 || pads.some((p) => p < 0)) return blockOp(o, `${name}: unknown paddings`);
+      const [before, after] = [pads[2 * rank - 2]!, pads[2 * rank - 1]!];
+      if (before === 0 && after === 0 && xc === yc) {
+        uf.union(x, y);
+        return;
       }
-      uf.union(x, y);
+      // Zero channels padded around x (a widening residual shortcut): channel i of x is channel
+      // before+i of y, so x's group follows y's. Mirror padding would copy channels instead.
+      if (c === Op.MIRROR_PAD || xc === undefined || yc !== xc + before + after) return blockOp(o, `${name}: pads the channel axis`);
+      touch(x);
+      touch(y);
+      channelPads.push({ op: o, x, y, before });
       return;
     }
 
@@ -451,11 +465,26 @@ export function analyzeChannels(model: Model, subgraphIndex = 0): ChannelAnalysi
     g.concat = { op, parts };
     if (offset !== g.channels) g.blocked ??= `op ${op}: concatenation sizes do not add up`;
   }
-  // A composite group that must stay fixed pins every group it is made of.
+  for (const { op, x, y, before } of channelPads) {
+    const gin = groupFor(x);
+    const gout = groupFor(y);
+    if (gin === gout || gin.padInto !== undefined || gin.concat !== undefined) {
+      const reason = `op ${op}: channel padding of a group that is already derived`;
+      gin.blocked ??= reason;
+      gout.blocked ??= reason;
+      continue;
+    }
+    gin.padInto = { op, group: gout.id, offset: before };
+  }
+  // A derived group that must stay fixed pins what it derives from, and vice versa for padding.
   let changed = true;
   while (changed) {
     changed = false;
     for (const g of groups) {
+      if (g.padInto !== undefined && g.blocked !== undefined && groups[g.padInto.group]!.blocked === undefined) {
+        groups[g.padInto.group]!.blocked = `channel-padded from fixed group ${g.id}`;
+        changed = true;
+      }
       if (g.blocked === undefined || g.concat === undefined) continue;
       for (const part of g.concat.parts) {
         const pg = groups[part.group]!;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Model } from '../ir/model.js';
 import { countMacs } from '../ir/macs.js';
 import { shapeProblems } from '../testing/shape-invariants.js';
-import { NetBuilder, syntheticConvChain, syntheticConvNet } from '../testing/synthetic-convnet.js';
+import { NetBuilder, syntheticConvChain, syntheticConvNet, syntheticPaddedResidual } from '../testing/synthetic-convnet.js';
 import { analyzeChannels, constInts } from './channel-groups.js';
 import { silentContext } from './pass.js';
 import { applyChannelPlan, isPrunable, planChannelPruning, pruneChannels } from './prune-channels.js';
@@ -134,6 +134,25 @@ describe('pruneChannels', () => {
     expect(snapshot(a.model)).toBe(snapshot(b.model));
     expect(Number(a.stats['macsAfter'])).toBeLessThanOrEqual(0.8 * Number(a.stats['macsBefore']));
     expect(a.stats['paramsAfter']).toBeLessThan(Number(a.stats['paramsBefore']));
+  });
+
+  it('prunes channel-padded shortcuts range by range, shrinking the padding too', () => {
+    const model = syntheticPaddedResidual();
+    const analysis = analyzeChannels(model);
+    const sizes = analysis.groups.filter((g) => g.producers.length > 0 && g.blocked === undefined).map((g) => [g.channels, g.padInto?.offset]);
+    expect(sizes).toEqual([[8, 0], [12, 2], [16, undefined]]);
+    const plan = planChannelPruning(model, analysis, { fraction: 0.25 });
+    const kept = (channels: number): number[] => plan.get(analysis.groups.find((g) => g.channels === channels && g.producers.length > 0)!.id)!;
+    // 16 = [0,2) pad + [2,10) first block + [10,14) its padding + [14,16) pad: 0+2+1+0 removed.
+    expect(kept(16)).toHaveLength(13);
+    expect(kept(12)).toEqual(kept(16).filter((k) => k >= 2 && k < 14).map((k) => k - 2));
+    expect(kept(8)).toEqual(kept(12).filter((k) => k < 8));
+    expect(kept(8)).toHaveLength(6);
+    const pruned = applyChannelPlan(model, analysis, plan);
+    expect(shapeProblems(pruned)).toEqual([]);
+    const sg = pruned.subgraphs[0]!;
+    const pads = sg.operators.filter((op) => pruned.operatorCodes[op.opcodeIndex]!.builtinCode === 34).map((op) => constInts(pruned, sg, op.inputs[1]!)!.slice(-2));
+    expect(pads).toEqual([[0, 3], [kept(16).filter((k) => k < 2).length, kept(16).filter((k) => k >= 14).length]]);
   });
 
   it('removes the lowest-norm channels and honours minChannels', () => {

@@ -29,7 +29,7 @@ function range(n: number): number[] {
 
 /** A group may be shrunk directly when nothing pins it and some layer computes its channels. */
 export function isPrunable(g: ChannelGroup): boolean {
-  return g.blocked === undefined && g.concat === undefined && g.producers.length > 0 && g.channels > 1;
+  return g.blocked === undefined && g.concat === undefined && g.padInto === undefined && g.producers.length > 0 && g.channels > 1;
 }
 
 /** Importance of each channel of a group: the summed norms of its producers' output filters. */
@@ -47,6 +47,27 @@ export function channelScores(model: Model, sg: Subgraph, g: ChannelGroup, norm:
   return scores;
 }
 
+/** Channel scores including those of groups channel-padded into this one (they share its fate). */
+function groupScores(model: Model, sg: Subgraph, analysis: ChannelAnalysis, g: ChannelGroup, norm: 'l1' | 'l2'): Float64Array {
+  const scores = channelScores(model, sg, g, norm);
+  for (const h of analysis.groups) {
+    if (h.padInto?.group !== g.id) continue;
+    const inner = groupScores(model, sg, analysis, h, norm);
+    inner.forEach((v, i) => (scores[h.padInto!.offset + i]! += v));
+  }
+  return scores;
+}
+
+/** Channel indices of `g` (shifted by `shift`) where a group padded into it starts or ends. */
+function segmentBounds(analysis: ChannelAnalysis, g: ChannelGroup, shift: number): Set<number> {
+  const bounds = new Set([shift, shift + g.channels]);
+  for (const h of analysis.groups) {
+    if (h.padInto?.group !== g.id) continue;
+    for (const b of segmentBounds(analysis, h, shift + h.padInto.offset)) bounds.add(b);
+  }
+  return bounds;
+}
+
 /** Chooses the channels to keep in every prunable group, then derives concatenation groups. */
 export function planChannelPruning(model: Model, analysis: ChannelAnalysis, options: PruneChannelsOptions): ChannelPlan {
   const { fraction, norm = 'l1', minChannels = 1 } = options;
@@ -55,28 +76,47 @@ export function planChannelPruning(model: Model, analysis: ChannelAnalysis, opti
   const plan: ChannelPlan = new Map();
   for (const g of analysis.groups) {
     if (!isPrunable(g)) continue;
-    const remove = Math.min(Math.floor(fraction * g.channels), g.channels - Math.max(1, minChannels));
-    if (remove <= 0) continue;
-    const scores = channelScores(model, sg, g, norm);
-    // Lowest score first; ties go to the lower index so the plan is deterministic.
-    const order = range(g.channels).sort((a, b) => scores[a]! - scores[b]! || a - b);
-    const dropped = new Set(order.slice(0, remove));
+    let budget = Math.min(Math.floor(fraction * g.channels), g.channels - Math.max(1, minChannels));
+    if (budget <= 0) continue;
+    const scores = groupScores(model, sg, analysis, g, norm);
+    // Channel-padded groups own a prefix/range of this group's channels; pruning each range by the
+    // fraction shrinks every one of those groups alike instead of only the widest.
+    const cuts = [...segmentBounds(analysis, g, 0)].sort((a, b) => a - b);
+    const dropped = new Set<number>();
+    for (let s = 0; s + 1 < cuts.length && budget > 0; s++) {
+      const segment = range(cuts[s + 1]! - cuts[s]!).map((i) => cuts[s]! + i);
+      const remove = Math.min(Math.floor(fraction * segment.length), budget);
+      // Lowest score first; ties go to the lower index so the plan is deterministic.
+      segment.sort((a, b) => scores[a]! - scores[b]! || a - b);
+      for (const c of segment.slice(0, remove)) dropped.add(c);
+      budget -= remove;
+    }
+    if (dropped.size === 0) continue;
     plan.set(g.id, range(g.channels).filter((c) => !dropped.has(c)));
   }
-  return withConcatenations(analysis, plan);
+  return withDerivedGroups(analysis, plan);
 }
 
-/** Adds the kept channels of every concatenation group whose parts shrink. */
-export function withConcatenations(analysis: ChannelAnalysis, plan: ChannelPlan): ChannelPlan {
+/**
+ * Adds the kept channels of every derived group: concatenations whose parts shrink, and groups
+ * channel-padded into a group that shrinks.
+ */
+export function withDerivedGroups(analysis: ChannelAnalysis, plan: ChannelPlan): ChannelPlan {
   const out: ChannelPlan = new Map(plan);
   const resolve = (id: number): number[] | undefined => {
     if (out.has(id)) return out.get(id);
     const g = analysis.groups[id]!;
-    if (g.concat === undefined || g.blocked !== undefined) return undefined;
+    if (g.blocked !== undefined) return undefined;
     const kept: number[] = [];
-    for (const part of g.concat.parts) {
-      for (const k of resolve(part.group) ?? range(part.size)) kept.push(part.offset + k);
-    }
+    if (g.concat !== undefined) {
+      for (const part of g.concat.parts) {
+        for (const k of resolve(part.group) ?? range(part.size)) kept.push(part.offset + k);
+      }
+    } else if (g.padInto !== undefined) {
+      const { group, offset } = g.padInto;
+      for (const k of resolve(group) ?? []) if (k >= offset && k < offset + g.channels) kept.push(k - offset);
+      if (!out.has(group)) return undefined;
+    } else return undefined;
     if (kept.length === g.channels) return undefined;
     out.set(id, kept);
     return kept;
@@ -106,6 +146,8 @@ export function applyChannelPlan(model: Model, analysis: ChannelAnalysis, plan: 
   const rank = (t: number): number => sg.tensors[t]!.shape!.length;
   // Target shapes to patch: op → [old last value, new last value].
   const shapeFixes = new Map<number, [number, number]>();
+  // Channel paddings to rewrite: op → [before, after].
+  const padFixes = new Map<number, [number, number]>();
 
   for (const [id, kept] of plan) {
     const g = analysis.groups[id]!;
@@ -115,6 +157,12 @@ export function applyChannelPlan(model: Model, analysis: ChannelAnalysis, plan: 
     for (const p of g.producers) {
       editConst(p.weight, 0, kept);
       if (p.bias) editConst(p.bias, 0, kept);
+    }
+    for (const h of analysis.groups) {
+      if (h.padInto?.group !== id) continue;
+      // The PAD keeps its zero channels that survive, before and after the padded group.
+      const { op, offset } = h.padInto;
+      padFixes.set(op, [kept.filter((k) => k < offset).length, kept.filter((k) => k >= offset + h.channels).length]);
     }
     for (const f of g.followers) {
       if (f.kind === 'depthwise') {
@@ -180,18 +228,40 @@ export function applyChannelPlan(model: Model, analysis: ChannelAnalysis, plan: 
       if (values[values.length - 1] === from) {
         values[values.length - 1] = to;
         const src = tensors[shapeInput]!;
-        const bytes = new Uint8Array(values.length * (src.type === 4 ? 8 : 4));
-        const view = new DataView(bytes.buffer);
-        values.forEach((v, i) => (src.type === 4 ? view.setBigInt64(i * 8, BigInt(v), true) : view.setInt32(i * 4, v, true)));
-        tensors[shapeInput] = { ...src, buffer: storeData(src, bytes) };
+        tensors[shapeInput] = { ...src, buffer: storeData(src, intBytes(values, src.type === 4)) };
       }
     }
     operators[o] = patchNewShape(op, from, to);
   }
 
+  for (const [o, [before, after]] of padFixes) {
+    const op = operators[o]!;
+    const padsInput = op.inputs[1]!;
+    const values = constInts(model, sg, padsInput)!;
+    values[values.length - 2] = before;
+    values[values.length - 1] = after;
+    const src = tensors[padsInput]!;
+    const readers = sg.operators.filter((other) => other.inputs.includes(padsInput)).length;
+    const bytes = intBytes(values, src.type === 4);
+    if (readers === 1) tensors[padsInput] = { ...src, buffer: storeData(src, bytes) };
+    else {
+      // Paddings shared with other PADs: this op gets its own copy.
+      buffers.push({ data: bytes });
+      tensors.push({ ...src, buffer: buffers.length - 1 });
+      operators[o] = { ...op, inputs: op.inputs.map((t, k) => (k === 1 ? tensors.length - 1 : t)) };
+    }
+  }
+
   const subgraphs = model.subgraphs.slice();
   subgraphs[sgIndex] = { ...sg, tensors, operators };
   return { ...model, subgraphs, buffers };
+}
+
+function intBytes(values: number[], int64: boolean): Uint8Array {
+  const bytes = new Uint8Array(values.length * (int64 ? 8 : 4));
+  const view = new DataView(bytes.buffer);
+  values.forEach((v, i) => (int64 ? view.setBigInt64(i * 8, BigInt(v), true) : view.setInt32(i * 4, v, true)));
+  return bytes;
 }
 
 /** ReshapeOptions.new_shape mirrors the shape input; keep it in step. */
@@ -215,7 +285,8 @@ export const pruneChannels: Pass<PruneChannelsOptions> = {
     const prunable = analysis.groups.filter(isPrunable);
     let before = 0;
     let after = 0;
-    for (const g of prunable) {
+    // Channels computed by layers that may change: prunable groups and the groups derived from them.
+    for (const g of analysis.groups.filter((h) => h.producers.length > 0 && h.blocked === undefined)) {
       before += g.channels;
       after += plan.get(g.id)?.length ?? g.channels;
     }

@@ -5,6 +5,7 @@
  */
 import type { Model } from '../ir/model.js';
 import { elementSize } from '../ir/tensor-type.js';
+import { constInts } from '../passes/channel-groups.js';
 
 const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 const last = (s: readonly number[]): number => (s.length > 0 ? s[s.length - 1]! : 1);
@@ -53,8 +54,13 @@ export function shapeProblems(model: Model, subgraph = 0): string[] {
       case 22: // RESHAPE
         expect(numel(x) === numel(out), `reshape ${x} → ${out}`);
         break;
+      case 34: { // PAD: channels grow by the last-axis paddings
+        const pads = constInts(model, sg, op.inputs[1]!) ?? [];
+        expect(last(x) + (pads.at(-2) ?? 0) + (pads.at(-1) ?? 0) === last(out), `padded channels ${last(x)} + ${pads.slice(-2)} → ${last(out)}`);
+        break;
+      }
       case 25: // SOFTMAX
-      case 1: case 17: case 14: case 19: case 21: case 28: case 34: case 40: case 117:
+      case 1: case 17: case 14: case 19: case 21: case 28: case 40: case 117:
         expect(last(x) === last(out), `channels ${last(x)} → ${last(out)}`);
         break;
       default:

@@ -130,6 +130,14 @@ export class NetBuilder {
     return y;
   }
 
+  /** Zero channels added before/after the existing ones (a widening residual shortcut). */
+  padChannels(x: number, before: number, after: number): number {
+    const [n, h, w, c] = this.shape(x) as [number, number, number, number];
+    const y = this.act([n, h, w, c + before + after]);
+    this.op(34, [x, this.constant([4, 2], new Int32Array([0, 0, 0, 0, 0, 0, before, after]))], [y], { type: 'PadOptions', fields: {} });
+    return y;
+  }
+
   concat(xs: number[]): number {
     const s = [...this.shape(xs[0]!)];
     s[3] = xs.reduce((sum, x) => sum + this.shape(x)[3]!, 0);
@@ -212,5 +220,16 @@ export function syntheticConvChain(): Model {
   const c2 = b.maxPool(b.conv(c1, 32));
   const f1 = b.fc(b.flatten(c2), 64, 1);
   b.output(b.softmax(b.fc(f1, 10)));
+  return b.build();
+}
+
+/** BlazeFace-style blocks whose shortcut zero-pads channels: 8 → 12 → 16 channels. */
+export function syntheticPaddedResidual(): Model {
+  const b = new NetBuilder();
+  const x = b.input([1, 8, 8, 3]);
+  const a = b.conv(x, 8);
+  const y1 = b.unary(19 /* RELU */, b.add(b.conv(b.depthwise(a), 12, 1, 1, 0), b.padChannels(a, 0, 4)));
+  const y2 = b.unary(19 /* RELU */, b.add(b.conv(b.depthwise(y1), 16, 1, 1, 0), b.padChannels(b.maxPool(y1), 2, 2)));
+  b.output(b.conv(y2, 4, 1, 1, 0));
   return b.build();
 }
