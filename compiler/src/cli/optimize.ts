@@ -1,0 +1,115 @@
+/**
+ * `mlshrink optimize <model.tflite | dir> -o <outDir> [flags]`: prune / cluster / quantize / pack,
+ * check the accuracy budget in LiteRT, print a before/after table and write a JSON report.
+ * Options come from defaults, `mlshrink.config.json` (beside the model, or --config) and flags.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CommandModule } from 'yargs';
+import { findConfig, loadConfig, mergeOptions, parseNormalize, parsePrune, validateOptions, type OptimizeOptions } from '../pipeline/config.js';
+import { BudgetError, optimizeFile } from '../pipeline/optimize.js';
+import { formatTable } from '../pipeline/report.js';
+import { fileError } from './errors.js';
+import { createProgress } from './progress.js';
+
+interface OptimizeArgs {
+  model: string;
+  out: string;
+  config?: string;
+  prune?: string;
+  channels?: number;
+  cluster?: number;
+  'cluster-granularity'?: string;
+  quantize?: string;
+  io?: string;
+  calibration?: string;
+  eval?: string;
+  'max-accuracy-drop'?: number;
+  pack?: string;
+  normalize?: string;
+  verbose?: boolean;
+}
+
+/** The models a path names: the file itself, or every *.tflite directly in a directory (sorted). */
+export function modelFiles(path: string): string[] {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    throw fileError(path, 'no such file or directory');
+  }
+  if (!st.isDirectory()) return [path];
+  const files = readdirSync(path)
+    .filter((n) => n.toLowerCase().endsWith('.tflite'))
+    .sort()
+    .map((n) => join(path, n));
+  if (files.length === 0) throw fileError(path, 'directory holds no .tflite models');
+  return files;
+}
+
+/** Flags the user actually gave, as option values (absent flags stay undefined so the config wins). */
+function flagOptions(args: OptimizeArgs): Partial<OptimizeOptions> {
+  return validateOptions(
+    {
+      prune: args.prune === undefined ? undefined : parsePrune(args.prune),
+      channels: args.channels,
+      cluster: args.cluster,
+      clusterGranularity: args['cluster-granularity'],
+      quantize: args.quantize,
+      io: args.io,
+      calibration: args.calibration,
+      eval: args.eval,
+      maxAccuracyDrop: args['max-accuracy-drop'],
+      pack: args.pack,
+      normalize: args.normalize === undefined ? undefined : parseNormalize(args.normalize),
+    },
+    'command line',
+  );
+}
+
+export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
+  command: 'optimize <model>',
+  describe: 'Shrink a .tflite model (or every .tflite in a directory) and check its accuracy',
+  builder: (y) =>
+    y
+      .positional('model', { type: 'string', demandOption: true, describe: '.tflite file or directory of them' })
+      .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output directory' })
+      .option('config', { type: 'string', describe: 'config file (default: mlshrink.config.json beside the model)' })
+      .option('prune', { type: 'string', describe: 'unstructured sparsity 0..1, or "auto"' })
+      .option('channels', { type: 'number', describe: 'fraction of channels to remove (structured)' })
+      .option('cluster', { type: 'number', describe: 'weight clusters per group (16, 32, ...)' })
+      .option('cluster-granularity', { type: 'string', choices: ['tensor', 'channel'] })
+      .option('quantize', { type: 'string', choices: ['int8', 'dynamic', 'float16', 'none'], describe: 'default int8' })
+      .option('io', { type: 'string', choices: ['float', 'int8'], describe: 'int8: model inputs/outputs become int8' })
+      .option('calibration', { type: 'string', describe: 'representative inputs (dir of images/tensors)' })
+      .option('eval', { type: 'string', describe: 'held-out data: class folders <label>_name/, IDX or CSV' })
+      .option('max-accuracy-drop', { type: 'number', describe: 'fraction, 0.01 = one point (default 0.01)' })
+      .option('pack', { type: 'string', choices: ['huffman', 'none'], describe: 'default huffman' })
+      .option('normalize', { type: 'string', describe: '"[0,1]" (default), "[-1,1]" or {"mean":[..],"std":[..]}' })
+      .option('verbose', { alias: 'v', type: 'boolean', describe: 'log each step on stderr' }),
+  handler: async (args) => {
+    const flags = flagOptions(args);
+    const progress = createProgress();
+    for (const file of modelFiles(args.model)) {
+      const configFile = findConfig(file, args.config);
+      const options = mergeOptions(configFile ? loadConfig(configFile) : {}, flags);
+      const ctx = {
+        log: (m: string) => {
+          if (!args.verbose) return;
+          progress.done();
+          process.stderr.write(`${m}\n`);
+        },
+        progress: (phase: string, done: number, total: number) => progress.update(phase, done, total),
+      };
+      try {
+        const report = await optimizeFile(file, args.out, options, ctx);
+        progress.done();
+        process.stdout.write(formatTable(report));
+      } catch (e) {
+        progress.done();
+        if (e instanceof BudgetError) process.stdout.write(formatTable(e.report));
+        throw e;
+      }
+    }
+  },
+};

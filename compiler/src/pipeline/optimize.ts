@@ -1,0 +1,205 @@
+/**
+ * The optimize pipeline: one .tflite in, a compressed model plus a report out.
+ *
+ * Pass order (each optional, decided by the options):
+ *   prune-channels → prune-magnitude | prune-auto → [cluster, when weights stay float]
+ *   → quantize (int8 | dynamic | float16) → [cluster, when weights are int8] → write → pack
+ * Pruning runs on float weights so calibration sees the pruned network; symmetric int8
+ * quantization keeps its zeros. Clustering runs after quantization when the weights end up int8,
+ * so its ≤ k values per group are exact int8 codes, and before float16 conversion otherwise.
+ * Then both models run in LiteRT on the held-out data and the accuracy budget is checked: when it
+ * fails, only the report is written (and any stale output removed) and a BudgetError is thrown.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { UserError } from '../cli/errors.js';
+import { evaluate, type EvalData, type Evaluation } from '../eval/evaluate.js';
+import { loadLabeledData, type LabeledData } from '../eval/labeled-data.js';
+import type { Model } from '../ir/model.js';
+import { packModel, PACKED_SUFFIX } from '../pack/index.js';
+import { clusterWeights } from '../passes/cluster-weights.js';
+import type { PassContext, PassResult } from '../passes/pass.js';
+import { pruneAuto } from '../passes/prune-auto.js';
+import { pruneChannels } from '../passes/prune-channels.js';
+import { pruneMagnitude } from '../passes/prune-magnitude.js';
+import { quantizeDynamic } from '../passes/quantize-dynamic.js';
+import { quantizeFloat16 } from '../passes/quantize-float16.js';
+import { quantizeInt8 } from '../passes/quantize-int8.js';
+import { ModelFormatError } from '../tflite/errors.js';
+import { readModel } from '../tflite/read.js';
+import { writeModel } from '../tflite/write.js';
+import type { OptimizeOptions } from './config.js';
+import { evaluationReport, modelStats, reportedOptions, reportJson, type OptimizeReport, type PassReport } from './report.js';
+
+export interface OptimizeContext {
+  log(message: string): void;
+  /** Long phases report progress here (the CLI draws a bar on a TTY). */
+  progress?(phase: string, done: number, total: number): void;
+}
+
+/** The accuracy budget was not met; the report was written, the model was not. */
+export class BudgetError extends UserError {
+  constructor(
+    message: string,
+    readonly report: OptimizeReport,
+  ) {
+    super(message);
+    this.name = 'BudgetError';
+  }
+}
+
+const silent: OptimizeContext = { log() {} };
+
+/** Samples prune-auto measures sensitivity on (a few hundred keep it to seconds on small models). */
+const AUTO_PRUNE_SAMPLES = 200;
+
+/** `<outDir>/<name>.tflite[.mlshrink]` and `<outDir>/<name>.report.json` for a model path. */
+export function outputPaths(modelPath: string, outDir: string, options: Pick<OptimizeOptions, 'pack'>): { model: string; report: string } {
+  const name = basename(modelPath).replace(/\.tflite$/i, '');
+  return {
+    model: join(outDir, `${name}.tflite${options.pack === 'huffman' ? PACKED_SUFFIX : ''}`),
+    report: join(outDir, `${name}.report.json`),
+  };
+}
+
+function readInput(modelPath: string): { bytes: Uint8Array; model: Model } {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(modelPath));
+  } catch (e) {
+    throw new UserError(`${modelPath}: cannot read model (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  try {
+    return { bytes, model: readModel(bytes) };
+  } catch (e) {
+    if (e instanceof ModelFormatError) throw new UserError(`${modelPath}: not a valid .tflite model: ${e.message}`);
+    throw e;
+  }
+}
+
+function inputShapeOf(modelPath: string, model: Model): number[] {
+  const sg = model.subgraphs[0];
+  const input = sg?.inputs.length === 1 ? sg.tensors[sg.inputs[0]!] : undefined;
+  if (!input?.shape) throw new UserError(`${modelPath}: calibration/evaluation data needs a model with exactly one input`);
+  return input.shape;
+}
+
+export async function optimizeFile(modelPath: string, outDir: string, options: OptimizeOptions, ctx: OptimizeContext = silent): Promise<OptimizeReport> {
+  const paths = outputPaths(modelPath, outDir, options);
+  for (const p of [paths.model, paths.report]) {
+    if (resolve(p) === resolve(modelPath)) throw new UserError(`${modelPath}: output ${p} would overwrite the input model; choose another -o`);
+  }
+  const original = readInput(modelPath);
+  const warnings: string[] = [];
+
+  const needsShape = options.calibration !== undefined || options.eval !== undefined;
+  const shape = needsShape ? inputShapeOf(modelPath, original.model) : [];
+  const calibration: LabeledData | undefined =
+    options.calibration !== undefined ? loadLabeledData(options.calibration, shape, options.normalize, options.calibrationSamples) : undefined;
+  const evalData: LabeledData | undefined =
+    options.eval !== undefined ? loadLabeledData(options.eval, shape, options.normalize, options.evalSamples) : undefined;
+
+  // Passes.
+  const passes: PassReport[] = [];
+  let model = original.model;
+  const passCtx: PassContext = { log: (m) => ctx.log(m) };
+  const run = async <O>(pass: { name: string; run(m: Model, o: O, c: PassContext): PassResult | Promise<PassResult> }, opts: O): Promise<void> => {
+    ctx.log(`${pass.name} …`);
+    let result: PassResult;
+    try {
+      result = await pass.run(model, opts, passCtx);
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new UserError(`${modelPath}: ${pass.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    model = result.model;
+    passes.push({ name: pass.name, stats: result.stats, warnings: result.warnings });
+    warnings.push(...result.warnings.map((w) => `${pass.name}: ${w}`));
+  };
+
+  if (options.channels > 0) await run(pruneChannels, { fraction: options.channels });
+  const pruneOpts = { minElements: options.pruneMinElements, skipFirst: options.pruneSkipFirst, skipLast: options.pruneSkipLast };
+  if (options.prune === 'auto') {
+    const data: EvalData | undefined = calibration ?? evalData;
+    if (!data) throw new UserError(`${modelPath}: --prune auto needs --calibration (or --eval) data to measure sensitivity`);
+    if (!calibration) warnings.push('prune-auto measured sensitivity on the evaluation data (no --calibration given); the accuracy check is optimistic');
+    const few = subset(data, AUTO_PRUNE_SAMPLES);
+    // Leave half of the budget to quantization when it follows.
+    const budget = options.quantize === 'none' ? options.maxAccuracyDrop : options.maxAccuracyDrop / 2;
+    await run(pruneAuto, { ...pruneOpts, data: few, maxAccuracyDrop: budget });
+  } else if (options.prune > 0) {
+    await run(pruneMagnitude, { ...pruneOpts, sparsity: options.prune });
+  }
+  const clusterOpts = { k: options.cluster, granularity: options.clusterGranularity };
+  const intWeights = options.quantize === 'int8' || options.quantize === 'dynamic';
+  if (options.cluster > 0 && !intWeights) await run(clusterWeights, clusterOpts);
+  if (options.quantize === 'int8') {
+    if (!calibration) throw new UserError(`${modelPath}: --quantize int8 needs --calibration <dir> (representative inputs)`);
+    await run(quantizeInt8, { samples: calibration.inputs.map((x) => [x]), io: options.io });
+  } else if (options.quantize === 'dynamic') {
+    await run(quantizeDynamic, {});
+  } else if (options.quantize === 'float16') {
+    await run(quantizeFloat16, {});
+  }
+  if (options.cluster > 0 && intWeights) await run(clusterWeights, clusterOpts);
+
+  const outBytes = writeModel(model);
+  const packed = options.pack === 'huffman' ? packModel(outBytes) : undefined;
+
+  // Evaluation in LiteRT.
+  let evaluation: Evaluation | undefined;
+  if (evalData) {
+    const total = 2 * evalData.inputs.length;
+    ctx.log(`evaluating on ${evalData.inputs.length} samples${evalData.labels ? ' (labeled)' : ''}`);
+    try {
+      evaluation = await evaluate(original, { bytes: outBytes, model }, evalData, (done) => ctx.progress?.('evaluate', done, total));
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new UserError(`${modelPath}: evaluation in LiteRT failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  } else {
+    warnings.push('no --eval data: accuracy not measured');
+  }
+
+  const metric = !evaluation ? 'not-measured' : evaluation.accuracyDrop !== undefined ? 'accuracy' : 'top1-agreement';
+  const accuracyDrop = !evaluation ? undefined : (evaluation.accuracyDrop ?? 1 - evaluation.fidelity.top1Agreement);
+  const met = accuracyDrop === undefined || accuracyDrop <= options.maxAccuracyDrop + 1e-12;
+  const report: OptimizeReport = {
+    mlshrinkReport: 1,
+    model: basename(modelPath),
+    ok: met,
+    options: reportedOptions(options),
+    before: modelStats(original.model, original.bytes.length),
+    after: { ...modelStats(model, outBytes.length), ...(packed ? { packedBytes: packed.length } : {}) },
+    budget: { maxAccuracyDrop: options.maxAccuracyDrop, metric, met },
+    passes,
+    warnings,
+  };
+  if (accuracyDrop !== undefined) report.accuracyDrop = accuracyDrop;
+  if (evaluation) report.evaluation = evaluationReport(evaluation);
+  if (met) report.output = basename(paths.model);
+
+  mkdirSync(outDir, { recursive: true });
+  if (met) {
+    writeFileSync(paths.model, packed ?? outBytes);
+  } else if (existsSync(paths.model)) {
+    rmSync(paths.model); // a stale model from an earlier run must not pass for this one
+  }
+  writeFileSync(paths.report, reportJson(report));
+  if (!met) {
+    const what = metric === 'accuracy' ? 'accuracy drop' : 'top-1 disagreement with the original';
+    throw new BudgetError(
+      `${modelPath}: ${what} ${(accuracyDrop! * 100).toFixed(2)} points exceeds the budget of ${(options.maxAccuracyDrop * 100).toFixed(2)}; no model written (report: ${paths.report})`,
+      report,
+    );
+  }
+  return report;
+}
+
+function subset(data: EvalData, limit: number): EvalData {
+  if (data.inputs.length <= limit) return data;
+  const pick = Array.from({ length: limit }, (_, i) => Math.floor((i * data.inputs.length) / limit));
+  const out: EvalData = { inputs: pick.map((i) => data.inputs[i]!) };
+  if (data.labels) out.labels = pick.map((i) => data.labels![i]!);
+  return out;
+}
