@@ -95,6 +95,21 @@ describe('fixture op histograms are plausible', () => {
     }
   });
 
+  it('decodes real conv options to plausible values (checks field slots against converter output)', () => {
+    const m = readModel(readFixture('mediapipe/hand_landmark_lite.tflite'));
+    const convs = m.subgraphs[0]!.operators.filter((op) => op.builtinOptions?.type === 'Conv2DOptions' || op.builtinOptions?.type === 'DepthwiseConv2DOptions');
+    expect(convs.length).toBeGreaterThan(20);
+    for (const op of convs) {
+      const f = op.builtinOptions!.fields;
+      expect([0, 1]).toContain(f['padding']);
+      expect([1, 2]).toContain(f['strideW']);
+      expect(f['strideH']).toBe(f['strideW']);
+      expect(f['dilationWFactor']).toBe(1);
+      expect([0, 1, 3]).toContain(f['fusedActivationFunction']);
+    }
+    expect(convs.some((op) => op.builtinOptions!.fields['strideW'] === 2)).toBe(true);
+  });
+
   it('hello_world_float is three fully connected layers', () => {
     expect(hist('tflm/hello_world_float.tflite').get('FULLY_CONNECTED')).toBe(3);
   });
