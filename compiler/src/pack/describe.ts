@@ -3,8 +3,8 @@ import { readHeader, SectionKind, type SectionKindCode } from './container.js';
 
 export interface PackedSectionStats {
   index: number;
-  kind: 'raw' | 'bytes' | 'int8';
-  /** Number of Huffman context tables (0 for raw). */
+  kind: 'raw' | 'bytes' | 'int8' | 'deflate';
+  /** Number of Huffman context tables (0 for raw and deflate). */
   contexts: number;
   /** Offset of the section's bytes in the decoded .tflite. */
   decodedOffset: number;
@@ -26,6 +26,7 @@ const KIND_NAMES: Record<SectionKindCode, PackedSectionStats['kind']> = {
   [SectionKind.RAW]: 'raw',
   [SectionKind.BYTES]: 'bytes',
   [SectionKind.INT8]: 'int8',
+  [SectionKind.DEFLATE]: 'deflate',
 };
 
 export function describePacked(bytes: Uint8Array): PackedStats {

@@ -48,7 +48,7 @@ describe('decoder fuzzing', () => {
     const originals = [
       readFixture('tflm/hello_world_int8.tflite'),
       readFixture('tflm/simple_add_model.tflite'),
-      laplacianInt8(3000, 0.5, 10, 3),
+      laplacianInt8(4000, 0.8, 6, 3), // coded as an int8 section
       readFixture('tflm/micro_speech_quantized.tflite'),
     ];
     const r = prng(20261127);

@@ -221,3 +221,21 @@ export function finishSection(pos: number, buf: number, count: number, start: nu
     throw new PackFormatError('section payload length does not match its coded data');
   }
 }
+
+/**
+ * Empirical entropy, in bits, of `data` under this coder's own context model with `contexts` tables:
+ * Σ over tokens of −log2 p(token | context) with p the section's own frequencies, plus the escape
+ * runs' extra bits. The ideal size the Huffman tables approximate (without the tables themselves).
+ */
+export function int8ContextEntropyBits(data: Uint8Array, contexts: number): number {
+  const tok = tokenize(data);
+  const ctxOf = contextTable(contexts, quantileThresholds(tok.magnitudes, contexts));
+  let bits = 0;
+  for (const counts of contextCounts(tok, contexts, ctxOf)) {
+    let total = 0;
+    for (const c of counts) total += c;
+    for (const c of counts) if (c > 0) bits -= c * Math.log2(c / total);
+  }
+  for (let k = 0; k < tok.n; k++) if (tok.syms[k] >= ESCAPE_BASE) bits += tok.syms[k] - ESCAPE_BASE;
+  return bits;
+}

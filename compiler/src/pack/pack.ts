@@ -6,6 +6,7 @@
 import { encodeBytes, BYTE_CONTEXT_OPTIONS } from './byte-coder.js';
 import { SectionKind, writeContainer, type SectionEntry } from './container.js';
 import { crc32c } from './crc32c.js';
+import { encodeDeflate } from './deflate-coder.js';
 import { encodeInt8, tokenize } from './int8-coder.js';
 
 /** Int8 context counts the encoder tries (the format allows 1..8). */
@@ -52,8 +53,8 @@ function segment(bytes: Uint8Array): Range[] {
 }
 
 /**
- * Tries raw, byte Huffman and int8 token coding and keeps the smallest (ties go to the simpler, faster
- * to decode choice, which is listed first). The int8 coder is tried on every range: the flatbuffer
+ * Tries raw, DEFLATE, byte Huffman and int8 token coding and keeps the smallest (ties go to the choice
+ * tried first). The int8 coder is tried on every range: the flatbuffer
  * structure is full of zero runs too.
  */
 function encodeSection(data: Uint8Array): { entry: SectionEntry; payload: Uint8Array } {
@@ -63,6 +64,7 @@ function encodeSection(data: Uint8Array): { entry: SectionEntry; payload: Uint8A
       best = { entry: { kind, contexts, decodedLength: data.length, encodedLength: payload.length }, payload };
     }
   };
+  consider(SectionKind.DEFLATE, 0, encodeDeflate(data));
   for (const c of BYTE_CONTEXT_OPTIONS) consider(SectionKind.BYTES, c, encodeBytes(data, c));
   const tokens = tokenize(data);
   for (const c of INT8_CONTEXT_TRIALS) consider(SectionKind.INT8, c, encodeInt8(data, c, tokens));

@@ -4,6 +4,7 @@ import { readHeader, SectionKind } from './container.js';
 import { crc32c } from './crc32c.js';
 import { PackFormatError } from './errors.js';
 import { decodeInt8 } from './int8-coder.js';
+import { decodeDeflate } from './deflate-coder.js';
 
 export interface UnpackOptions {
   /** Largest decoded size accepted before allocating (default 512 MiB). */
@@ -19,7 +20,8 @@ export function unpackModel(packed: Uint8Array, opts: UnpackOptions = {}): Uint8
     const end = src + s.encodedLength;
     if (s.kind === SectionKind.RAW) out.set(packed.subarray(src, end), dst);
     else if (s.kind === SectionKind.BYTES) decodeBytes(packed, src, end, s.contexts, out, dst, s.decodedLength);
-    else decodeInt8(packed, src, end, s.contexts, out, dst, s.decodedLength);
+    else if (s.kind === SectionKind.INT8) decodeInt8(packed, src, end, s.contexts, out, dst, s.decodedLength);
+    else decodeDeflate(packed, src, end, out, dst, s.decodedLength);
     src = end;
     dst += s.decodedLength;
   }

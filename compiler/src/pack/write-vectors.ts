@@ -19,6 +19,8 @@ export function vectorInputs(): [string, Uint8Array][] {
     ['long-zero-runs', runs],
     ['laplacian-sparse', laplacianInt8(200_000, 0.5, 12, 7)],
     ['laplacian-dense', laplacianInt8(100_000, 0.02, 40, 9)],
+    // Small enough to fuzz quickly; sparse enough that the int8 coder wins (the fuzz tests need that kind).
+    ['sparse-small', laplacianInt8(4000, 0.8, 6, 3)],
   );
   return inputs;
 }

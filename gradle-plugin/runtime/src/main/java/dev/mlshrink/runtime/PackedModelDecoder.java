@@ -19,6 +19,7 @@ public final class PackedModelDecoder {
   private static final int KIND_RAW = 0;
   private static final int KIND_BYTES = 1;
   private static final int KIND_INT8 = 2;
+  private static final int KIND_DEFLATE = 3;
   /** Largest Java array the decoder will allocate. */
   private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
 
@@ -59,7 +60,7 @@ public final class PackedModelDecoder {
       int e = HEADER_SIZE + ENTRY_SIZE * i;
       int kind = packed[e] & 0xFF;
       int contexts = packed[e + 1] & 0xFF;
-      if (kind > KIND_INT8) throw new PackFormatException("section " + i + ": unknown kind " + kind);
+      if (kind > KIND_DEFLATE) throw new PackFormatException("section " + i + ": unknown kind " + kind);
       if (!contextsAllowed(kind, contexts)) throw new PackFormatException("section " + i + ": invalid context count " + contexts);
       if (u16(packed, e + 2) != 0) throw new PackFormatException("section " + i + ": reserved field must be zero");
       long dec = u32(packed, e + 4);
@@ -85,7 +86,8 @@ public final class PackedModelDecoder {
       int end = src + (int) u32(packed, e + 8);
       if (kind == KIND_RAW) System.arraycopy(packed, src, out, dst, dec);
       else if (kind == KIND_BYTES) SectionDecoders.decodeBytes(packed, src, end, contexts, out, dst, dec);
-      else SectionDecoders.decodeInt8(packed, src, end, contexts, out, dst, dec);
+      else if (kind == KIND_INT8) SectionDecoders.decodeInt8(packed, src, end, contexts, out, dst, dec);
+      else SectionDecoders.decodeDeflate(packed, src, end, out, dst, dec);
       src = end;
       dst += dec;
     }
@@ -104,9 +106,13 @@ public final class PackedModelDecoder {
 
   private static boolean contextsAllowed(int kind, int contexts) {
     switch (kind) {
-      case KIND_RAW: return contexts == 0;
-      case KIND_BYTES: return contexts == 1 || contexts == 2 || contexts == 4;
-      default: return contexts >= 1 && contexts <= 8;
+      case KIND_RAW:
+      case KIND_DEFLATE:
+        return contexts == 0;
+      case KIND_BYTES:
+        return contexts == 1 || contexts == 2 || contexts == 4;
+      default:
+        return contexts >= 1 && contexts <= 8;
     }
   }
 

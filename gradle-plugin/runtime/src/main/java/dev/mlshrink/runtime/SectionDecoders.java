@@ -125,4 +125,29 @@ final class SectionDecoders {
     }
     BitReader.finish(pos, buf, count, start, end);
   }
+
+  /** Raw DEFLATE (RFC 1951): exactly {@code outLength} bytes, the stream ending exactly at the payload end. */
+  static void decodeDeflate(byte[] in, int start, int end, byte[] out, int outStart, int outLength)
+      throws PackFormatException {
+    java.util.zip.Inflater inflater = new java.util.zip.Inflater(true);
+    try {
+      inflater.setInput(in, start, end - start);
+      int n = 0;
+      while (n < outLength) {
+        int k = inflater.inflate(out, outStart + n, outLength - n);
+        if (k == 0) break; // finished, or needs input it will not get: checked below
+        n += k;
+      }
+      // A stream whose final block has not been closed yet may still be pending: let it finish.
+      if (n == outLength && !inflater.finished() && inflater.inflate(new byte[1]) > 0) {
+        throw new PackFormatException("deflate section: decodes to more than its declared length");
+      }
+      if (n != outLength || !inflater.finished()) throw new PackFormatException("deflate section: stream ends early or is truncated");
+      if (inflater.getRemaining() != 0) throw new PackFormatException("deflate section: bytes after the end of the stream");
+    } catch (java.util.zip.DataFormatException e) {
+      throw new PackFormatException("deflate section: " + e.getMessage());
+    } finally {
+      inflater.end();
+    }
+  }
 }

@@ -1,0 +1,30 @@
+package dev.mlshrink.runtime;
+
+import java.nio.file.Files;
+import java.nio.file.Paths;
+
+/**
+ * Decode throughput of PackedModelDecoder, for bench/pack.ts (not a test). Prints one line per file:
+ * {@code <file>\t<MB/s of decoded output>}. Usage: DecodeBenchmark file.mlshrink...
+ */
+public final class DecodeBenchmark {
+  private DecodeBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    for (String file : args) {
+      byte[] packed = Files.readAllBytes(Paths.get(file));
+      long decoded = 0;
+      long deadline = System.nanoTime() + 1_000_000_000L; // JIT warm-up
+      while (System.nanoTime() < deadline) decoded += PackedModelDecoder.decode(packed).length;
+      int runs = 0;
+      long start = System.nanoTime();
+      long elapsed;
+      do {
+        decoded = PackedModelDecoder.decode(packed).length;
+        runs++;
+        elapsed = System.nanoTime() - start;
+      } while (elapsed < 1_000_000_000L);
+      System.out.printf("%s\t%.1f%n", file, decoded * (double) runs / (elapsed / 1e9) / 1e6);
+    }
+  }
+}
