@@ -1,0 +1,176 @@
+/**
+ * Calibration: activation ranges of a float model, measured by running it in LiteRT (the real
+ * kernels) with every float intermediate tensor of subgraph 0 exposed as an extra output. Large
+ * graphs are observed in chunks of tensors so one run never materialises too many outputs.
+ *
+ * Methods: 'minmax' (default; what the TFLite converter does), 'percentile' (clip the tails, e.g.
+ * 99.99), 'mse' (the clipping of the observed range that minimises int8 quantization error).
+ */
+import { exposeTensorsAsOutputs } from '../ir/graph.js';
+import type { Model } from '../ir/model.js';
+import { TensorType } from '../ir/tensor-type.js';
+import { activationParams } from '../passes/quant-math.js';
+import { writeModel } from '../tflite/write.js';
+import { loadLiteRt, type TypedArray } from './litert.js';
+import { prepareForLiteRt } from './litert-compat.js';
+
+export interface TensorRange {
+  min: number;
+  max: number;
+}
+
+/** Subgraph-0 tensor index → observed range. */
+export type TensorRanges = Map<number, TensorRange>;
+
+export type CalibrationMethod = 'minmax' | 'percentile' | 'mse';
+
+export interface CalibrateOptions {
+  method?: CalibrationMethod;
+  /** For 'percentile': the upper percentile kept (default 99.99; the lower tail is clipped symmetrically). */
+  percentile?: number;
+  /** Tensors exposed per LiteRT model instance (default 256). */
+  chunkSize?: number;
+  /** Values kept per tensor for 'percentile'/'mse' (default 65536), sampled at a fixed stride. */
+  keepValues?: number;
+}
+
+/** The float activations worth a range: non-constant FLOAT32 tensors that ops read or write. */
+export function activationTensors(model: Model): number[] {
+  const sg = model.subgraphs[0];
+  if (!sg) return [];
+  const seen = new Set<number>();
+  for (const i of sg.inputs) seen.add(i);
+  for (const op of sg.operators) for (const i of [...op.inputs, ...op.outputs]) if (i >= 0) seen.add(i);
+  return [...seen]
+    .filter((i) => {
+      const t = sg.tensors[i]!;
+      return t.type === TensorType.FLOAT32 && !((model.buffers[t.buffer]?.data.length ?? 0) > 0) && !t.isVariable;
+    })
+    .sort((a, b) => a - b);
+}
+
+export async function calibrate(model: Model, samples: TypedArray[][], options: CalibrateOptions = {}): Promise<TensorRanges> {
+  if (samples.length === 0) throw new Error('calibration needs at least one sample');
+  const method = options.method ?? 'minmax';
+  const keep = method === 'minmax' ? 0 : (options.keepValues ?? 65536);
+  const sg = model.subgraphs[0]!;
+  const stats = new Map<number, Observer>();
+  const all = activationTensors(model);
+  for (const t of all) stats.set(t, new Observer(keep, samples.length));
+
+  // Model inputs are observed straight from the samples.
+  sg.inputs.forEach((t, k) => {
+    const o = stats.get(t);
+    if (o) for (const s of samples) if (s[k] instanceof Float32Array) o.add(s[k]);
+  });
+
+  const inside = all.filter((t) => !sg.inputs.includes(t));
+  const chunkSize = options.chunkSize ?? 256;
+  for (let start = 0; start < inside.length; start += chunkSize) {
+    const chunk = inside.slice(start, start + chunkSize);
+    const exposed = exposeTensorsAsOutputs(model, chunk);
+    const positions = outputPositions(exposed);
+    const rt = await loadLiteRt(writeModel(prepareForLiteRt(exposed)));
+    try {
+      const where = rt.outputs.map((info) => positions.get(info.name));
+      for (const s of samples) {
+        const outs = await rt.run(s);
+        outs.forEach((values, k) => {
+          const t = where[k];
+          if (t !== undefined && values instanceof Float32Array) stats.get(t)?.add(values);
+        });
+      }
+    } finally {
+      rt.dispose();
+    }
+  }
+
+  const ranges: TensorRanges = new Map();
+  for (const [t, o] of stats) {
+    if (!o.seen) continue;
+    ranges.set(t, o.range(method, options.percentile ?? 99.99));
+  }
+  return ranges;
+}
+
+/** LiteRT names outputs after the signature entry (or the tensor name without a signature). */
+function outputPositions(model: Model): Map<string, number> {
+  const sg = model.subgraphs[0]!;
+  const map = new Map<string, number>();
+  const sig = model.signatureDefs?.find((s) => s.subgraphIndex === 0);
+  if (sig) {
+    for (const o of sig.outputs) if (o.name !== undefined) map.set(o.name, o.tensorIndex);
+  } else {
+    for (const t of sg.outputs) {
+      const name = sg.tensors[t]!.name ?? '';
+      if (!map.has(name)) map.set(name, t);
+    }
+  }
+  return map;
+}
+
+/** Running min/max plus a strided sample of values for the clipping methods. */
+class Observer {
+  min = Infinity;
+  max = -Infinity;
+  seen = false;
+  private readonly kept: number[] = [];
+  private readonly perSample: number;
+
+  constructor(keep: number, samples: number) {
+    this.perSample = keep > 0 ? Math.ceil(keep / samples) : 0;
+  }
+
+  add(values: ArrayLike<number>): void {
+    this.seen = true;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (v < this.min) this.min = v;
+      if (v > this.max) this.max = v;
+    }
+    if (this.perSample > 0) {
+      const stride = Math.max(1, Math.floor(values.length / this.perSample));
+      for (let i = 0; i < values.length; i += stride) this.kept.push(values[i]!);
+    }
+  }
+
+  range(method: CalibrationMethod, percentile: number): TensorRange {
+    if (method === 'minmax' || this.kept.length === 0) return { min: this.min, max: this.max };
+    const sorted = Float64Array.from(this.kept).sort();
+    if (method === 'percentile') {
+      const q = (p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(p * (sorted.length - 1))))]!;
+      const upper = Math.min(100, Math.max(50, percentile)) / 100;
+      return { min: Math.max(this.min, q(1 - upper)), max: Math.min(this.max, q(upper)) };
+    }
+    return mseOptimalRange(sorted, this.min, this.max);
+  }
+}
+
+/**
+ * Shrinks [min, max] by a common factor from a fixed grid and keeps the one with the lowest
+ * mean squared int8 quantize→dequantize error over the kept values (ties → the wider range).
+ */
+export function mseOptimalRange(values: ArrayLike<number>, min: number, max: number): TensorRange {
+  let best = { min, max };
+  let bestErr = Infinity;
+  for (let step = 0; step <= 40; step++) {
+    const f = 1 - step * 0.0175; // 1.0 … 0.3
+    const lo = min * f;
+    const hi = max * f;
+    const p = activationParams(lo, hi);
+    const qmin = -128 - p.zeroPoint;
+    const qmax = 127 - p.zeroPoint;
+    let err = 0;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      const q = Math.min(qmax, Math.max(qmin, Math.round(v / p.scale)));
+      const d = q * p.scale - v;
+      err += d * d;
+    }
+    if (err < bestErr) {
+      bestErr = err;
+      best = { min: lo, max: hi };
+    }
+  }
+  return best;
+}

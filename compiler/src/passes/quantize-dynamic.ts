@@ -1,0 +1,108 @@
+/**
+ * quantize-dynamic: dynamic-range ("hybrid") quantization. Weights of CONV_2D,
+ * DEPTHWISE_CONV_2D and FULLY_CONNECTED become int8, symmetric per output channel in
+ * [-127, 127] with zero point 0; activations and biases stay float32 and LiteRT's hybrid kernels
+ * quantize inputs on the fly. fp16 weights behind DEQUANTIZE are folded to float32 first.
+ */
+import { dropDeadTensorsAndBuffers, opBuiltinCode, opName, tensorData, weightTensors } from '../ir/graph.js';
+import type { Buffer, Model, Operator, Subgraph, Tensor } from '../ir/model.js';
+import { TensorType } from '../ir/tensor-type.js';
+import { BuiltinOperator } from '../tflite/builtin-ops.js';
+import { foldFp16Weights, hasFp16Weights } from './fold-fp16-weights.js';
+import { silentContext, type Pass, type PassContext, type PassResult } from './pass.js';
+import { quantizeSymmetricPerChannel } from './quant-math.js';
+
+export interface QuantizeDynamicOptions {
+  /** Weights with fewer elements stay float (the converter's default threshold is 1024). */
+  minElements?: number;
+  /** Builtin op names to leave float (e.g. because a hybrid kernel misbehaves on a device). */
+  skipOps?: string[];
+}
+
+/** Output-channel axis of the weight tensor per op (the axis the hybrid kernels expect scales on). */
+const WEIGHT_AXIS = new Map<number, number>([
+  [BuiltinOperator.CONV_2D, 0],
+  [BuiltinOperator.DEPTHWISE_CONV_2D, 3],
+  [BuiltinOperator.FULLY_CONNECTED, 0],
+]);
+
+export const quantizeDynamic: Pass<QuantizeDynamicOptions> = {
+  name: 'quantize-dynamic',
+  run(input: Model, options: QuantizeDynamicOptions = {}, ctx: PassContext = silentContext): PassResult {
+    const warnings: string[] = [];
+    let model = input;
+    if (hasFp16Weights(model)) {
+      const folded = foldFp16Weights.run(model, {}, ctx) as PassResult;
+      model = folded.model;
+      ctx.log(`folded ${String(folded.stats.foldedTensors)} fp16 weights to float32 first`);
+    }
+    const minElements = options.minElements ?? 1024;
+    const skip = new Set(options.skipOps ?? []);
+    const buffers: Buffer[] = model.buffers.slice();
+    const quantizedOps: Record<string, number> = {};
+    let bytesBefore = 0;
+    let bytesAfter = 0;
+
+    const subgraphs = model.subgraphs.map((sg, s): Subgraph => {
+      const tensors: Tensor[] = sg.tensors.slice();
+      // (weight tensor, axis) → int8 tensor, so a weight shared by several ops is stored once.
+      const made = new Map<string, number>();
+      const operators = sg.operators.map((op): Operator => {
+        const code = opBuiltinCode(model, op);
+        const axis = WEIGHT_AXIS.get(code);
+        const name = opName(model, op);
+        if (axis === undefined || skip.has(name)) return op;
+        const w = weightTensors(model, s, op);
+        if (!w) return op;
+        const wt = sg.tensors[w.weight]!;
+        const input = sg.tensors[op.inputs[0] ?? -1];
+        if (wt.type !== TensorType.FLOAT32 || input?.type !== TensorType.FLOAT32) return op;
+        const values = tensorData(model, wt) as Float32Array;
+        if (values.length === 0 || values.length < minElements || !wt.shape) return op; // not constant / too small
+        const key = `${w.weight}:${axis}`;
+        let q = made.get(key);
+        if (q === undefined) {
+          const { values: int8, scales } = quantizeSymmetricPerChannel(values, wt.shape, axis);
+          buffers.push({ data: new Uint8Array(int8.buffer) });
+          tensors.push({
+            ...wt,
+            type: TensorType.INT8,
+            buffer: buffers.length - 1,
+            quantization: { scale: scales, zeroPoint: scales.map(() => 0n), quantizedDimension: axis },
+          });
+          q = tensors.length - 1;
+          made.set(key, q);
+          bytesBefore += values.byteLength;
+          bytesAfter += int8.byteLength;
+        }
+        quantizedOps[name] = (quantizedOps[name] ?? 0) + 1;
+        const inputs = op.inputs.slice();
+        inputs[1] = q;
+        return withHybridOptions(code, { ...op, inputs });
+      });
+      return { ...sg, tensors, operators };
+    });
+
+    const count = Object.values(quantizedOps).reduce((a, b) => a + b, 0);
+    if (count === 0) warnings.push('no float CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED weights to quantize');
+    const out = count === 0 ? model : dropDeadTensorsAndBuffers({ ...model, subgraphs, buffers });
+    return {
+      model: out,
+      stats: { quantizedOps, weightBytesBefore: bytesBefore, weightBytesAfter: bytesAfter },
+      warnings,
+    };
+  },
+};
+
+/**
+ * Hybrid ops quantize their float input at run time; asking for asymmetric input quantization
+ * (a per-row zero point) keeps negative-heavy activations accurate, as the converter does.
+ */
+function withHybridOptions(code: number, op: Operator): Operator {
+  const fields = op.builtinOptions?.fields;
+  if (code !== BuiltinOperator.FULLY_CONNECTED || !fields) return op;
+  // The reader fills schema defaults, so the field is present under the reader's naming.
+  const key = ['asymmetricQuantizeInputs', 'asymmetric_quantize_inputs'].find((k) => k in fields);
+  if (key === undefined) return op;
+  return { ...op, builtinOptions: { ...op.builtinOptions!, fields: { ...fields, [key]: true } } };
+}

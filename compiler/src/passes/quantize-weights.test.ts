@@ -1,0 +1,96 @@
+/** Unit tests of the weight-only passes (fold-fp16, float16, dynamic range) on a hand-built model. */
+import { describe, expect, it } from 'vitest';
+import { opName, tensorData } from '../ir/graph.js';
+import type { Model } from '../ir/model.js';
+import { TensorType } from '../ir/tensor-type.js';
+import { foldFp16Weights } from './fold-fp16-weights.js';
+import { silentContext, type PassResult } from './pass.js';
+import { float16BitsToFloat32, float32ToFloat16Bits } from './quant-math.js';
+import { quantizeDynamic } from './quantize-dynamic.js';
+import { quantizeFloat16 } from './quantize-float16.js';
+import { testFloatModel } from './quantize-test-model.js';
+
+const run = (p: { run: (m: Model, o: never, c: typeof silentContext) => unknown }, m: Model, o: object = {}): PassResult =>
+  p.run(m, o as never, silentContext) as PassResult;
+
+function weights(model: Model, name: string): Float32Array {
+  const sg = model.subgraphs[0]!;
+  const t = sg.tensors.find((x) => x.name === name)!;
+  return tensorData(model, t) as Float32Array;
+}
+
+describe('quantize-float16 and fold-fp16-weights', () => {
+  const input = testFloatModel();
+
+  it('stores every float constant as FLOAT16 behind a DEQUANTIZE that writes the original tensor', () => {
+    const { model, stats } = run(quantizeFloat16, input);
+    expect(stats.convertedTensors).toBe(6); // 3 weights + 3 biases
+    const sg = model.subgraphs[0]!;
+    const deq = sg.operators.filter((o) => opName(model, o) === 'DEQUANTIZE');
+    expect(deq).toHaveLength(6);
+    for (const o of deq) {
+      expect(sg.tensors[o.inputs[0]!]!.type).toBe(TensorType.FLOAT16);
+      expect(sg.tensors[o.outputs[0]!]!.type).toBe(TensorType.FLOAT32);
+      expect(sg.tensors[o.outputs[0]!]!.buffer).toBe(0);
+    }
+    expect(sg.tensors.filter((t) => t.type === TensorType.FLOAT32 && (model.buffers[t.buffer]?.data.length ?? 0) > 0)).toHaveLength(0);
+    // The conv weights now read as their fp16 rounding.
+    const w16 = sg.tensors.find((t) => t.name === 'conv/w_fp16')!;
+    const bits = tensorData(model, w16) as Uint16Array;
+    const orig = weights(input, 'conv/w');
+    bits.forEach((b, i) => expect(float16BitsToFloat32(b)).toBe(float16BitsToFloat32(float32ToFloat16Bits(orig[i]!))));
+  });
+
+  it('fold-fp16-weights undoes it: float32 constants with the fp16 values, no DEQUANTIZE, no FLOAT16 left', () => {
+    const half = run(quantizeFloat16, input).model;
+    const { model, stats } = run(foldFp16Weights, half);
+    expect(stats.foldedTensors).toBe(6);
+    const sg = model.subgraphs[0]!;
+    expect(sg.operators.map((o) => opName(model, o))).toEqual(input.subgraphs[0]!.operators.map((o) => opName(input, o)));
+    expect(sg.tensors.some((t) => t.type === TensorType.FLOAT16)).toBe(false);
+    expect(sg.tensors).toHaveLength(input.subgraphs[0]!.tensors.length);
+    const folded = weights(model, 'fc/w');
+    const orig = weights(input, 'fc/w');
+    folded.forEach((v, i) => expect(Math.abs(v - orig[i]!)).toBeLessThanOrEqual(Math.abs(orig[i]!) * 2 ** -11));
+    // Idempotent on a model without fp16 weights.
+    expect(run(foldFp16Weights, input).model).toBe(input);
+  });
+});
+
+describe('quantize-dynamic', () => {
+  const input = testFloatModel();
+
+  it('int8 per-channel weights on CONV_2D (axis 0), DEPTHWISE (axis 3), FC (axis 0); float activations and biases', () => {
+    const { model, stats } = run(quantizeDynamic, input, { minElements: 1 });
+    expect(stats.quantizedOps).toEqual({ CONV_2D: 1, DEPTHWISE_CONV_2D: 1, FULLY_CONNECTED: 1 });
+    const sg = model.subgraphs[0]!;
+    const axes: Record<string, number> = { CONV_2D: 0, DEPTHWISE_CONV_2D: 3, FULLY_CONNECTED: 0 };
+    for (const o of sg.operators) {
+      const name = opName(model, o);
+      if (!(name in axes)) continue;
+      const [x, w, b] = o.inputs.map((t) => sg.tensors[t]!);
+      expect(x!.type).toBe(TensorType.FLOAT32);
+      expect(b!.type).toBe(TensorType.FLOAT32);
+      expect(w!.type).toBe(TensorType.INT8);
+      const q = w!.quantization!;
+      expect(q.quantizedDimension).toBe(axes[name]);
+      expect(q.scale).toHaveLength(w!.shape![axes[name]!]!);
+      expect(q.zeroPoint!.every((z) => z === 0n)).toBe(true);
+      const v = tensorData(model, w!) as Int8Array;
+      expect(v.every((e) => e >= -127 && e <= 127)).toBe(true);
+    }
+    // Dequantized weights are within half a step of the originals.
+    const w = sg.tensors.find((t) => t.name === 'dw/w' && t.type === TensorType.INT8)!;
+    const q = tensorData(model, w) as Int8Array;
+    const orig = weights(input, 'dw/w');
+    q.forEach((v, i) => {
+      const s = w.quantization!.scale![i % 3]!;
+      expect(Math.abs(v * s - orig[i]!)).toBeLessThanOrEqual(s / 2 + 1e-7);
+    });
+  });
+
+  it('respects minElements and skipOps', () => {
+    expect(run(quantizeDynamic, input).stats.quantizedOps).toEqual({}); // all weights < 1024 elements
+    expect(run(quantizeDynamic, input, { minElements: 1, skipOps: ['DEPTHWISE_CONV_2D'] }).stats.quantizedOps).toEqual({ CONV_2D: 1, FULLY_CONNECTED: 1 });
+  });
+});

@@ -1,0 +1,110 @@
+/** Shared helpers of the quantization end-to-end tests: synthetic images, LiteRT runs, fidelity metrics. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { loadLiteRt, type TypedArray } from '../compiler/src/eval/litert.js';
+import { prepareForLiteRt } from '../compiler/src/eval/litert-compat.js';
+import type { Model } from '../compiler/src/ir/model.js';
+import { writeModel } from '../compiler/src/tflite/write.js';
+
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+}
+
+/**
+ * Deterministic structured RGB images (not white noise): a two-colour gradient background, a few
+ * filled ellipses (one large skin-toned "face"-like blob with two dark "eyes"), mild noise. Written
+ * as PNG files so the tests also go through the real input loader.
+ */
+export function writeSyntheticImages(count: number, size: number, seed: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mlshrink-calib-'));
+  for (let n = 0; n < count; n++) {
+    const rand = lcg(seed * 1000 + n);
+    const png = new PNG({ width: size, height: size });
+    const c0 = [rand(), rand(), rand()].map((v) => v * 255);
+    const c1 = [rand(), rand(), rand()].map((v) => v * 255);
+    const blobs = Array.from({ length: 4 }, () => ({
+      cx: rand() * size,
+      cy: rand() * size,
+      rx: (0.08 + rand() * 0.2) * size,
+      ry: (0.08 + rand() * 0.2) * size,
+      color: [rand() * 255, rand() * 255, rand() * 255],
+    }));
+    const face = { cx: (0.3 + rand() * 0.4) * size, cy: (0.3 + rand() * 0.4) * size, r: (0.15 + rand() * 0.15) * size };
+    const skin = [200 + rand() * 40, 150 + rand() * 40, 120 + rand() * 40];
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const t = (x + y) / (2 * size);
+        let px = c0.map((v, k) => v * (1 - t) + c1[k]! * t);
+        for (const b of blobs) if (((x - b.cx) / b.rx) ** 2 + ((y - b.cy) / b.ry) ** 2 < 1) px = b.color;
+        const dx = (x - face.cx) / face.r;
+        const dy = (y - face.cy) / (face.r * 1.25);
+        if (dx * dx + dy * dy < 1) {
+          px = skin;
+          const eye = (ex: number): boolean => ((dx - ex) / 0.15) ** 2 + ((dy + 0.25) / 0.1) ** 2 < 1;
+          if (eye(-0.35) || eye(0.35)) px = [30, 20, 20];
+          if (Math.abs(dy - 0.45) < 0.06 && Math.abs(dx) < 0.35) px = [150, 60, 60];
+        }
+        const o = (y * size + x) * 4;
+        for (let k = 0; k < 3; k++) png.data[o + k] = Math.max(0, Math.min(255, Math.round(px[k]! + (rand() - 0.5) * 20)));
+        png.data[o + 3] = 255;
+      }
+    }
+    writeFileSync(join(dir, `img_${String(n).padStart(3, '0')}.png`), PNG.sync.write(png));
+  }
+  return dir;
+}
+
+/** Runs `model` (an IR) in LiteRT on each sample; returns outputs per sample. */
+export async function runModel(model: Model | Uint8Array, samples: TypedArray[][]): Promise<TypedArray[][]> {
+  const bytes = model instanceof Uint8Array ? model : writeModel(prepareForLiteRt(model));
+  const rt = await loadLiteRt(bytes);
+  try {
+    const out: TypedArray[][] = [];
+    for (const s of samples) out.push(await rt.run(s));
+    return out;
+  } finally {
+    rt.dispose();
+  }
+}
+
+export interface Fidelity {
+  /** Signal-to-quantization-noise ratio in dB (reference power / error power). */
+  sqnrDb: number;
+  cosine: number;
+  maxAbsError: number;
+}
+
+/** Fidelity of `got` vs `ref` over all samples and one output index, as float values. */
+export function fidelity(ref: TypedArray[][], got: TypedArray[][], output: number): Fidelity {
+  let dot = 0;
+  let rr = 0;
+  let gg = 0;
+  let err = 0;
+  let maxAbs = 0;
+  ref.forEach((outs, s) => {
+    const a = outs[output]!;
+    const b = got[s]![output]!;
+    if (a.length !== b.length) throw new Error(`output ${output}: length ${a.length} vs ${b.length}`);
+    for (let i = 0; i < a.length; i++) {
+      const x = Number(a[i]);
+      const y = Number(b[i]);
+      dot += x * y;
+      rr += x * x;
+      gg += y * y;
+      err += (x - y) ** 2;
+      maxAbs = Math.max(maxAbs, Math.abs(x - y));
+    }
+  });
+  const cosine = rr === 0 && gg === 0 ? 1 : dot / Math.sqrt(rr * gg);
+  return { sqnrDb: err === 0 ? Infinity : 10 * Math.log10(rr / err), cosine, maxAbsError: maxAbs };
+}
+
+export function describeFidelity(f: Fidelity): string {
+  return `SQNR ${f.sqnrDb.toFixed(1)} dB, cosine ${f.cosine.toFixed(5)}, max|err| ${f.maxAbsError.toPrecision(3)}`;
+}
