@@ -142,12 +142,23 @@ export function prunableLayers(model: Model, options: Pick<PruneMagnitudeOptions
   });
 }
 
-/** Indices of the `count` smallest magnitudes; ties go to the lower index (deterministic). */
+/**
+ * Indices (ascending) of the `count` smallest magnitudes; among equal magnitudes the lower index
+ * goes first, so the choice is deterministic. A native numeric sort finds the threshold.
+ */
 function smallest(magnitudes: Float64Array, count: number): Uint32Array {
-  const order = new Uint32Array(magnitudes.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  order.sort((a, b) => magnitudes[a]! - magnitudes[b]! || a - b);
-  return order.subarray(0, count);
+  const out = new Uint32Array(count);
+  if (count === 0) return out;
+  const threshold = Float64Array.from(magnitudes).sort()[count - 1]!;
+  let below = 0;
+  for (const m of magnitudes) if (m < threshold) below++;
+  let ties = count - below;
+  let n = 0;
+  for (let i = 0; i < magnitudes.length && n < count; i++) {
+    const m = magnitudes[i]!;
+    if (m < threshold || (m === threshold && ties-- > 0)) out[n++] = i;
+  }
+  return out;
 }
 
 function checkSparsity(s: number, what: string): void {
