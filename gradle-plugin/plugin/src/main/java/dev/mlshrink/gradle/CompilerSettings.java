@@ -75,7 +75,11 @@ public record CompilerSettings(List<String> models, String prune, String quantiz
         return s.equals("-0") ? "0" : s;
     }
 
-    /** The config file's content; keys in a fixed order, one per line. */
+    /**
+     * The config file's content, in the compiler's own config format ({@code mlshrink.config.json} keys:
+     * prune, cluster, quantize, pack, calibration, eval, maxAccuracyDrop) plus {@code models}, the globs
+     * the {@code assets} command applies it to. Keys in a fixed order, one per line.
+     */
     public String toJson() {
         StringBuilder json = new StringBuilder("{\n");
         json.append("  \"models\": [");
@@ -83,17 +87,22 @@ public record CompilerSettings(List<String> models, String prune, String quantiz
             json.append(i == 0 ? "" : ", ").append(quote(models.get(i)));
         }
         json.append("],\n");
-        json.append("  \"prune\": ").append(prune.equals("auto") || prune.equals("none") ? quote(prune) : prune).append(",\n");
+        String prune = switch (this.prune) {
+            case "auto" -> quote("auto");
+            case "none" -> "0";
+            default -> this.prune;
+        };
+        json.append("  \"prune\": ").append(prune).append(",\n");
         json.append("  \"quantize\": ").append(quote(quantize)).append(",\n");
         if (cluster != null) {
             json.append("  \"cluster\": ").append(cluster).append(",\n");
         }
-        json.append("  \"pack\": ").append(pack).append(",\n");
+        json.append("  \"pack\": ").append(quote(pack ? "huffman" : "none")).append(",\n");
         if (calibrationData != null) {
-            json.append("  \"calibrationData\": ").append(quote(calibrationData.toString())).append(",\n");
+            json.append("  \"calibration\": ").append(quote(calibrationData.toString())).append(",\n");
         }
         if (evalData != null) {
-            json.append("  \"evalData\": ").append(quote(evalData.toString())).append(",\n");
+            json.append("  \"eval\": ").append(quote(evalData.toString())).append(",\n");
         }
         json.append("  \"maxAccuracyDrop\": ").append(number(maxAccuracyDrop)).append("\n}\n");
         return json.toString();

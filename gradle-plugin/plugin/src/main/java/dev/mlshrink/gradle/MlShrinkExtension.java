@@ -16,7 +16,7 @@ public abstract class MlShrinkExtension {
     /** Globs within the merged assets selecting the models; default {@code ["**}{@code /*.tflite"]}. */
     public abstract ListProperty<String> getModels();
 
-    /** "auto" (default), "none", or a target sparsity such as 0.5 (String or Number). */
+    /** "none" (default), "auto" (sensitivity search on the data), or a sparsity such as 0.5 (String or Number). */
     public abstract Property<Object> getPrune();
 
     /** int8 (default) | dynamic | float16 | none. */

@@ -32,7 +32,8 @@ public class MlShrinkPlugin implements Plugin<Project> {
     static void applyConventions(MlShrinkExtension ext, ProjectLayout layout, ProviderFactory providers) {
         ext.getBuildTypes().convention(List.of("release"));
         ext.getModels().convention(List.of("**/*.tflite"));
-        ext.getPrune().convention("auto");
+        // The compiler's own defaults: no pruning (it needs data to be safe), int8, packed, 1 point budget.
+        ext.getPrune().convention("none");
         ext.getQuantize().convention("int8");
         ext.getPack().convention(true);
         ext.getMaxAccuracyDrop().convention(0.01);

@@ -32,9 +32,9 @@ class CompilerSettingsTest {
                   "prune": 0.5,
                   "quantize": "int8",
                   "cluster": 16,
-                  "pack": true,
-                  "calibrationData": "/data/calibration",
-                  "evalData": "/data/eval",
+                  "pack": "huffman",
+                  "calibration": "/data/calibration",
+                  "eval": "/data/eval",
                   "maxAccuracyDrop": 0.01
                 }
                 """, s.toJson());
@@ -42,13 +42,13 @@ class CompilerSettingsTest {
 
     @Test
     void omitsUnsetOptionalFields() {
-        CompilerSettings s = new CompilerSettings(List.of("a.tflite"), "auto", "none", null, false, 0.1, null, null);
+        CompilerSettings s = new CompilerSettings(List.of("a.tflite"), "none", "none", null, false, 0.1, null, null);
         assertEquals("""
                 {
                   "models": ["a.tflite"],
-                  "prune": "auto",
+                  "prune": 0,
                   "quantize": "none",
-                  "pack": false,
+                  "pack": "none",
                   "maxAccuracyDrop": 0.1
                 }
                 """, s.toJson());

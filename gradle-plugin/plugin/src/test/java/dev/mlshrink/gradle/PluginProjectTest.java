@@ -39,7 +39,7 @@ class PluginProjectTest {
         MlShrinkExtension ext = project().getExtensions().getByType(MlShrinkExtension.class);
         assertEquals(List.of("release"), ext.getBuildTypes().get());
         assertEquals(List.of("**/*.tflite"), ext.getModels().get());
-        assertEquals("auto", ext.getPrune().get());
+        assertEquals("none", ext.getPrune().get());
         assertEquals("int8", ext.getQuantize().get());
         assertFalse(ext.getCluster().isPresent());
         assertTrue(ext.getPack().get());
@@ -142,10 +142,10 @@ class PluginProjectTest {
         assertEquals("""
                 {
                   "models": ["**/*.tflite"],
-                  "prune": "auto",
+                  "prune": 0,
                   "quantize": "int8",
-                  "pack": true,
-                  "calibrationData": "%s",
+                  "pack": "huffman",
+                  "calibration": "%s",
                   "maxAccuracyDrop": 0.01
                 }
                 """.formatted(dir.resolve("mlshrink/calibration")), config);
