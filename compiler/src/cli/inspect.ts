@@ -1,0 +1,24 @@
+/** `mlshrink inspect <model> [--json]`: what is inside a model. */
+import type { CommandModule } from 'yargs';
+import { loadModelFile } from '../inspect/load.js';
+import { summarizeModel } from '../inspect/summary.js';
+import { formatSummary } from '../inspect/format.js';
+
+interface InspectArgs {
+  model: string;
+  json: boolean;
+}
+
+export const inspectCommand: CommandModule<object, InspectArgs> = {
+  command: 'inspect <model>',
+  describe: 'Show subgraphs, signatures, operators, tensors and weight sizes of a .tflite model',
+  builder: (y) =>
+    y
+      .positional('model', { type: 'string', demandOption: true, describe: 'path of a .tflite file' })
+      .option('json', { type: 'boolean', default: false, describe: 'print machine-readable JSON' }),
+  handler: (args) => {
+    const loaded = loadModelFile(args.model);
+    const summary = summarizeModel(loaded.model, loaded.bytes.byteLength);
+    process.stdout.write(args.json ? JSON.stringify({ file: args.model, ...summary }, null, 2) + '\n' : formatSummary(summary, args.model));
+  },
+};

@@ -1,0 +1,47 @@
+/**
+ * Reads a model file for inspection. Every user-caused failure (missing, directory, empty, not a
+ * TFLite flatbuffer, truncated) becomes a one-line UserError naming the file. This is the single
+ * place that decides how a file on disk becomes a Model (packed containers will hook in here).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import type { Model } from '../ir/model.js';
+import { readModel } from '../tflite/read.js';
+import { ModelFormatError } from '../tflite/errors.js';
+import { fileError } from '../cli/errors.js';
+
+export interface LoadedModel {
+  path: string;
+  format: 'tflite';
+  /** The file's bytes. */
+  bytes: Uint8Array;
+  model: Model;
+}
+
+export function readModelFile(path: string): Uint8Array {
+  let isFile: boolean;
+  try {
+    isFile = statSync(path).isFile();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw fileError(path, 'no such file');
+    if (code === 'EACCES') throw fileError(path, 'permission denied');
+    throw fileError(path, `cannot read (${code ?? (e as Error).message})`);
+  }
+  if (!isFile) throw fileError(path, 'is a directory, not a model file');
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw fileError(path, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+export function loadModelFile(path: string): LoadedModel {
+  const bytes = readModelFile(path);
+  if (bytes.byteLength === 0) throw fileError(path, 'empty file');
+  try {
+    return { path, format: 'tflite', bytes, model: readModel(bytes) };
+  } catch (e) {
+    if (e instanceof ModelFormatError) throw fileError(path, `not a valid TFLite model: ${e.message}`);
+    throw e;
+  }
+}
