@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { loadLiteRt } from './litert.js';
-import { prepareBytesForLiteRt } from './litert-compat.js';
+import { needsLiteRtPreparation, prepareBytesForLiteRt, prepareForLiteRt } from './litert-compat.js';
 import { readFixture } from '../testing/fixtures.js';
 import { personDetectInput } from '../testing/person-detect.js';
+import { prng } from '../testing/prng.js';
+import { readModel } from '../tflite/read.js';
+import { writeModel } from '../tflite/write.js';
 
 describe('prepareBytesForLiteRt', () => {
   it('lets LiteRT run the original person_detect file, which classifies person vs no person', async () => {
@@ -41,5 +44,36 @@ describe('prepareBytesForLiteRt', () => {
   it('leaves files LiteRT already accepts byte-identical', () => {
     const bytes = readFixture('mediapipe/hand_landmark_lite.tflite');
     expect(Buffer.from(prepareBytesForLiteRt(bytes)).equals(Buffer.from(bytes))).toBe(true);
+  });
+});
+
+describe('prepareForLiteRt (IR)', () => {
+  it.each(['tflm/person_detect.tflite', 'tflm/hello_world_int8.tflite'])(
+    '%s: the IR fix computes exactly what the in-place byte patch computes',
+    async (rel) => {
+      const original = readFixture(rel);
+      const ir = readModel(original);
+      expect(needsLiteRtPreparation(ir)).toBe(true);
+      const prepared = prepareForLiteRt(ir);
+      expect(needsLiteRtPreparation(prepared)).toBe(false);
+      expect(prepared.buffers).toBe(ir.buffers); // weights shared, not copied
+      const viaIr = await loadLiteRt(writeModel(prepared));
+      const viaBytes = await loadLiteRt(prepareBytesForLiteRt(original));
+      try {
+        const rand = prng(5);
+        const n = viaBytes.inputs[0].shape.reduce((a, b) => a * b, 1);
+        const input = new Int8Array(n).map(() => Math.floor(rand() * 256) - 128);
+        const [a] = await viaIr.run([input]);
+        const [b] = await viaBytes.run([input]);
+        expect(Array.from(a as Int8Array)).toEqual(Array.from(b as Int8Array));
+      } finally {
+        viaIr.dispose();
+        viaBytes.dispose();
+      }
+    },
+  );
+
+  it('needs nothing for models LiteRT already accepts', () => {
+    expect(needsLiteRtPreparation(readModel(readFixture('mediapipe/hand_landmark_lite.tflite')))).toBe(false);
   });
 });
