@@ -44,6 +44,7 @@ function decodeModel(r: FlatReader): Model {
 
 function readOperatorCode(t: Table): OperatorCode {
   const deprecated = t.byte(0);
+  if (deprecated < 0) throw new ModelFormatError(`${t.where}: negative builtin code ${deprecated}`);
   const code: OperatorCode = {
     // The schema's rule: the real code is the larger of the legacy and the extended field.
     builtinCode: Math.max(deprecated, t.int(3)),
@@ -106,8 +107,10 @@ function readQuantization(t: Table): Quantization {
   const zp = t.scalars(3, 'long', 'zero_point');
   if (zp !== undefined) q.zeroPoint = zp as bigint[];
   const detailsType = t.ubyte(4);
+  if (detailsType > 3) throw new ModelFormatError(`${t.where}: unknown quantization details type ${detailsType}`);
   if (detailsType !== 0) {
-    // Only CustomQuantization (type 1) carries data the IR can hold; other members keep their type.
+    // Only CustomQuantization (type 1) carries data the IR can hold; Blockwise/MultiAxis (2, 3) keep
+    // just their type, and writeModel refuses them rather than write wrong scales.
     const details: { type: number; custom?: Uint8Array } = { type: detailsType };
     if (detailsType === 1) {
       const custom = t.table(5, 'details')?.bytes(0, 'custom');

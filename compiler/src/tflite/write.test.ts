@@ -99,6 +99,9 @@ describe('writeModel', () => {
     const model = everyFieldModel();
     model.subgraphs[0]!.operators[0]!.builtinOptions = { type: 'NoSuchOptions', fields: {} };
     expect(() => writeModel(model)).toThrow(ModelFormatError);
+    const blockwise = everyFieldModel();
+    blockwise.subgraphs[0]!.tensors[2]!.quantization = { details: { type: 2 }, quantizedDimension: 0 };
+    expect(() => writeModel(blockwise)).toThrow(/Blockwise/);
   });
 });
 

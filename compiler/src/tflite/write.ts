@@ -198,6 +198,9 @@ class Writer {
     const zeroPoint = q.zeroPoint === undefined ? 0 : writeScalarVector(b, 'long', q.zeroPoint, 'zero_point');
     let details = 0;
     if (q.details !== undefined) {
+      if (q.details.type !== 1) {
+        throw new ModelFormatError(`quantization details type ${q.details.type} (Blockwise/MultiAxisQuantization) cannot be written: the IR does not hold its fields`);
+      }
       const custom = q.details.custom === undefined ? 0 : this.bytes(q.details.custom, DATA_ALIGN);
       b.startObject(1);
       b.addFieldOffset(0, custom, 0);
