@@ -44,11 +44,18 @@ export function shapeProblems(model: Model, subgraph = 0): string[] {
         if (hasBias) expect(numel(s(2)) === w[0], 'bias length');
         break;
       case 0: case 18: case 41: case 42: // ADD MUL SUB DIV
-        for (const k of [0, 1]) expect(numel(s(k)) === 1 || last(s(k)) === 1 || last(s(k)) === last(out), `operand ${k} channels`);
+        for (const k of [0, 1]) {
+          const sk = s(k);
+          // Broadcasting, right-aligned: every operand dim is 1 or the output's.
+          expect(sk.every((d, i) => d === 1 || d === out[out.length - sk.length + i]), `operand ${k} [${sk}] vs output [${out}]`);
+        }
         break;
       case 2: { // CONCATENATION (channel axis only in our tests)
         const axis = op.builtinOptions?.fields['axis'];
         if (axis === 3 || axis === -1) expect(op.inputs.reduce((a, _t, k) => a + last(s(k)), 0) === last(out), 'concat channels');
+        const ax = typeof axis === 'number' ? (axis + out.length) % out.length : -1;
+        const others = (sh: number[]): string => sh.filter((_d, i) => i !== ax).join();
+        op.inputs.forEach((_t, k) => expect(others(s(k)) === others(out), `concat input ${k} is [${s(k)}], output [${out}]`));
         break;
       }
       case 22: // RESHAPE

@@ -200,7 +200,7 @@ export function syntheticConvNet(): Model {
   const m = b.scale(b.unary(21 /* RELU6 */, r));
   const p = b.pad(m);
   const c3 = b.conv(p, 12, 3, 2);
-  const c4 = b.conv(b.maxPool(c1), 8, 1);
+  const c4 = b.conv(b.maxPool(b.pad(c1)), 8, 1);
   const cat = b.concat([c3, c4]); // [1,6,6,20]
   const c5 = b.conv(cat, 24, 3, 1);
   // Squeeze-excite gate: the expanding conv must drop the same channels as c5.
@@ -229,7 +229,7 @@ export function syntheticPaddedResidual(): Model {
   const x = b.input([1, 8, 8, 3]);
   const a = b.conv(x, 8);
   const y1 = b.unary(19 /* RELU */, b.add(b.conv(b.depthwise(a), 12, 1, 1, 0), b.padChannels(a, 0, 4)));
-  const y2 = b.unary(19 /* RELU */, b.add(b.conv(b.depthwise(y1), 16, 1, 1, 0), b.padChannels(b.maxPool(y1), 2, 2)));
+  const y2 = b.unary(19 /* RELU */, b.add(b.conv(b.depthwise(y1), 16, 1, 2, 0), b.padChannels(b.maxPool(y1), 2, 2)));
   b.output(b.conv(y2, 4, 1, 1, 0));
   return b.build();
 }
