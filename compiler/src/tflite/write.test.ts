@@ -95,6 +95,17 @@ describe('writeModel', () => {
     expect(Buffer.from(writeModel(back)).equals(Buffer.from(bytes))).toBe(true);
   });
 
+  it('moves every non-empty buffer out of line when inline data would pass the size limit', () => {
+    const model = everyFieldModel();
+    const bytes = writeModel(model, { inlineLimit: 16 });
+    const back = readModel(bytes);
+    expect(back.buffers.map((b) => b.external)).toEqual([undefined, true, true, true]);
+    expect(back.buffers.map((b) => Array.from(b.data))).toEqual(model.buffers.map((b) => Array.from(b.data)));
+    for (const b of back.buffers.slice(1)) expect(b.data.byteOffset % 16).toBe(0);
+    // Under the limit the same model stays inline.
+    expect(readModel(writeModel(model, { inlineLimit: 1000 })).buffers.some((b) => b.external)).toBe(false);
+  });
+
   it('rejects IR the schema cannot express with ModelFormatError', () => {
     const model = everyFieldModel();
     model.subgraphs[0]!.operators[0]!.builtinOptions = { type: 'NoSuchOptions', fields: {} };

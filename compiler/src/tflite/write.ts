@@ -19,9 +19,14 @@ const INLINE_LIMIT = 0x7fffffff - 64 * 1024 * 1024;
 
 type Offset = flatbuffers.Offset;
 
-export function writeModel(model: Model): Uint8Array {
+export interface WriteOptions {
+  /** Inline-data budget before every buffer moves after the flatbuffer; tests lower it from ~2 GB. */
+  inlineLimit?: number;
+}
+
+export function writeModel(model: Model, options: WriteOptions = {}): Uint8Array {
   try {
-    return write(model);
+    return write(model, options.inlineLimit ?? INLINE_LIMIT);
   } catch (e) {
     if (e instanceof ModelFormatError) throw e;
     throw new ModelFormatError(`cannot write model: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
@@ -32,9 +37,9 @@ function align(n: number): number {
   return Math.ceil(n / DATA_ALIGN) * DATA_ALIGN;
 }
 
-function write(model: Model): Uint8Array {
+function write(model: Model, inlineLimit: number): Uint8Array {
   const inlineBytes = model.buffers.reduce((n, b) => n + (b.external === true ? 0 : b.data.length), 0);
-  const allExternal = inlineBytes > INLINE_LIMIT;
+  const allExternal = inlineBytes > inlineLimit;
   const external = model.buffers.map((b) => allExternal ? b.data.length > 0 : b.external === true);
   if (!external.includes(true)) return build(model, null).slice();
 
