@@ -17,6 +17,13 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; stde
     stderr += String(chunk);
     return true;
   });
+  // yargs prints --help through console.log.
+  vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => {
+    stdout += parts.join(' ') + '\n';
+  });
+  vi.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => {
+    stderr += parts.join(' ') + '\n';
+  });
   const code = await main(args);
   vi.restoreAllMocks();
   return { code, stdout, stderr };
@@ -93,5 +100,18 @@ describe('mlshrink inspect', () => {
     expect(code).toBe(2);
     expect(stderr).toBe('mlshrink: /nonexistent/x.tflite: no such file\n');
     expect(stdout).toBe('');
+  });
+
+  it.each([[[]], [['inspect']], [['no-such-command']], [['inspect', 'x.tflite', '--bogus']]])('usage error %j exits 2 with one line', async (args) => {
+    const { code, stderr, stdout } = await run(args);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^mlshrink: [^\n]+\n$/);
+    expect(stdout).toBe('');
+  });
+
+  it('--help exits 0 and lists inspect', async () => {
+    const { code, stdout } = await run(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/mlshrink inspect <model>/);
   });
 });

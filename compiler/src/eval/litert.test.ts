@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LiteRtError, loadLiteRt, typedArrayFor, type TypedArray } from './litert.js';
 import { readFixture } from '../testing/fixtures.js';
 import { prng } from '../testing/prng.js';
+import { readModel } from '../tflite/read.js';
 
 describe('loadLiteRt', () => {
   it.each(['mediapipe/face_detection_short_range.tflite', 'mediapipe/hand_landmark_lite.tflite', 'mediapipe/selfie_segmentation.tflite'])(
@@ -90,5 +91,35 @@ describe('loadLiteRt', () => {
       ['int64', BigInt64Array],
     ];
     for (const [dtype, ctor] of pairs) expect(typedArrayFor(dtype)).toBe(ctor);
+  });
+});
+
+describe('loadLiteRt on simple_add', () => {
+  it('adds its two int8 inputs (requantized with the tensors own scales)', async () => {
+    const bytes = readFixture('tflm/simple_add_model.tflite');
+    const sg = readModel(bytes).subgraphs[0];
+    const quant = (t: number): { scale: number; zero: number } => {
+      const q = sg.tensors[t].quantization;
+      return { scale: q?.scale?.[0] ?? 1, zero: Number(q?.zeroPoint?.[0] ?? 0n) };
+    };
+    const [qa, qb, qo] = [quant(sg.inputs[0]), quant(sg.inputs[1]), quant(sg.outputs[0])];
+    const model = await loadLiteRt(bytes);
+    try {
+      const rand = prng(11);
+      const n = 128 * 128;
+      const a = new Int8Array(n).map(() => Math.floor(rand() * 256) - 128);
+      const b = new Int8Array(n).map(() => Math.floor(rand() * 256) - 128);
+      const [out] = (await model.run([a, b])) as Int8Array[];
+      let worst = 0;
+      for (let i = 0; i < n; i++) {
+        const sum = (a[i] - qa.zero) * qa.scale + (b[i] - qb.zero) * qb.scale;
+        const expected = Math.max(-128, Math.min(127, Math.round(sum / qo.scale) + qo.zero));
+        worst = Math.max(worst, Math.abs(out[i] - expected));
+      }
+      // Integer kernels round through fixed-point multipliers: off by at most one step.
+      expect(worst).toBeLessThanOrEqual(1);
+    } finally {
+      model.dispose();
+    }
   });
 });

@@ -16,6 +16,7 @@ import {
   weightTensors,
 } from './graph.js';
 import { loadLiteRt } from '../eval/litert.js';
+import { prepareBytesForLiteRt } from '../eval/litert-compat.js';
 import { readFixture } from '../testing/fixtures.js';
 import { prng } from '../testing/prng.js';
 import { readModel } from '../tflite/read.js';
@@ -213,6 +214,32 @@ describe('exposeTensorsAsOutputs on a real model under LiteRT', () => {
       expect(activation.length).toBe(sg.tensors[inner].shape!.reduce((a, b) => a * b, 1));
       expect(activation.every(Number.isFinite)).toBe(true);
       expect(activation.some((v) => v !== 0)).toBe(true);
+    } finally {
+      original.dispose();
+      probed.dispose();
+    }
+  });
+
+  it('hello_world_int8 (has a signature): the exposed activation is reported under its signature name', async () => {
+    const bytes = prepareBytesForLiteRt(readFixture('tflm/hello_world_int8.tflite'));
+    const model = readModel(bytes);
+    expect(model.signatureDefs).toHaveLength(1);
+    const sg = model.subgraphs[0];
+    const hidden = sg.operators[0].outputs[0];
+    const exposed = exposeTensorsAsOutputs(model, [hidden]);
+    const name = exposed.signatureDefs![0].outputs[1].name;
+    const original = await loadLiteRt(bytes);
+    const probed = await loadLiteRt(writeModel(exposed));
+    try {
+      expect(probed.outputs.map((o) => o.name)).toEqual([...original.outputs.map((o) => o.name), name]);
+      expect(probed.outputs[1]).toMatchObject({ shape: sg.tensors[hidden].shape, dtype: 'int8' });
+      for (const x of [-100, 0, 77]) {
+        const input = new Int8Array([x]);
+        const [want] = await original.run([input]);
+        const [got, activation] = await probed.run([input]);
+        expect(Array.from(got as Int8Array)).toEqual(Array.from(want as Int8Array));
+        expect(activation).toHaveLength(16);
+      }
     } finally {
       original.dispose();
       probed.dispose();
