@@ -2,6 +2,7 @@
  * Fuzz: mutated fixtures must either read as a Model or throw ModelFormatError — never another
  * error, never hang. Deterministic (fixed seed), so a failure reproduces by its case number.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { fixtureModels, readFixture } from '../testing/fixtures.js';
 import { prng } from '../testing/prng.js';
@@ -98,11 +99,16 @@ describe('readModel fuzz', () => {
       try {
         const model = readModel(input);
         outcomes.read++;
+        let written: Uint8Array | undefined;
         try {
-          writeModel(model);
+          written = writeModel(model);
           outcomes.written++;
         } catch (e) {
           if (!(e instanceof ModelFormatError)) throw new Error(`case ${c} (${name} of ${s.rel}): writeModel threw ${String(e)}`);
+        }
+        // Whatever the reader accepts, the writer reproduces: strange-but-valid values survive a round trip.
+        if (written !== undefined && !isDeepStrictEqual(readModel(written), model)) {
+          throw new Error(`case ${c} (${name} of ${s.rel}): read → write → read changed the model`);
         }
       } catch (e) {
         if (!(e instanceof ModelFormatError)) {
