@@ -74,6 +74,27 @@ describe('mlshrink optimize on the hello_world fixture', () => {
   });
 });
 
+describe('mlshrink optimize on a directory', () => {
+  it('optimizes every .tflite in it; an int8 model needs no calibration; int8 without calibration is refused', async () => {
+    const models = join(dir, 'models');
+    mkdirSync(models, { recursive: true });
+    copyFileSync(fixturePath('tflm/hello_world_int8.tflite'), join(models, 'b_int8.tflite'));
+    const out = join(dir, 'models-out');
+    const ok = await cli('optimize', models, '-o', out, '--pack', 'none');
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    expect(existsSync(join(out, 'b_int8.tflite'))).toBe(true);
+    const report = JSON.parse(readFileSync(join(out, 'b_int8.report.json'), 'utf8')) as OptimizeReport;
+    expect(report.passes[0]!.stats.alreadyQuantized).toBe(true);
+    expect(report.warnings).toContain('no --eval data: accuracy not measured');
+
+    copyFileSync(fixturePath('tflm/hello_world_float.tflite'), join(models, 'a_float.tflite'));
+    const refused = await cli('optimize', models, '-o', out);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/a_float\.tflite: --quantize int8 needs --calibration/);
+  });
+});
+
 describe('mlshrink optimize on a small classifier', () => {
   const app = join(dir, 'app');
   const modelPath = join(app, 'chain.tflite');

@@ -37,6 +37,8 @@ export interface OptimizeOptions {
   pruneMinElements: number;
   pruneSkipFirst: boolean;
   pruneSkipLast: boolean;
+  /** One magnitude threshold across layers instead of the same sparsity in each. */
+  pruneGlobal: boolean;
 }
 
 export const DEFAULT_OPTIONS: OptimizeOptions = {
@@ -54,6 +56,7 @@ export const DEFAULT_OPTIONS: OptimizeOptions = {
   pruneMinElements: 256,
   pruneSkipFirst: true,
   pruneSkipLast: true,
+  pruneGlobal: false,
 };
 
 export const CONFIG_FILE = 'mlshrink.config.json';
@@ -88,6 +91,7 @@ const CHECKS: { [K in keyof OptimizeOptions]-?: Check } = {
   pruneMinElements: (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? undefined : 'a non-negative integer'),
   pruneSkipFirst: bool,
   pruneSkipLast: bool,
+  pruneGlobal: bool,
 };
 
 /** Checks a partial option set; `where` names its source in error messages (a file or "--flag"). */

@@ -13,6 +13,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { UserError } from '../cli/errors.js';
+import { activationTensors } from '../eval/calibrate.js';
 import { evaluate, type EvalData, type Evaluation } from '../eval/evaluate.js';
 import { loadLabeledData, type LabeledData } from '../eval/labeled-data.js';
 import type { Model } from '../ir/model.js';
@@ -128,14 +129,17 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
     const budget = options.quantize === 'none' ? options.maxAccuracyDrop : options.maxAccuracyDrop / 2;
     await run(pruneAuto, { ...pruneOpts, data: few, maxAccuracyDrop: budget });
   } else if (options.prune > 0) {
-    await run(pruneMagnitude, { ...pruneOpts, sparsity: options.prune });
+    await run(pruneMagnitude, { ...pruneOpts, sparsity: options.prune, global: options.pruneGlobal });
   }
   const clusterOpts = { k: options.cluster, granularity: options.clusterGranularity };
   const intWeights = options.quantize === 'int8' || options.quantize === 'dynamic';
   if (options.cluster > 0 && !intWeights) await run(clusterWeights, clusterOpts);
   if (options.quantize === 'int8') {
-    if (!calibration) throw new UserError(`${modelPath}: --quantize int8 needs --calibration <dir> (representative inputs)`);
-    await run(quantizeInt8, { samples: calibration.inputs.map((x) => [x]), io: options.io });
+    // An already-integer model passes through quantize-int8 and needs no calibration data.
+    if (!calibration && activationTensors(model).length > 0) {
+      throw new UserError(`${modelPath}: --quantize int8 needs --calibration <dir> (representative inputs)`);
+    }
+    await run(quantizeInt8, { samples: calibration?.inputs.map((x) => [x]) ?? [], io: options.io });
   } else if (options.quantize === 'dynamic') {
     await run(quantizeDynamic, {});
   } else if (options.quantize === 'float16') {
