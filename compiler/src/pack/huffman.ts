@@ -117,38 +117,46 @@ function reverseBits(v: number, n: number): number {
  * Two levels resolve every code of up to MAX_CODE_LENGTH bits with no bit-by-bit loop.
  */
 export function buildDecoder(tables: Uint8Array[]): Int32Array {
+  const mask = (1 << LOOKUP_BITS) - 1;
   const main = tables.length << LOOKUP_BITS;
-  const sub: number[] = [];
-  const out: number[] = new Array<number>(main).fill(0);
+  // First pass: the second-level size each first-level prefix needs (its longest code minus LOOKUP_BITS).
+  const codesOf: Uint32Array[] = [];
+  const subBits: Uint8Array[] = [];
+  let total = main;
+  for (const lengths of tables) {
+    const codes = encoderCodes(lengths);
+    const bits = new Uint8Array(1 << LOOKUP_BITS);
+    for (let s = 0; s < lengths.length; s++) {
+      const l = lengths[s];
+      if (l > LOOKUP_BITS && l - LOOKUP_BITS > bits[codes[s] & mask]) bits[codes[s] & mask] = l - LOOKUP_BITS;
+    }
+    for (let p = 0; p < bits.length; p++) if (bits[p]) total += 1 << bits[p];
+    codesOf.push(codes);
+    subBits.push(bits);
+  }
+  const out = new Int32Array(total);
+  let next = main;
   tables.forEach((lengths, c) => {
     const base = c << LOOKUP_BITS;
-    const codes = encoderCodes(lengths);
-    const prefixMax = new Map<number, number>();
+    const codes = codesOf[c];
+    const bits = subBits[c];
+    const subStart = new Int32Array(1 << LOOKUP_BITS);
+    for (let p = 0; p < bits.length; p++) {
+      if (!bits[p]) continue;
+      subStart[p] = next;
+      out[base + p] = (next << 5) | 16 | bits[p];
+      next += 1 << bits[p];
+    }
     for (let s = 0; s < lengths.length; s++) {
       const l = lengths[s];
       if (l === 0) continue;
       if (l <= LOOKUP_BITS) {
         for (let r = codes[s]; r < 1 << LOOKUP_BITS; r += 1 << l) out[base + r] = (s << 5) | l;
       } else {
-        const p = codes[s] & ((1 << LOOKUP_BITS) - 1);
-        prefixMax.set(p, Math.max(prefixMax.get(p) ?? 0, l - LOOKUP_BITS));
+        const p = codes[s] & mask;
+        for (let r = codes[s] >>> LOOKUP_BITS; r < 1 << bits[p]; r += 1 << (l - LOOKUP_BITS)) out[subStart[p] + r] = (s << 5) | l;
       }
     }
-    const subStart = new Map<number, number>();
-    for (const [p, bits] of [...prefixMax].sort((a, b) => a[0] - b[0])) {
-      const offset = main + sub.length;
-      subStart.set(p, offset);
-      for (let k = 0; k < 1 << bits; k++) sub.push(0);
-      out[base + p] = (offset << 5) | 16 | bits;
-    }
-    for (let s = 0; s < lengths.length; s++) {
-      const l = lengths[s];
-      if (l <= LOOKUP_BITS) continue;
-      const p = codes[s] & ((1 << LOOKUP_BITS) - 1);
-      const offset = subStart.get(p)! - main;
-      const bits = prefixMax.get(p)!;
-      for (let r = codes[s] >>> LOOKUP_BITS; r < 1 << bits; r += 1 << (l - LOOKUP_BITS)) sub[offset + r] = (s << 5) | l;
-    }
   });
-  return Int32Array.from(out.concat(sub));
+  return out;
 }

@@ -10,15 +10,15 @@ import { encodeDeflate } from './deflate-coder.js';
 import { encodeInt8, tokenize } from './int8-coder.js';
 
 /** Int8 context counts the encoder tries (the format allows 1..8). */
-const INT8_CONTEXT_TRIALS = [1, 2, 3, 4, 5, 6, 8];
+export const INT8_CONTEXT_TRIALS = [1, 2, 3, 4, 5, 6, 8];
 import { tfliteBufferRanges } from './tflite-ranges.js';
 
 /**
  * Buffers smaller than these stay inside the surrounding structure section: a section costs a 12-byte
- * entry plus its tables, which small float/int32 buffers (scales, biases) do not earn back.
+ * entry, its tables and decoder setup, which small buffers (scales, biases, tiny filters) do not earn back.
  */
-const MIN_OWN_INT8_SECTION = 64;
-const MIN_OWN_OTHER_SECTION = 1024;
+const MIN_OWN_INT8_SECTION = 1024;
+const MIN_OWN_OTHER_SECTION = 4096;
 /** Section lengths are 32-bit; split longer ranges (well below the limit, to bound encoder memory). */
 const MAX_SECTION = 1 << 30;
 

@@ -2,6 +2,7 @@ package dev.mlshrink.runtime;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.zip.Inflater;
 
 /**
  * Decodes a packed model ({@code .tflite.mlshrink}, docs/format.md) back to the exact .tflite bytes.
@@ -76,23 +77,39 @@ public final class PackedModelDecoder {
       throw new PackFormatException(payloadStart + encodedSum > packed.length ? "truncated payload" : "trailing bytes after the last section");
     }
     byte[] out = new byte[(int) size];
-    int src = payloadStart;
-    int dst = 0;
-    for (int i = 0; i < n; i++) {
-      int e = HEADER_SIZE + ENTRY_SIZE * i;
-      int kind = packed[e] & 0xFF;
-      int contexts = packed[e + 1] & 0xFF;
-      int dec = (int) u32(packed, e + 4);
-      int end = src + (int) u32(packed, e + 8);
-      if (kind == KIND_RAW) System.arraycopy(packed, src, out, dst, dec);
-      else if (kind == KIND_BYTES) SectionDecoders.decodeBytes(packed, src, end, contexts, out, dst, dec);
-      else if (kind == KIND_INT8) SectionDecoders.decodeInt8(packed, src, end, contexts, out, dst, dec);
-      else SectionDecoders.decodeDeflate(packed, src, end, out, dst, dec);
-      src = end;
-      dst += dec;
-    }
+    decodeSections(packed, n, payloadStart, out);
     if (Crc32c.compute(out, 0, out.length) != crc) throw new PackFormatException("checksum mismatch: decoded bytes are corrupted");
     return out;
+  }
+
+  /** Decodes the (already validated) sections back to back into {@code out}. */
+  private static void decodeSections(byte[] packed, int n, int payloadStart, byte[] out) throws PackFormatException {
+    int src = payloadStart;
+    int dst = 0;
+    Inflater inflater = null; // one per file: creating one per section costs more than a small section
+    try {
+      for (int i = 0; i < n; i++) {
+        int e = HEADER_SIZE + ENTRY_SIZE * i;
+        int kind = packed[e] & 0xFF;
+        int contexts = packed[e + 1] & 0xFF;
+        int dec = (int) u32(packed, e + 4);
+        int end = src + (int) u32(packed, e + 8);
+        if (kind == KIND_RAW) {
+          System.arraycopy(packed, src, out, dst, dec);
+        } else if (kind == KIND_BYTES) {
+          SectionDecoders.decodeBytes(packed, src, end, contexts, out, dst, dec);
+        } else if (kind == KIND_INT8) {
+          SectionDecoders.decodeInt8(packed, src, end, contexts, out, dst, dec);
+        } else {
+          if (inflater == null) inflater = new Inflater(true);
+          SectionDecoders.decodeDeflate(inflater, packed, src, end, out, dst, dec);
+        }
+        src = end;
+        dst += dec;
+      }
+    } finally {
+      if (inflater != null) inflater.end();
+    }
   }
 
   /** Decodes into a direct buffer in native byte order, as the LiteRT Interpreter wants it. */

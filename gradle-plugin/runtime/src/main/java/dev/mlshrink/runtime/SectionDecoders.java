@@ -126,10 +126,14 @@ final class SectionDecoders {
     BitReader.finish(pos, buf, count, start, end);
   }
 
-  /** Raw DEFLATE (RFC 1951): exactly {@code outLength} bytes, the stream ending exactly at the payload end. */
-  static void decodeDeflate(byte[] in, int start, int end, byte[] out, int outStart, int outLength)
+  /**
+   * Raw DEFLATE (RFC 1951): exactly {@code outLength} bytes, the stream ending exactly at the payload end.
+   * The caller owns {@code inflater} (raw mode) and reuses it across sections: creating one per section
+   * costs more than decoding a small section.
+   */
+  static void decodeDeflate(java.util.zip.Inflater inflater, byte[] in, int start, int end, byte[] out, int outStart, int outLength)
       throws PackFormatException {
-    java.util.zip.Inflater inflater = new java.util.zip.Inflater(true);
+    inflater.reset();
     try {
       inflater.setInput(in, start, end - start);
       int n = 0;
@@ -146,8 +150,6 @@ final class SectionDecoders {
       if (inflater.getRemaining() != 0) throw new PackFormatException("deflate section: bytes after the end of the stream");
     } catch (java.util.zip.DataFormatException e) {
       throw new PackFormatException("deflate section: " + e.getMessage());
-    } finally {
-      inflater.end();
     }
   }
 }
