@@ -93,6 +93,7 @@ describe('mlshrink inspect on bad input', () => {
     const lines = r.stderr.split('\n').filter((l) => l.length > 0);
     expect(lines).toHaveLength(1);
     expect(lines[0].startsWith(`mlshrink: ${path}: `)).toBe(true);
+    if (kind === 'png') expect(lines[0]).toMatch(/is a PNG image, not a TFLite model/);
     expect(r.stderr).not.toMatch(/^\s+at /m);
     expect(r.stdout).toBe('');
   });

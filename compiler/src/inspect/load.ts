@@ -38,10 +38,29 @@ export function readModelFile(path: string): Uint8Array {
 export function loadModelFile(path: string): LoadedModel {
   const bytes = readModelFile(path);
   if (bytes.byteLength === 0) throw fileError(path, 'empty file');
+  const other = sniffOtherFormat(bytes);
+  if (other) throw fileError(path, `is ${other}, not a TFLite model`);
   try {
     return { path, format: 'tflite', bytes, model: readModel(bytes) };
   } catch (e) {
     if (e instanceof ModelFormatError) throw fileError(path, `not a valid TFLite model: ${e.message}`);
     throw e;
   }
+}
+
+/** Common non-model files, named so the error says what the file is rather than where parsing broke. */
+const SIGNATURES: [string, number[]][] = [
+  ['a PNG image', [0x89, 0x50, 0x4e, 0x47]],
+  ['a JPEG image', [0xff, 0xd8, 0xff]],
+  ['a GIF image', [0x47, 0x49, 0x46, 0x38]],
+  ['a BMP image', [0x42, 0x4d]],
+  ['a ZIP archive', [0x50, 0x4b, 0x03, 0x04]],
+  ['a gzip file', [0x1f, 0x8b]],
+  ['a PDF document', [0x25, 0x50, 0x44, 0x46]],
+];
+
+function sniffOtherFormat(bytes: Uint8Array): string | undefined {
+  // A TFLite flatbuffer starts with a root offset, then the "TFL3" identifier at bytes 4..8.
+  if (bytes.byteLength >= 8 && String.fromCharCode(...bytes.subarray(4, 8)) === 'TFL3') return undefined;
+  return SIGNATURES.find(([, magic]) => magic.every((b, i) => bytes[i] === b))?.[0];
 }
