@@ -208,7 +208,7 @@ export function applyChannelPlan(model: Model, analysis: ChannelAnalysis, plan: 
     let quantization = src.quantization;
     for (const [axis, kept] of [...axes].sort((a, b) => a[0] - b[0])) {
       if (hasData) data = sliceBytes(data, shape, elementSize(src.type), axis, kept);
-      quantization = sliceQuantization(quantization, axis, kept);
+      quantization = sliceQuantization(quantization, axis, kept, shape.length);
       shape[axis] = kept.length;
       if (signature !== undefined && signature[axis] !== -1) signature[axis] = kept.length;
     }

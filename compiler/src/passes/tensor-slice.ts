@@ -23,9 +23,14 @@ export function sliceBytes(data: Uint8Array, shape: readonly number[], bytesPerE
   return out;
 }
 
-/** Per-axis quantization params sliced like the tensor; per-tensor params are left as they are. */
-export function sliceQuantization(q: Quantization | undefined, axis: number, kept: readonly number[]): Quantization | undefined {
-  if (q === undefined || q.quantizedDimension !== axis || (q.scale?.length ?? 0) <= 1) return q;
+/**
+ * Per-axis quantization params sliced like the tensor; per-tensor params are left as they are.
+ * A rank-1 tensor has only axis 0 whatever its stored quantized_dimension says (old TOCO files
+ * write 3 on per-channel biases).
+ */
+export function sliceQuantization(q: Quantization | undefined, axis: number, kept: readonly number[], rank: number): Quantization | undefined {
+  if (q === undefined || (q.scale?.length ?? 0) <= 1) return q;
+  if (q.quantizedDimension !== axis && !(rank === 1 && axis === 0)) return q;
   const pick = <T>(v: T[] | undefined): T[] | undefined => (v !== undefined && v.length > 1 ? kept.map((k) => v[k]!) : v);
   const out: Quantization = { ...q };
   if (q.scale !== undefined) out.scale = pick(q.scale);
@@ -69,7 +74,7 @@ export function realValues(tensor: Tensor, data: Uint8Array): Float64Array {
   const scales = q?.scale;
   if (tensor.type !== TensorType.FLOAT32 && tensor.type !== TensorType.FLOAT16 && scales !== undefined && scales.length > 0) {
     const shape = tensor.shape ?? [n];
-    const axis = q!.quantizedDimension;
+    const axis = shape.length === 1 ? 0 : q!.quantizedDimension;
     const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
     const dim = shape[axis] ?? 1;
     for (let i = 0; i < n; i++) {
