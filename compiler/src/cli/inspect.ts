@@ -1,6 +1,8 @@
 /** `mlshrink inspect <model> [--json]`: what is inside a model. */
 import type { CommandModule } from 'yargs';
-import { loadModelFile } from '../inspect/load.js';
+import { loadModelFile, readModelFile } from '../inspect/load.js';
+import { isPacked } from '../pack/index.js';
+import { renderPackedInspection } from '../pack/inspect-packed.js';
 import { summarizeModel } from '../inspect/summary.js';
 import { formatSummary } from '../inspect/format.js';
 
@@ -17,6 +19,8 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
       .positional('model', { type: 'string', demandOption: true, describe: 'path of a .tflite file' })
       .option('json', { type: 'boolean', default: false, describe: 'print machine-readable JSON' }),
   handler: (args) => {
+    const file = readModelFile(args.model);
+    if (isPacked(file)) return void process.stdout.write(renderPackedInspection(args.model, file, args.json));
     const loaded = loadModelFile(args.model);
     const summary = summarizeModel(loaded.model, loaded.bytes.byteLength);
     process.stdout.write(args.json ? JSON.stringify({ file: args.model, ...summary }, null, 2) + '\n' : formatSummary(summary, args.model));
