@@ -36,6 +36,8 @@ export interface QuantizeInt8Options {
   calibration?: CalibrateOptions;
   /** 'float' (default): keep float I/O behind QUANTIZE/DEQUANTIZE; 'int8': int8 model inputs/outputs. */
   io?: 'float' | 'int8';
+  /** Op names to keep float (e.g. an op that loses too much accuracy in int8). */
+  skipOps?: string[];
 }
 
 /** The model quantize-int8 works on (fp16 weights folded); calibrate this one when passing `ranges`. */
@@ -58,7 +60,7 @@ export const quantizeInt8: Pass<QuantizeInt8Options> = {
       ctx.log(`calibrating on ${options.samples.length} samples`);
       ranges = await calibrate(model, options.samples, options.calibration);
     }
-    return new Int8Rewriter(model, ranges, options.io ?? 'float').run();
+    return new Int8Rewriter(model, ranges, options.io ?? 'float', new Set(options.skipOps ?? [])).run();
   },
 };
 
@@ -101,6 +103,7 @@ class Int8Rewriter {
     private readonly model: Model,
     private readonly ranges: TensorRanges,
     private readonly io: 'float' | 'int8',
+    private readonly skipOps: ReadonlySet<string>,
   ) {
     this.sg = model.subgraphs[0]!;
     this.tensors = this.sg.tensors.slice();
@@ -163,8 +166,8 @@ class Int8Rewriter {
       this.ops.push(op); // integer / already-quantized op: leave as is
       return;
     }
-    const rule = INT8_OP_RULES.get(code);
-    const reason = rule ? this.ineligible(op, rule) : 'no int8 kernel in the supported set';
+    const rule = this.skipOps.has(name) ? undefined : INT8_OP_RULES.get(code);
+    const reason = this.skipOps.has(name) ? 'skipped by option' : rule ? this.ineligible(op, rule) : 'no int8 kernel in the supported set';
     if (reason !== undefined || !rule) {
       const f = this.floatOps.get(name) ?? { count: 0, reason: reason ?? '' };
       f.count++;
