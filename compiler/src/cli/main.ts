@@ -4,6 +4,7 @@
  * Exit codes: 0 success, 2 user error (one line on stderr, no stack), 1 internal error (with stack).
  */
 import yargs from 'yargs';
+import { assetsCommand } from './assets.js';
 import { UserError } from './errors.js';
 import { inspectCommand } from './inspect.js';
 import { optimizeCommand } from './optimize.js';
@@ -17,6 +18,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(inspectCommand)
     .command(unpackCommand)
     .command(optimizeCommand)
+    .command(assetsCommand)
     .demandCommand(1, 'name a command (see --help)')
     .strict()
     .help()
