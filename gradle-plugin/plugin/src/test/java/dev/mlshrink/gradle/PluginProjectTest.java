@@ -81,6 +81,29 @@ class PluginProjectTest {
                 task.getCompilerVersion().get());
     }
 
+    /** The README/sample block, written against the extension as the Kotlin DSL compiles it. */
+    @Test
+    void sampleBlockConfiguresTheTask() {
+        Project project = project();
+        MlShrinkExtension ext = project.getExtensions().getByType(MlShrinkExtension.class);
+        ext.getBuildTypes().add("release");
+        ext.getModels().add("**/*.tflite");
+        ext.getPrune().set("auto");
+        ext.getQuantize().set("int8");
+        ext.getCluster().set(16);
+        ext.getPack().set(true);
+        ext.getCalibrationData().set(project.getLayout().getProjectDirectory().dir("mlshrink/calibration"));
+        ext.getMaxAccuracyDrop().set(0.01);
+        ext.getNodeExecutableAndArgs().set(List.of("node"));
+        assertTrue(ext.getBuildTypes().get().contains("release"));
+        assertFalse(ext.getBuildTypes().get().contains("debug"));
+        MlShrinkAssetsTask task = MlShrinkPlugin.registerAssetsTask(project, ext, "release").get();
+        assertTrue(task.getModels().get().contains("**/*.tflite"));
+        assertEquals("auto", task.getPrune().get());
+        assertEquals(16, task.getCluster().get());
+        assertEquals(dir.resolve("mlshrink/calibration").toFile(), task.getCalibrationData().get().getAsFile());
+    }
+
     @Test
     void runtimeDependencyIsAddedUnlessSwitchedOff() {
         Project on = project();
