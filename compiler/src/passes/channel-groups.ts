@@ -12,6 +12,7 @@
  * the model's outputs, leaving a group unpruned never does.
  */
 import type { Model, Operator, Subgraph } from '../ir/model.js';
+import { elementSize } from '../ir/tensor-type.js';
 
 /** BuiltinOperator codes (schema facts) this analysis understands. */
 export const Op = {
@@ -220,15 +221,21 @@ export function analyzeChannels(model: Model, subgraphIndex = 0): ChannelAnalysi
     return r.length === 1 && r[0] === o;
   };
 
+  /** Dense constant data we can slice element by element (no sub-byte or sparse storage). */
+  const sliceable = (t: number): boolean => {
+    const tensor = tensors[t]!;
+    const size = elementSize(tensor.type);
+    const bytes = model.buffers[tensor.buffer]?.data.byteLength ?? 0;
+    return tensor.sparsity === undefined && size >= 1 && tensor.shape !== undefined && bytes === numel(tensor.shape) * size;
+  };
   /** A constant operand read only by op `o` (possibly behind a single-use DEQUANTIZE). */
   const constOperand = (t: number | undefined, o: number): ConstRef | undefined => {
     if (t === undefined || t < 0 || tensors[t]?.sparsity !== undefined) return undefined;
-    if (hasData(t)) return onlyReader(t, o) ? { tensor: t, constTensor: t } : undefined;
+    if (hasData(t)) return onlyReader(t, o) && sliceable(t) ? { tensor: t, constTensor: t } : undefined;
     const w = writer.get(t);
     if (w === undefined || code(w) !== Op.DEQUANTIZE || !onlyReader(t, o)) return undefined;
     const src = operators[w]!.inputs[0];
-    if (src === undefined || src < 0 || !hasData(src) || !onlyReader(src, w)) return undefined;
-    if (tensors[src]!.sparsity !== undefined) return undefined;
+    if (src === undefined || src < 0 || !hasData(src) || !onlyReader(src, w) || !sliceable(src)) return undefined;
     return { tensor: t, constTensor: src };
   };
   /** Constant data in any form (even shared): such tensors never join a channel group. */
