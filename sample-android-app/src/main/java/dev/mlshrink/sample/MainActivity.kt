@@ -21,8 +21,8 @@ class MainActivity : Activity() {
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         setContentView(R.layout.activity_main)
-        val image = findViewById<ImageView>(R.id.image)
-        val result = findViewById<TextView>(R.id.result)
+        val image = findViewById(R.id.image) as ImageView
+        val result = findViewById(R.id.result) as TextView
 
         val bitmap = assets.open(SAMPLE_IMAGE).use { BitmapFactory.decodeStream(it) }
         image.setImageBitmap(Bitmap.createScaledBitmap(bitmap, 168, 168, false))
