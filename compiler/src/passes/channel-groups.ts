@@ -13,6 +13,7 @@
  */
 import type { Model, Operator, Subgraph } from '../ir/model.js';
 import { elementSize } from '../ir/tensor-type.js';
+import { builtinOpName } from '../tflite/builtin-ops.js';
 
 /** BuiltinOperator codes (schema facts) this analysis understands. */
 export const Op = {
@@ -263,7 +264,7 @@ export function analyzeChannels(model: Model, subgraphIndex = 0): ChannelAnalysi
 
   operators.forEach((op, o) => {
     const c = code(o);
-    const name = `op ${o} (code ${c})`;
+    const name = `op ${o} (${builtinOpName(c)})`;
     const x = op.inputs[0] ?? -1;
     const y = op.outputs[0] ?? -1;
     if (c === Op.DEQUANTIZE && x >= 0 && isConstant(x)) return; // a weight in disguise, handled by its reader

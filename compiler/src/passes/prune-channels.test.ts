@@ -43,7 +43,7 @@ describe('analyzeChannels', () => {
   it('blocks the graph input and the softmax logits, and flattening feeds the FC', () => {
     expect(groups[groupOf.get(sg.inputs[0]!)!]!.blocked).toBe('graph input');
     const softmaxIn = sg.operators.at(-1)!.inputs[0]!;
-    expect(groups[groupOf.get(softmaxIn)!]!.blocked).toMatch(/not modelled/);
+    expect(groups[groupOf.get(softmaxIn)!]!.blocked).toMatch(/SOFTMAX.*not modelled/);
     expect(groups.filter(isPrunable)).toHaveLength(6); // c1(+c2), c3, c4, c5(+SE expand), SE reduce, fc1
     expect(groups.some((g) => g.consumers.some((c) => c.kind === 'flatten'))).toBe(true);
   });
@@ -170,5 +170,12 @@ describe('pruneChannels', () => {
     expect(planChannelPruning(m, a, { fraction: 0.75, minChannels: 3 }).get(id)).toEqual([0, 2, 3]);
     expect(planChannelPruning(m, a, { fraction: 0 }).has(id)).toBe(false);
     expect(() => planChannelPruning(m, a, { fraction: 1 })).toThrow(RangeError);
+  });
+});
+
+describe('pruneChannels stats', () => {
+  it('reports why groups with producers stay whole', async () => {
+    const { stats } = await pruneChannels.run(syntheticConvNet(), { fraction: 0.25 }, silentContext);
+    expect(stats['blockedGroups']).toEqual({ 'SOFTMAX: channel mixing not modelled': 1 });
   });
 });

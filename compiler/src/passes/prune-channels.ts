@@ -293,6 +293,14 @@ export const pruneChannels: Pass<PruneChannelsOptions> = {
     const macsBefore = countMacs(model);
     const macsAfter = countMacs(pruned);
     ctx.log(`prune-channels: ${prunable.filter((g) => plan.has(g.id)).length} groups shrunk, ${before - after} of ${before} channels removed, MACs ${macsBefore} → ${macsAfter}`);
+    // Why groups stay whole, by kind ("op 12 (SOFTMAX): ..." → "SOFTMAX: ..."), for the report.
+    const blocked: Record<string, number> = {};
+    for (const g of analysis.groups) {
+      if (g.blocked === undefined || g.producers.length === 0) continue;
+      const reason = g.blocked.replace(/^op \d+ \((\w+)\)/, '$1').replace(/group \d+/, 'group');
+      blocked[reason] = (blocked[reason] ?? 0) + 1;
+    }
+    for (const [reason, n] of Object.entries(blocked)) ctx.log(`prune-channels: ${n} group(s) kept whole: ${reason}`);
     const warnings: string[] = [];
     if (options.fraction > 0 && prunable.length === 0) warnings.push('no channel group could be pruned safely; model left unchanged');
     return {
@@ -307,6 +315,7 @@ export const pruneChannels: Pass<PruneChannelsOptions> = {
         macsAfter,
         paramsBefore: countParams(model),
         paramsAfter: countParams(pruned),
+        blockedGroups: blocked,
       },
       warnings,
     };
