@@ -7,20 +7,22 @@
  * Pruning runs on float weights so calibration sees the pruned network; symmetric int8
  * quantization keeps its zeros. Clustering runs after quantization when the weights end up int8,
  * so its ≤ k values per group are exact int8 codes, and before float16 conversion otherwise.
- * Then both models run in LiteRT on the held-out data and the accuracy budget is checked: when it
- * fails, only the report is written (and any stale output removed) and a BudgetError is thrown.
+ * Then both models run in LiteRT on the held-out data and the accuracy budget is checked. With
+ * `--prune auto` a failed check steps every layer's sparsity one candidate down and retries (up to
+ * MAX_AUTO_BACKOFF times). When it still fails, only the report is written (and any stale output
+ * removed) and a BudgetError is thrown.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { UserError } from '../cli/errors.js';
 import { activationTensors } from '../eval/calibrate.js';
-import { evaluate, type EvalData, type Evaluation } from '../eval/evaluate.js';
+import { evaluateAgainst, openFloatRunner, runAll, type EvalData, type Evaluation } from '../eval/evaluate.js';
 import { loadLabeledData, type LabeledData } from '../eval/labeled-data.js';
 import type { Model } from '../ir/model.js';
 import { packModel, PACKED_SUFFIX } from '../pack/index.js';
 import { clusterWeights } from '../passes/cluster-weights.js';
 import type { PassContext, PassResult } from '../passes/pass.js';
-import { pruneAuto } from '../passes/prune-auto.js';
+import { AUTO_CANDIDATES, planAutoPruning, type PruneAutoPlan } from '../passes/prune-auto.js';
 import { pruneChannels } from '../passes/prune-channels.js';
 import { pruneMagnitude } from '../passes/prune-magnitude.js';
 import { quantizeDynamic } from '../passes/quantize-dynamic.js';
@@ -53,6 +55,8 @@ const silent: OptimizeContext = { log() {} };
 
 /** Samples prune-auto measures sensitivity on (a few hundred keep it to seconds on small models). */
 const AUTO_PRUNE_SAMPLES = 200;
+/** How often `--prune auto` may retreat after a failed budget check (each costs one evaluation). */
+const MAX_AUTO_BACKOFF = 3;
 
 /** `<outDir>/<name>.tflite[.mlshrink]` and `<outDir>/<name>.report.json` for a model path. */
 export function outputPaths(modelPath: string, outDir: string, options: Pick<OptimizeOptions, 'pack'>): { model: string; report: string } {
@@ -120,49 +124,90 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
 
   if (options.channels > 0) await run(pruneChannels, { fraction: options.channels });
   const pruneOpts = { minElements: options.pruneMinElements, skipFirst: options.pruneSkipFirst, skipLast: options.pruneSkipLast };
+  let autoPlan: PruneAutoPlan | undefined;
   if (options.prune === 'auto') {
     const data: EvalData | undefined = calibration ?? evalData;
     if (!data) throw new UserError(`${modelPath}: --prune auto needs --calibration (or --eval) data to measure sensitivity`);
     if (!calibration) warnings.push('prune-auto measured sensitivity on the evaluation data (no --calibration given); the accuracy check is optimistic');
-    const few = subset(data, AUTO_PRUNE_SAMPLES);
     // Leave half of the budget to quantization when it follows.
     const budget = options.quantize === 'none' ? options.maxAccuracyDrop : options.maxAccuracyDrop / 2;
-    await run(pruneAuto, { ...pruneOpts, data: few, maxAccuracyDrop: budget });
+    ctx.log('prune-auto: measuring layer sensitivity …');
+    autoPlan = await planAutoPruning(model, { ...pruneOpts, data: subset(data, AUTO_PRUNE_SAMPLES), maxAccuracyDrop: budget }, passCtx);
   } else if (options.prune > 0) {
     await run(pruneMagnitude, { ...pruneOpts, sparsity: options.prune, global: options.pruneGlobal });
   }
-  const clusterOpts = { k: options.cluster, granularity: options.clusterGranularity };
-  const intWeights = options.quantize === 'int8' || options.quantize === 'dynamic';
-  if (options.cluster > 0 && !intWeights) await run(clusterWeights, clusterOpts);
-  if (options.quantize === 'int8') {
-    // An already-integer model passes through quantize-int8 and needs no calibration data.
-    if (!calibration && activationTensors(model).length > 0) {
-      throw new UserError(`${modelPath}: --quantize int8 needs --calibration <dir> (representative inputs)`);
-    }
-    await run(quantizeInt8, { samples: calibration?.inputs.map((x) => [x]) ?? [], io: options.io });
-  } else if (options.quantize === 'dynamic') {
-    await run(quantizeDynamic, {});
-  } else if (options.quantize === 'float16') {
-    await run(quantizeFloat16, {});
-  }
-  if (options.cluster > 0 && intWeights) await run(clusterWeights, clusterOpts);
 
-  const outBytes = writeModel(model);
-  const packed = options.pack === 'huffman' ? packModel(outBytes) : undefined;
-
-  // Evaluation in LiteRT.
+  // Everything after pruning; with --prune auto it is redone with less pruning when the measured
+  // budget fails (the sensitivity scan sees few samples and neither quantization nor clustering).
+  const pruned = model;
+  const fixedPasses = passes.length;
+  const fixedWarnings = warnings.length;
+  let reference: Float32Array[][] | undefined;
+  let outBytes: Uint8Array;
+  let packed: Uint8Array | undefined;
   let evaluation: Evaluation | undefined;
-  if (evalData) {
-    const total = 2 * evalData.inputs.length;
-    ctx.log(`evaluating on ${evalData.inputs.length} samples${evalData.labels ? ' (labeled)' : ''}`);
+  for (let backoff = 0; ; backoff++) {
+    model = pruned;
+    passes.length = fixedPasses;
+    warnings.length = fixedWarnings;
+    let perLayer: Map<number, number> | undefined;
+    if (autoPlan) {
+      perLayer = stepDown(autoPlan.perLayer, backoff);
+      await run(pruneMagnitude, { ...pruneOpts, sparsity: 0, perLayer });
+      const names = (t: number): string => pruned.subgraphs[0]!.tensors[t]!.name ?? `tensor_${t}`;
+      const last = passes[passes.length - 1]!;
+      last.name = 'prune-auto';
+      last.stats = {
+        ...last.stats,
+        chosenSparsity: Object.fromEntries([...perLayer].map(([t, sp]) => [names(t), sp])),
+        sensitivityRuns: autoPlan.runs,
+        backoffSteps: backoff,
+      };
+      if (perLayer.size === 0) warnings.push('prune-auto: no layer could be pruned within the accuracy budget');
+    }
+    const clusterOpts = { k: options.cluster, granularity: options.clusterGranularity };
+    const intWeights = options.quantize === 'int8' || options.quantize === 'dynamic';
+    if (options.cluster > 0 && !intWeights) await run(clusterWeights, clusterOpts);
+    if (options.quantize === 'int8') {
+      // An already-integer model passes through quantize-int8 and needs no calibration data.
+      if (!calibration && activationTensors(model).length > 0) {
+        throw new UserError(`${modelPath}: --quantize int8 needs --calibration <dir> (representative inputs)`);
+      }
+      await run(quantizeInt8, { samples: calibration?.inputs.map((x) => [x]) ?? [], io: options.io });
+    } else if (options.quantize === 'dynamic') {
+      await run(quantizeDynamic, {});
+    } else if (options.quantize === 'float16') {
+      await run(quantizeFloat16, {});
+    }
+    if (options.cluster > 0 && intWeights) await run(clusterWeights, clusterOpts);
+
+    outBytes = writeModel(model);
+    packed = options.pack === 'huffman' ? packModel(outBytes) : undefined;
+
+    // Evaluation in LiteRT.
+    if (!evalData) {
+      warnings.push('no --eval data: accuracy not measured');
+      break;
+    }
+    const n = evalData.inputs.length;
+    ctx.log(`evaluating on ${n} samples${evalData.labels ? ' (labeled)' : ''}`);
     try {
-      evaluation = await evaluate(original, { bytes: outBytes, model }, evalData, (done) => ctx.progress?.('evaluate', done, total));
+      if (!reference) {
+        const runner = await openFloatRunner(original);
+        try {
+          reference = await runAll(runner, evalData.inputs, (done) => ctx.progress?.('evaluate original', done, n));
+        } finally {
+          runner.dispose();
+        }
+      }
+      evaluation = await evaluateAgainst(reference, { bytes: outBytes, model }, evalData, (done) => ctx.progress?.('evaluate', done, n));
     } catch (e) {
       if (e instanceof UserError) throw e;
       throw new UserError(`${modelPath}: evaluation in LiteRT failed: ${e instanceof Error ? e.message : String(e)}`);
     }
-  } else {
-    warnings.push('no --eval data: accuracy not measured');
+    const drop = evaluation.accuracyDrop ?? 1 - evaluation.fidelity.top1Agreement;
+    if (drop <= options.maxAccuracyDrop + 1e-12 || !perLayer || perLayer.size === 0 || backoff >= MAX_AUTO_BACKOFF) break;
+    ctx.log(`prune-auto: drop ${(drop * 100).toFixed(2)} pt over budget; every layer one candidate sparsity lower`);
   }
 
   const metric = !evaluation ? 'not-measured' : evaluation.accuracyDrop !== undefined ? 'accuracy' : 'top1-agreement';
@@ -198,6 +243,16 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
     );
   }
   return report;
+}
+
+/** Each layer's sparsity `steps` candidates lower (layers falling below the first are left dense). */
+function stepDown(perLayer: ReadonlyMap<number, number>, steps: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const [t, sp] of perLayer) {
+    const i = AUTO_CANDIDATES.indexOf(sp) - steps;
+    if (i >= 0) out.set(t, AUTO_CANDIDATES[i]!);
+  }
+  return out;
 }
 
 function subset(data: EvalData, limit: number): EvalData {
