@@ -94,6 +94,16 @@ public abstract class MlShrinkAssetsTask extends DefaultTask {
         Path in = getInputAssets().get().getAsFile().toPath();
         Path out = getOutputAssets().get().getAsFile().toPath();
         Path reports = getReportDir().get().getAsFile().toPath();
+        if (!Files.isDirectory(in)) {
+            // A variant without any assets: nothing to optimize, and no reason to need node.
+            try {
+                emptyDirectory(out);
+                emptyDirectory(reports);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return;
+        }
         CompilerSettings settings = new CompilerSettings(getModels().get(), getPrune().get(), getQuantize().get(),
                 getCluster().getOrNull(), getPack().get(), getMaxAccuracyDrop().get(),
                 pathOrNull(getCalibrationData()), pathOrNull(getEvalData()));

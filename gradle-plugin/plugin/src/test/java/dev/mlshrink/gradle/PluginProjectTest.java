@@ -193,6 +193,20 @@ class PluginProjectTest {
     }
 
     @Test
+    void noInputAssetsGivesEmptyOutputWithoutNode() throws IOException {
+        Project project = project();
+        MlShrinkExtension ext = project.getExtensions().getByType(MlShrinkExtension.class);
+        ext.getNodeExecutableAndArgs().set(List.of(dir.resolve("no-node").toString()));
+        MlShrinkAssetsTask task = MlShrinkPlugin.registerAssetsTask(project, ext, "release").get();
+        task.getInputAssets().set(dir.resolve("merged-does-not-exist").toFile());
+        task.getOutputAssets().set(dir.resolve("out").toFile());
+        task.transform();
+        try (java.util.stream.Stream<Path> files = Files.list(dir.resolve("out"))) {
+            assertEquals(0, files.count());
+        }
+    }
+
+    @Test
     void aBadSettingFailsBeforeRunningAnything() {
         Project project = project();
         MlShrinkExtension ext = project.getExtensions().getByType(MlShrinkExtension.class);
