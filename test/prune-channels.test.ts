@@ -84,7 +84,7 @@ function killRemovedChannels(model: Model, analysis: ChannelAnalysis, plan: Chan
     const removed = Array.from({ length: g.channels }, (_, i) => i).filter((c) => !kept.includes(c));
     const cols = (spatial: number): number[] => Array.from({ length: spatial }, (_, s) => removed.map((c) => s * g.channels + c)).flat();
     for (const p of g.producers) {
-      zero(p.weight, 0, removed);
+      zero(p.weight, p.axis, removed);
       if (p.bias) zero(p.bias, 0, removed);
     }
     for (const c of g.consumers) {

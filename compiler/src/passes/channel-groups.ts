@@ -87,9 +87,12 @@ export interface ConstRef {
 /** A layer whose output channels are the group's channels: its weight rows (axis 0) are ranked. */
 export interface GroupProducer {
   op: number;
-  kind: 'conv' | 'fc';
+  /** 'depthwise': a depthwise conv on a single input channel (its multiplier is its width). */
+  kind: 'conv' | 'fc' | 'depthwise';
   weight: ConstRef;
   bias?: ConstRef;
+  /** Axis of the weight that indexes output channels: 0 (conv, FC) or 3 (depthwise). */
+  axis: 0 | 3;
 }
 
 /** Something inside the group that carries per-channel data and must be sliced along with it. */
@@ -288,12 +291,21 @@ export function analyzeChannels(model: Model, subgraphIndex = 0): ChannelAnalysi
         if (ws[3] !== xc || ws[0] !== yc) return blockOp(o, `${name}: grouped or mis-shaped conv`);
         touch(x);
         touch(y);
-        producers.push({ tensor: y, p: { op: o, kind: 'conv', weight: weight!, ...(bias ? { bias } : {}) } });
+        producers.push({ tensor: y, p: { op: o, kind: 'conv', weight: weight!, ...(bias ? { bias } : {}), axis: 0 } });
         consumers.push({ tensor: x, c: { kind: 'conv', op: o, weight: weight! } });
         return;
       }
+      if (ws[0] !== 1 || ws[3] !== yc) return blockOp(o, `${name}: mis-shaped depthwise filter`);
+      if (xc === 1 && yc !== 1) {
+        // One input channel fanned out by the multiplier: each output channel has its own filter,
+        // so the op is a producer whose multiplier shrinks with its output.
+        touch(x);
+        touch(y);
+        producers.push({ tensor: y, p: { op: o, kind: 'depthwise', weight: weight!, ...(bias ? { bias } : {}), axis: 3 } });
+        return;
+      }
       // Depthwise with multiplier 1: output channel c is input channel c filtered on its own.
-      if (xc !== yc || ws[3] !== yc || ws[0] !== 1) return blockOp(o, `${name}: depth multiplier != 1`);
+      if (xc !== yc) return blockOp(o, `${name}: depth multiplier != 1`);
       uf.union(x, y);
       followers.push({ tensor: y, f: { kind: 'depthwise', op: o, weight: weight!, ...(bias ? { bias } : {}) } });
       return;
@@ -312,7 +324,7 @@ export function analyzeChannels(model: Model, subgraphIndex = 0): ChannelAnalysi
       if (yc !== outFeatures) return blockOp(o, `${name}: output is not [.., units]`);
       touch(x);
       touch(y);
-      producers.push({ tensor: y, p: { op: o, kind: 'fc', weight: weight!, ...(bias ? { bias } : {}) } });
+      producers.push({ tensor: y, p: { op: o, kind: 'fc', weight: weight!, ...(bias ? { bias } : {}), axis: 0 } });
       // FC flattens its input row-major to [-1, inFeatures]; channel c of position s is column s*C + c.
       const rows = numel(xs.slice(1));
       if (xc === inFeatures) consumers.push({ tensor: x, c: { kind: 'fc', op: o, weight: weight!, spatial: 1 } });

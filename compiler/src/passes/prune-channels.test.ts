@@ -155,6 +155,29 @@ describe('pruneChannels', () => {
     expect(pads).toEqual([[0, 3], [kept(16).filter((k) => k < 2).length, kept(16).filter((k) => k >= 14).length]]);
   });
 
+  it('prunes a depthwise conv fanning out one input channel, and its multiplier', () => {
+    const b = new NetBuilder();
+    const x = b.input([1, 6, 6, 1]);
+    const y = b.act([1, 6, 6, 6]);
+    const w = b.constant([1, 3, 3, 6]);
+    b.op(4, [x, w, b.constant([6])], [y], { type: 'DepthwiseConv2DOptions', fields: { padding: 0, strideW: 1, strideH: 1, depthMultiplier: 6 } });
+    b.output(b.conv(y, 2));
+    const model = b.build();
+    const analysis = analyzeChannels(model);
+    expect(analysis.groups[analysis.groupOf.get(y)!]!.producers.map((p) => [p.kind, p.axis])).toEqual([['depthwise', 3]]);
+    const plan = planChannelPruning(model, analysis, { fraction: 0.5 });
+    const kept = plan.get(analysis.groupOf.get(y)!)!;
+    expect(kept).toHaveLength(3);
+    // The L1 ranking reads output channels from the last weight axis.
+    const wv = values(model, w);
+    const norms = [0, 1, 2, 3, 4, 5].map((c) => [0, 1, 2, 3, 4, 5, 6, 7, 8].reduce((a, s) => a + Math.abs(wv[s * 6 + c]!), 0));
+    const best = [0, 1, 2, 3, 4, 5].sort((a, c) => norms[c]! - norms[a]!).slice(0, 3).sort();
+    expect(kept).toEqual(best);
+    const pruned = applyChannelPlan(model, analysis, plan);
+    expect(shapeProblems(pruned)).toEqual([]);
+    expect(pruned.subgraphs[0]!.operators[0]!.builtinOptions?.fields['depthMultiplier']).toBe(3);
+  });
+
   it('removes the lowest-norm channels and honours minChannels', () => {
     const b = new NetBuilder();
     const x = b.input([1, 4, 4, 1]);

@@ -41,7 +41,9 @@ export function channelScores(model: Model, sg: Subgraph, g: ChannelGroup, norm:
     const row = values.length / g.channels;
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
-      scores[Math.floor(i / row)]! += norm === 'l2' ? v * v : Math.abs(v);
+      // Output channels index the outermost weight axis (conv, FC) or the innermost (depthwise).
+      const c = p.axis === 0 ? Math.floor(i / row) : i % g.channels;
+      scores[c]! += norm === 'l2' ? v * v : Math.abs(v);
     }
   }
   return scores;
@@ -146,6 +148,8 @@ export function applyChannelPlan(model: Model, analysis: ChannelAnalysis, plan: 
   const rank = (t: number): number => sg.tensors[t]!.shape!.length;
   // Target shapes to patch: op → [old last value, new last value].
   const shapeFixes = new Map<number, [number, number]>();
+  // Depthwise producers whose depth_multiplier becomes their new width.
+  const multiplierFixes = new Map<number, number>();
   // Channel paddings to rewrite: op → [before, after].
   const padFixes = new Map<number, [number, number]>();
 
@@ -155,8 +159,9 @@ export function applyChannelPlan(model: Model, analysis: ChannelAnalysis, plan: 
     const columns = (spatial: number): number[] => range(spatial).flatMap((s) => kept.map((k) => s * n + k));
     for (const t of g.tensors) addEdit(t, rank(t) - 1, kept);
     for (const p of g.producers) {
-      editConst(p.weight, 0, kept);
+      editConst(p.weight, p.axis, kept);
       if (p.bias) editConst(p.bias, 0, kept);
+      if (p.kind === 'depthwise') multiplierFixes.set(p.op, kept.length);
     }
     for (const h of analysis.groups) {
       if (h.padInto?.group !== id) continue;
@@ -234,6 +239,13 @@ export function applyChannelPlan(model: Model, analysis: ChannelAnalysis, plan: 
     operators[o] = patchNewShape(op, from, to);
   }
 
+  for (const [o, multiplier] of multiplierFixes) {
+    const op = operators[o]!;
+    const fields = op.builtinOptions?.fields;
+    if (fields === undefined) continue;
+    const key = 'depth_multiplier' in fields ? 'depth_multiplier' : 'depthMultiplier';
+    operators[o] = { ...op, builtinOptions: { ...op.builtinOptions!, fields: { ...fields, [key]: multiplier } } };
+  }
   for (const [o, [before, after]] of padFixes) {
     const op = operators[o]!;
     const padsInput = op.inputs[1]!;
