@@ -3,19 +3,17 @@ package dev.mlshrink.runtime;
 import android.content.Context;
 import android.content.res.AssetFileDescriptor;
 import android.content.res.AssetManager;
-import java.io.ByteArrayOutputStream;
 import java.io.FileInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 
 /**
  * Loads a model asset for {@code new Interpreter(buffer)}: the packed {@code name + ".mlshrink"} that the
  * mlshrink Gradle plugin puts into release builds, decoded; or, when there is none (debug builds), the
- * plain {@code name} asset unchanged.
+ * plain {@code name} asset unchanged. The result is a direct buffer in native byte order.
  */
 public final class MlShrink {
   /** Suffix the Gradle plugin gives packed models. */
@@ -32,42 +30,26 @@ public final class MlShrink {
   }
 
   /**
-   * @return a direct, native-order buffer holding the .tflite model
    * @throws PackFormatException if the packed asset is corrupt or decodes to more than {@code maxDecodedSize}
+   * @throws FileNotFoundException if neither {@code name + ".mlshrink"} nor {@code name} exists
    */
-  public static ByteBuffer load(AssetManager assets, String name, long maxDecodedSize) throws IOException {
-    byte[] packed;
-    try (InputStream in = assets.open(name + PACKED_SUFFIX)) {
-      packed = readAll(in);
-    } catch (FileNotFoundException noPackedModel) {
-      return loadPlain(assets, name);
-    }
-    return PackedModelDecoder.decodeToDirectBuffer(packed, maxDecodedSize);
-  }
+  public static ByteBuffer load(final AssetManager assets, String name, long maxDecodedSize) throws IOException {
+    return ModelAssets.load(new ModelAssets.Source() {
+      @Override
+      public InputStream open(String asset) throws IOException {
+        return assets.open(asset);
+      }
 
-  /** Memory-maps the plain asset when it is stored uncompressed (AGP's default for .tflite), else copies it. */
-  private static ByteBuffer loadPlain(AssetManager assets, String name) throws IOException {
-    try (AssetFileDescriptor fd = assets.openFd(name);
-         FileInputStream in = new FileInputStream(fd.getFileDescriptor())) {
-      return in.getChannel().map(FileChannel.MapMode.READ_ONLY, fd.getStartOffset(), fd.getDeclaredLength())
-          .order(ByteOrder.nativeOrder());
-    } catch (FileNotFoundException compressed) {
-      // openFd refuses compressed assets; fall through to a copy.
-    }
-    byte[] bytes;
-    try (InputStream in = assets.open(name)) {
-      bytes = readAll(in);
-    }
-    ByteBuffer buffer = ByteBuffer.allocateDirect(bytes.length).order(ByteOrder.nativeOrder());
-    buffer.put(bytes);
-    buffer.rewind();
-    return buffer;
-  }
-
-  private static byte[] readAll(InputStream in) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 16);
-    byte[] chunk = new byte[1 << 16];
-    for (int n; (n = in.read(chunk)) > 0; ) out.write(chunk, 0, n);
-    return out.toByteArray();
+      @Override
+      public ByteBuffer map(String asset) throws IOException {
+        // openFd works only for assets stored uncompressed (AGP's default for .tflite).
+        try (AssetFileDescriptor fd = assets.openFd(asset);
+             FileInputStream in = new FileInputStream(fd.getFileDescriptor())) {
+          return in.getChannel().map(FileChannel.MapMode.READ_ONLY, fd.getStartOffset(), fd.getDeclaredLength());
+        } catch (FileNotFoundException compressedOrMissing) {
+          return null;
+        }
+      }
+    }, name, maxDecodedSize);
   }
 }
