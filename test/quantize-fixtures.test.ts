@@ -17,8 +17,10 @@ import type { PassResult } from '../compiler/src/passes/pass.js';
 import { quantizeDynamic } from '../compiler/src/passes/quantize-dynamic.js';
 import { quantizeFloat16 } from '../compiler/src/passes/quantize-float16.js';
 import { quantizeInt8 } from '../compiler/src/passes/quantize-int8.js';
+import { quantizeAffine } from '../compiler/src/passes/quant-math.js';
 import { readFixture } from '../compiler/src/testing/fixtures.js';
 import { readModel } from '../compiler/src/tflite/read.js';
+import { writeModel } from '../compiler/src/tflite/write.js';
 import { describeFidelity, fidelity, runModel, writeSyntheticImages } from './quantize-helpers.js';
 
 /** What to require of one output vs the float model: a cosine floor and/or an absolute error ceiling. */
@@ -44,7 +46,7 @@ interface Case {
 // hand int8 0.996 / 0.943 (presence score ~0.002 on hand-less images: judged by absolute error) /
 // 0.995 / 0.57 (world landmarks of a hand-less image are tiny, ill-conditioned values; even weight-only
 // FC quantization drops them to 0.77); selfie segmentation is very noise-sensitive (one int8
-// HARD_SWISH alone drops the mask to cos 0.66): int8 cos 0.73 / 91% of mask pixels agree,
+// HARD_SWISH alone drops the mask to cos 0.66): int8 cos 0.66-0.73 / 85-91% of mask pixels agree,
 // dynamic cos 0.94 / 96%. percentile / mse calibration improve int8 selfie to cos 0.82 / 0.86.
 const CASES: Case[] = [
   {
@@ -65,7 +67,7 @@ const CASES: Case[] = [
     rel: 'mediapipe/selfie_segmentation.tflite',
     size: 256,
     norm: '[0,1]',
-    int8: [{ cos: 0.65, maskAgreement: 0.85 }],
+    int8: [{ cos: 0.6, maskAgreement: 0.8 }],
     dynamic: [{ cos: 0.9, maskAgreement: 0.93 }],
   },
 ];
@@ -141,6 +143,41 @@ describe.each(CASES)('$rel', (c) => {
     expect((stats.quantizedOps as Record<string, number>).CONV_2D).toBeGreaterThan(10);
     const got = await runModel(model, evalSet);
     check(`${c.rel} int8`, reference, got, c.int8);
+  });
+});
+
+describe('face_detection_short_range, int8 I/O and determinism', () => {
+  const c = CASES[0]!;
+  it("io 'int8' with inputs quantized like LiteRT's QUANTIZE gives exactly the float-I/O model's outputs; output bytes are deterministic", async () => {
+    const original = readModel(readFixture(c.rel));
+    const snapshot = writeModel(original);
+    const calib = samplesFor(c, 8, 1);
+    const evalSet = samplesFor(c, 2, 2);
+    const a = await quantizeInt8.run(original, { samples: calib }, { log() {} });
+    const b = await quantizeInt8.run(original, { samples: calib }, { log() {} });
+    expect(Buffer.from(writeModel(a.model)).equals(Buffer.from(writeModel(b.model)))).toBe(true);
+    expect(Buffer.from(writeModel(original)).equals(Buffer.from(snapshot))).toBe(true); // input untouched
+
+    const { model } = await quantizeInt8.run(original, { samples: calib, io: 'int8' }, { log() {} });
+    const sg = model.subgraphs[0]!;
+    const q = (t: number): [number, number] => {
+      const qq = sg.tensors[t]!.quantization!;
+      return [qq.scale![0]!, Number(qq.zeroPoint![0])];
+    };
+    expect([...sg.inputs, ...sg.outputs].map((t) => sg.tensors[t]!.type)).toEqual([TensorType.INT8, TensorType.INT8, TensorType.INT8]);
+    const [si, zi] = q(sg.inputs[0]!);
+    const int8In = evalSet.map(([x]) => [quantizeAffine(x as Float32Array, { scale: si, zeroPoint: zi })]);
+    const outs = await runModel(model, int8In);
+    const deq = outs.map((o) => o.map((v, k) => {
+      const [so, zo] = q(sg.outputs[k]!);
+      return Float32Array.from(v as Int8Array, (e) => (e - zo) * so);
+    }));
+    const floatIo = await runModel(a.model, evalSet);
+    floatIo[0]!.forEach((_, k) => {
+      const f = fidelity(floatIo, deq, k);
+      console.log(`face int8 I/O vs float I/O output ${k}: ${describeFidelity(f)}`);
+      expect(f.maxAbsError).toBe(0); // same kernels on the same int8 bytes
+    });
   });
 });
 

@@ -9,6 +9,7 @@ import { TensorType } from '../compiler/src/ir/tensor-type.js';
 import type { PassResult } from '../compiler/src/passes/pass.js';
 import { quantizeDynamic } from '../compiler/src/passes/quantize-dynamic.js';
 import { quantizeInt8 } from '../compiler/src/passes/quantize-int8.js';
+import { quantizeAffine } from '../compiler/src/passes/quant-math.js';
 import { readFixture } from '../compiler/src/testing/fixtures.js';
 import { personDetectInput } from '../compiler/src/testing/person-detect.js';
 import { readModel } from '../compiler/src/tflite/read.js';
@@ -66,7 +67,7 @@ describe('hello_world_float', () => {
     expect([inT.type, outT.type]).toEqual([TensorType.INT8, TensorType.INT8]);
     const [si, zi] = [inT.quantization!.scale![0]!, Number(inT.quantization!.zeroPoint![0])];
     const [so, zo] = [outT.quantization!.scale![0]!, Number(outT.quantization!.zeroPoint![0])];
-    const xs = evalXs.map(([x]) => [new Int8Array([Math.max(-128, Math.min(127, Math.round((x as Float32Array)[0]! / si) + zi))])]);
+    const xs = evalXs.map(([x]) => [quantizeAffine(x as Float32Array, { scale: si, zeroPoint: zi })]);
     const got = (await runModel(q, xs)).map(([y]) => [new Float32Array([((y as Int8Array)[0]! - zo) * so])]);
     const f = fidelity(ref, got, 0);
     console.log(`hello_world int8 (int8 io): ${describeFidelity(f)}`);

@@ -70,3 +70,11 @@ describe('int8 parameters', () => {
     expect(b[1]).toBe(Math.round(-1 / s[1]!));
   });
 });
+
+describe('rounding', () => {
+  it('half to even and half away from zero', async () => {
+    const { roundHalfEven, roundHalfAway } = await import('./quant-math.js');
+    expect([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4, -2.6].map(roundHalfEven)).toEqual([0, 2, 2, -0, -2, -2, 2, -3]);
+    expect([0.5, 1.5, 2.5, -0.5, -1.5, -2.5].map(roundHalfAway)).toEqual([1, 2, 3, -1, -2, -3]);
+  });
+});

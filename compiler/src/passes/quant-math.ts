@@ -70,7 +70,7 @@ export function quantizeSymmetricPerChannel(data: Float32Array, shape: readonly 
   const values = new Int8Array(data.length);
   for (let i = 0; i < data.length; i++) {
     const c = Math.floor(i / inner) % channels;
-    values[i] = clamp(Math.round(data[i]! / scales[c]!), -127, 127);
+    values[i] = clamp(roundHalfAway(data[i]! / scales[c]!), -127, 127);
   }
   return { values, scales };
 }
@@ -101,7 +101,7 @@ export function activationParams(min: number, max: number): AffineParams {
     hi = 1e-6;
   }
   const scale = Math.fround((hi - lo) / 255);
-  const zeroPoint = clamp(Math.round(-128 - lo / scale), -128, 127);
+  const zeroPoint = clamp(roundHalfAway(-128 - lo / scale), -128, 127);
   return { scale, zeroPoint };
 }
 
@@ -115,16 +115,33 @@ export function quantizeBias(bias: Float32Array, scales: readonly number[]): Int
   const out = new Int32Array(bias.length);
   for (let i = 0; i < bias.length; i++) {
     const s = scales.length === 1 ? scales[0]! : scales[i]!;
-    out[i] = clamp(Math.round(bias[i]! / s), -2147483647, 2147483647);
+    out[i] = clamp(roundHalfAway(bias[i]! / s), -2147483647, 2147483647);
   }
   return out;
 }
 
 /** Quantize float values with per-tensor affine params into int8 [-128, 127]. */
-export function quantizeAffine(data: Float32Array, p: AffineParams): Int8Array {
+/**
+ * Quantize float values with per-tensor affine params into int8 [-128, 127] exactly as LiteRT's
+ * QUANTIZE kernel does (measured: float32 multiply by the float32 reciprocal of the scale, round
+ * half to even), so an app feeding an int8-input model gets the bytes the float-input model
+ * would have computed from the same floats.
+ */
+export function quantizeAffine(data: ArrayLike<number>, p: AffineParams): Int8Array {
+  const inv = Math.fround(1 / p.scale);
   const out = new Int8Array(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = clamp(Math.round(data[i]! / p.scale) + p.zeroPoint, -128, 127);
+  for (let i = 0; i < data.length; i++) out[i] = clamp(roundHalfEven(Math.fround(data[i]! * inv)) + p.zeroPoint, -128, 127);
   return out;
+}
+
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** Round half away from zero, like C's std::round that TFLite's kernels and converter use. */
+export function roundHalfAway(x: number): number {
+  return x < 0 ? -Math.round(-x) : Math.round(x);
 }
 
 function clamp(v: number, lo: number, hi: number): number {
