@@ -115,3 +115,22 @@ describe('quantize-int8 on a hand-built model', () => {
     expect(JSON.stringify(input, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))).toBe(before);
   });
 });
+
+describe('quantize-int8 on an already-quantized model with float I/O', () => {
+  it('passes QUANTIZE → int8 ops → DEQUANTIZE through untouched and says so', async () => {
+    // Quantize the test model (float I/O), then run the pass again on its own output.
+    const input = testFloatModel();
+    const once = await quantizeInt8.run(input, { ranges: testRanges(input), skipOps: ['MyCustomOp'] }, silentContext);
+    const sg = once.model.subgraphs[0]!;
+    // Drop the custom op branch so only QUANTIZE/DEQUANTIZE touch float tensors.
+    const custom = sg.operators.findIndex((o) => opName(once.model, o) === 'MyCustomOp');
+    const pruned: Model = {
+      ...once.model,
+      subgraphs: [{ ...sg, operators: sg.operators.filter((_, i) => i !== custom), outputs: [sg.outputs[0]!] }],
+    };
+    const twice = await quantizeInt8.run(pruned, { ranges: new Map() }, silentContext);
+    expect(twice.model).toBe(pruned);
+    expect(twice.stats.alreadyQuantized).toBe(true);
+    expect(twice.warnings).toEqual([]);
+  });
+});

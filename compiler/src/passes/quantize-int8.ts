@@ -145,7 +145,11 @@ class Int8Rewriter {
       weightBytesBefore: this.weightBytes.before,
       weightBytesAfter: this.weightBytes.after,
     };
-    if (count === 0) return { model: this.model, stats, warnings: [...warnings, 'no op could be quantized'] };
+    if (count === 0) {
+      // Float only at the model's edges (QUANTIZE / DEQUANTIZE of an int8 model with float I/O)?
+      if (this.floatOps.size === 0) return { model: this.model, stats: { ...stats, alreadyQuantized: true }, warnings };
+      return { model: this.model, stats, warnings: [...warnings, 'no op could be quantized'] };
+    }
 
     const newSg: Subgraph = { ...sg, tensors: this.tensors, operators: this.ops, inputs, outputs };
     let out: Model = {
@@ -162,8 +166,11 @@ class Int8Rewriter {
     const code = opBuiltinCode(this.model, op);
     const name = opName(this.model, op);
     const touchesFloat = [...op.inputs, ...op.outputs].some((i) => i >= 0 && this.tensors[i]!.type === TensorType.FLOAT32);
-    if (!touchesFloat) {
-      this.ops.push(op); // integer / already-quantized op: leave as is
+    const isBoundary = code === BuiltinOperator.QUANTIZE || code === BuiltinOperator.DEQUANTIZE;
+    if (!touchesFloat || isBoundary) {
+      // Integer / already-quantized op, or an existing float↔int8 boundary: leave as is.
+      const inputs = op.inputs.map((t) => (t >= 0 && this.int8Home.has(t) ? this.floatOf(t) : t));
+      this.ops.push({ ...op, inputs });
       return;
     }
     const rule = this.skipOps.has(name) ? undefined : INT8_OP_RULES.get(code);
