@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { fixtureModels, readFixture } from '../testing/fixtures.js';
 import { packModel } from './pack.js';
 import { laplacianInt8 } from './synthetic.js';
@@ -36,9 +37,12 @@ function main(dir: string): void {
   writeFileSync(join(dir, 'vectors.txt'), names.join('\n') + '\n');
 }
 
-const dir = process.argv[2];
-if (!dir) {
-  process.stderr.write('usage: write-vectors.ts <output dir>\n');
-  process.exit(2);
+// Runs only as a script, so importing vectorInputs() has no side effects.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const dir = process.argv[2];
+  if (!dir) {
+    process.stderr.write('usage: write-vectors.ts <output dir>\n');
+    process.exit(2);
+  }
+  main(dir);
 }
-main(dir);
