@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Locale;
 import org.gradle.api.Plugin;
 import org.gradle.api.Project;
+import org.gradle.api.artifacts.Dependency;
 import org.gradle.api.file.Directory;
 import org.gradle.api.file.ProjectLayout;
 import org.gradle.api.provider.Provider;
@@ -25,7 +26,7 @@ public class MlShrinkPlugin implements Plugin<Project> {
         applyConventions(ext, project.getLayout(), project.getProviders());
         project.getPluginManager().withPlugin(ANDROID_APPLICATION_PLUGIN, applied -> {
             AgpWiring.wire(project, ext);
-            project.afterEvaluate(p -> addRuntimeDependency(p, ext));
+            addRuntimeDependency(project, ext);
         });
     }
 
@@ -49,10 +50,14 @@ public class MlShrinkPlugin implements Plugin<Project> {
         return providers.provider(() -> dir.getAsFile().isDirectory() ? dir : null);
     }
 
+    /**
+     * Adds the runtime decoder library to {@code implementation}, lazily: the switch is read when the
+     * dependencies are first looked at, after the build script has run (no afterEvaluate needed).
+     */
     static void addRuntimeDependency(Project project, MlShrinkExtension ext) {
-        if (ext.getAddRuntimeDependency().get()) {
-            project.getDependencies().add("implementation", PluginVersion.runtimeCoordinates());
-        }
+        Dependency runtime = project.getDependencies().create(PluginVersion.runtimeCoordinates());
+        project.getConfigurations().named("implementation", c -> c.getDependencies().addAllLater(
+                ext.getAddRuntimeDependency().map(on -> on ? List.of(runtime) : List.<Dependency>of())));
     }
 
     /** {@code release} → {@code mlshrinkReleaseAssets}. */

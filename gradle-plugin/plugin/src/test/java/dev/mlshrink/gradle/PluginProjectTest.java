@@ -105,24 +105,6 @@ class PluginProjectTest {
     }
 
     @Test
-    void runtimeDependencyIsAddedUnlessSwitchedOff() {
-        Project on = project();
-        on.getPluginManager().apply("java");
-        MlShrinkPlugin.addRuntimeDependency(on, on.getExtensions().getByType(MlShrinkExtension.class));
-        List<String> deps = on.getConfigurations().getByName("implementation").getDependencies().stream()
-                .map(d -> d.getGroup() + ":" + d.getName() + ":" + d.getVersion()).collect(Collectors.toList());
-        assertEquals(List.of("dev.mlshrink:mlshrink-runtime:" + PluginVersion.get()), deps);
-
-        Project off = ProjectBuilder.builder().withProjectDir(dir.resolve("off").toFile()).build();
-        off.getPluginManager().apply("dev.mlshrink");
-        off.getPluginManager().apply("java");
-        MlShrinkExtension ext = off.getExtensions().getByType(MlShrinkExtension.class);
-        ext.getAddRuntimeDependency().set(false);
-        MlShrinkPlugin.addRuntimeDependency(off, ext);
-        assertTrue(off.getConfigurations().getByName("implementation").getDependencies().isEmpty());
-    }
-
-    @Test
     void pluginVersionIsStampedIntoTheJar() {
         assertTrue(PluginVersion.get().matches("\\d+\\.\\d+\\.\\d+.*"), PluginVersion.get());
     }

@@ -1,20 +1,25 @@
 /*
  * COMPILE-ONLY declaration of an Android Gradle Plugin API type (AGP is on Google's Maven, which the
- * CI build cannot reach). Only the members the mlshrink plugin calls, with the same JVM signatures as
- * AGP 8.x; never packaged (the jar excludes com/android/**), the real AGP provides the class at run time.
+ * CI build cannot reach). Only the members the mlshrink plugin (and its test double) use, with the same
+ * JVM signatures as AGP 8.x; never packaged (the jar excludes com/**), the real AGP provides the class
+ * at run time.
  */
 package com.android.build.api;
 
-public class AndroidPluginVersion {
-    private AndroidPluginVersion() {
-        throw new UnsupportedOperationException("compile-only stub");
+public final class AndroidPluginVersion {
+    private final int major;
+    private final int minor;
+
+    public AndroidPluginVersion(int major, int minor) {
+        this.major = major;
+        this.minor = minor;
     }
 
-    public final int getMajor() {
-        throw new UnsupportedOperationException("compile-only stub");
+    public int getMajor() {
+        return major;
     }
 
-    public final int getMinor() {
-        throw new UnsupportedOperationException("compile-only stub");
+    public int getMinor() {
+        return minor;
     }
 }
