@@ -84,6 +84,16 @@ describe('prune-magnitude', () => {
     });
   });
 
+  it('prunes a layer named in perLayer even when it is first or small', () => {
+    const net = weightNet(LAYERS);
+    const first = net.weights[0]!;
+    const small = net.weights[4]!;
+    const { model } = prune(net.model, { sparsity: 0, minElements: 100, perLayer: new Map([[first, 0.5], [small, 0.25]]) });
+    expect(zeros(model, first)).toBe(Math.round(0.5 * 8 * 3 * 3 * 3));
+    expect(zeros(model, small)).toBe(10);
+    expect(zeros(model, net.weights[1]!)).toBe(0);
+  });
+
   it('breaks ties by element index, deterministically', () => {
     const net = weightNet([
       { op: 9, weightShape: [2, 2] },

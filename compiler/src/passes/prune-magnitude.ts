@@ -16,7 +16,10 @@ import type { Pass, PassContext, PassResult } from './pass.js';
 export interface PruneMagnitudeOptions {
   /** Target fraction of zeros in every pruned tensor, in [0, 1). */
   sparsity: number;
-  /** Per-layer targets by weight tensor index (subgraph 0); overrides `sparsity` for those layers. */
+  /**
+   * Per-layer targets by weight tensor index (subgraph 0); overrides `sparsity` for those layers.
+   * A layer named here is pruned even when it is first, last or small (the user asked for it).
+   */
   perLayer?: ReadonlyMap<number, number>;
   /**
    * One magnitude threshold across all eligible layers (reaching `sparsity` overall) instead of
@@ -127,14 +130,20 @@ export function channelIndexer(tensor: Tensor, axis = tensor.quantization?.quant
 }
 
 /** The layers a pruning run with these options may touch (editable, big enough, not first/last). */
-export function prunableLayers(model: Model, options: Pick<PruneMagnitudeOptions, 'minElements' | 'skipFirst' | 'skipLast'>): WeightLayer[] {
+export function prunableLayers(
+  model: Model,
+  options: Pick<PruneMagnitudeOptions, 'minElements' | 'skipFirst' | 'skipLast'>,
+  always: ReadonlySet<number> = new Set(),
+): WeightLayer[] {
   const all = weightLayers(model).filter((l) => l.subgraph === 0);
   const minElements = options.minElements ?? 256;
   const buffers = new Set<number>();
   return all.filter((l, i) => {
-    if (!l.editable || l.elements < minElements) return false;
-    if ((options.skipFirst ?? true) && i === 0) return false;
-    if ((options.skipLast ?? true) && i === all.length - 1) return false;
+    if (!l.editable) return false;
+    const forced = always.has(l.tensor);
+    if (!forced && l.elements < minElements) return false;
+    if (!forced && (options.skipFirst ?? true) && i === 0) return false;
+    if (!forced && (options.skipLast ?? true) && i === all.length - 1) return false;
     // A buffer shared by two weights is edited once (through its first user).
     if (buffers.has(l.buffer)) return false;
     buffers.add(l.buffer);
@@ -180,7 +189,7 @@ export const pruneMagnitude: Pass<PruneMagnitudeOptions> = {
   run(model: Model, options: PruneMagnitudeOptions, ctx: PassContext): PassResult {
     checkSparsity(options.sparsity, 'sparsity');
     for (const [t, s] of options.perLayer ?? []) checkSparsity(s, `sparsity of tensor ${t}`);
-    const layers = prunableLayers(model, options);
+    const layers = prunableLayers(model, options, new Set(options.global ? [] : (options.perLayer?.keys() ?? [])));
     const sg = model.subgraphs[0];
     const warnings: string[] = [];
     if (!sg || layers.length === 0) {

@@ -33,6 +33,10 @@ describe('optimize config', () => {
     expect(() => loadConfig(bad)).toThrow(/option "prune" must be/);
     writeFileSync(bad, '{"cluster": 1}');
     expect(() => loadConfig(bad)).toThrow(UserError);
+    writeFileSync(bad, '{"pruneLayers": {"dense1/weights": 2}}');
+    expect(() => loadConfig(bad)).toThrow(/"pruneLayers" must be an object mapping/);
+    writeFileSync(bad, '{"pruneLayers": {"dense1/weights": 0.8}}');
+    expect(loadConfig(bad).pruneLayers).toEqual({ 'dense1/weights': 0.8 });
     writeFileSync(bad, '{nope');
     expect(() => loadConfig(bad)).toThrow(/invalid JSON/);
     expect(() => loadConfig(join(dir, 'missing.json'))).toThrow(/not found/);

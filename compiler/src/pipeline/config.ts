@@ -39,6 +39,8 @@ export interface OptimizeOptions {
   pruneSkipLast: boolean;
   /** One magnitude threshold across layers instead of the same sparsity in each. */
   pruneGlobal: boolean;
+  /** Per-layer sparsity by weight tensor name (config file only), overriding `prune` for those layers. */
+  pruneLayers?: Record<string, number>;
 }
 
 export const DEFAULT_OPTIONS: OptimizeOptions = {
@@ -92,6 +94,10 @@ const CHECKS: { [K in keyof OptimizeOptions]-?: Check } = {
   pruneSkipFirst: bool,
   pruneSkipLast: bool,
   pruneGlobal: bool,
+  pruneLayers: (v) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => fraction(x) === undefined)
+      ? undefined
+      : 'an object mapping weight tensor names to sparsities in [0, 1)',
 };
 
 /** Checks a partial option set; `where` names its source in error messages (a file or "--flag"). */

@@ -133,8 +133,8 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
     const budget = options.quantize === 'none' ? options.maxAccuracyDrop : options.maxAccuracyDrop / 2;
     ctx.log('prune-auto: measuring layer sensitivity …');
     autoPlan = await planAutoPruning(model, { ...pruneOpts, data: subset(data, AUTO_PRUNE_SAMPLES), maxAccuracyDrop: budget }, passCtx);
-  } else if (options.prune > 0) {
-    await run(pruneMagnitude, { ...pruneOpts, sparsity: options.prune, global: options.pruneGlobal });
+  } else if (options.prune > 0 || options.pruneLayers) {
+    await run(pruneMagnitude, { ...pruneOpts, sparsity: options.prune, global: options.pruneGlobal, perLayer: layerSparsities(modelPath, model, options.pruneLayers) });
   }
 
   // Everything after pruning; with --prune auto it is redone with less pruning when the measured
@@ -243,6 +243,19 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
     );
   }
   return report;
+}
+
+/** `pruneLayers` (tensor name → sparsity) as tensor index → sparsity; unknown names are user errors. */
+function layerSparsities(modelPath: string, model: Model, byName: Record<string, number> | undefined): Map<number, number> | undefined {
+  if (!byName) return undefined;
+  const tensors = model.subgraphs[0]?.tensors ?? [];
+  const out = new Map<number, number>();
+  for (const [name, sparsity] of Object.entries(byName)) {
+    const i = tensors.findIndex((t) => t.name === name);
+    if (i < 0) throw new UserError(`${modelPath}: pruneLayers names "${name}", which is no tensor of the model`);
+    out.set(i, sparsity);
+  }
+  return out;
 }
 
 /** Each layer's sparsity `steps` candidates lower (layers falling below the first are left dense). */
