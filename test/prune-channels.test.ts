@@ -24,7 +24,7 @@ import {
 } from '../compiler/src/passes/prune-channels.js';
 import { fixtureModels, liteRtCanRun, readFixture, REPO_ROOT } from '../compiler/src/testing/fixtures.js';
 import { shapeProblems } from '../compiler/src/testing/shape-invariants.js';
-import { seededValues, syntheticConvChain, syntheticConvNet, syntheticPaddedResidual } from '../compiler/src/testing/synthetic-convnet.js';
+import { seededValues, syntheticConvChain, syntheticConvNet, syntheticDecoder, syntheticPaddedResidual } from '../compiler/src/testing/synthetic-convnet.js';
 import { readModel } from '../compiler/src/tflite/read.js';
 import { writeModel } from '../compiler/src/tflite/write.js';
 
@@ -121,6 +121,11 @@ describe('channel pruning in LiteRT: synthetic nets', () => {
 
   it('removing dead channels through channel-padding shortcuts leaves outputs unchanged', async () => {
     const { macsBefore, macsAfter } = await expectDeadChannelsRemovable(syntheticPaddedResidual(), 1e-5);
+    expect(macsAfter).toBeLessThan(macsBefore * 0.8);
+  });
+
+  it('removing dead channels around a TRANSPOSE_CONV leaves outputs unchanged', async () => {
+    const { macsBefore, macsAfter } = await expectDeadChannelsRemovable(syntheticDecoder(), 1e-5);
     expect(macsAfter).toBeLessThan(macsBefore * 0.8);
   });
 

@@ -46,6 +46,7 @@ export const Op = {
   MINIMUM: 57,
   NEG: 59,
   PADV2: 60,
+  TRANSPOSE_CONV: 67,
   SUM: 74,
   SQRT: 75,
   RSQRT: 76,
@@ -87,8 +88,11 @@ export interface ConstRef {
 /** A layer whose output channels are the group's channels: its weight rows (axis 0) are ranked. */
 export interface GroupProducer {
   op: number;
-  /** 'depthwise': a depthwise conv on a single input channel (its multiplier is its width). */
-  kind: 'conv' | 'fc' | 'depthwise';
+  /**
+   * 'depthwise': a depthwise conv on a single input channel (its multiplier is its width);
+   * 'transpose': TRANSPOSE_CONV, whose output_shape input names the channel count.
+   */
+  kind: 'conv' | 'fc' | 'depthwise' | 'transpose';
   weight: ConstRef;
   bias?: ConstRef;
   /** Axis of the weight that indexes output channels: 0 (conv, FC) or 3 (depthwise). */
@@ -105,7 +109,7 @@ export type GroupFollower =
 
 /** A layer reading the group's channels as its input features. */
 export type GroupConsumer =
-  /** CONV_2D: filter input-channel axis 3. */
+  /** CONV_2D / TRANSPOSE_CONV: filter input-channel axis 3. */
   | { kind: 'conv'; op: number; weight: ConstRef }
   /** FULLY_CONNECTED: feature column s*C + c for each of `spatial` positions. */
   | { kind: 'fc'; op: number; weight: ConstRef; spatial: number }
@@ -271,6 +275,23 @@ export function analyzeChannels(model: Model, subgraphIndex = 0): ChannelAnalysi
     const x = op.inputs[0] ?? -1;
     const y = op.outputs[0] ?? -1;
     if (c === Op.DEQUANTIZE && x >= 0 && isConstant(x)) return; // a weight in disguise, handled by its reader
+    if (c === Op.TRANSPOSE_CONV) {
+      // Inputs: output_shape, weights [O,kH,kW,I], data, bias?.
+      const [outShape = -1, , data = -1, biasIdx = -1] = op.inputs;
+      const weight = constOperand(op.inputs[1], o);
+      const bias = biasIdx >= 0 ? constOperand(biasIdx, o) : undefined;
+      const ws = weight !== undefined ? shape(weight.tensor) : undefined;
+      const shapeOk = outShape >= 0 && constInts(model, sg, outShape)?.length === 4 && onlyReader(outShape, o);
+      if (!shapeOk || ws?.length !== 4 || (biasIdx >= 0 && bias === undefined) || data < 0 || isConstant(data) || op.outputs.length !== 1
+        || ws[3] !== lastDim(data) || ws[0] !== lastDim(y)) {
+        return blockOp(o, `${name}: weights not prunable`);
+      }
+      touch(data);
+      touch(y);
+      producers.push({ tensor: y, p: { op: o, kind: 'transpose', weight: weight!, ...(bias ? { bias } : {}), axis: 0 } });
+      consumers.push({ tensor: data, c: { kind: 'conv', op: o, weight: weight! } });
+      return;
+    }
     if (op.outputs.length !== 1 || x < 0 || isConstant(x) || shape(x) === undefined || shape(y) === undefined) {
       return blockOp(o, `${name}: unsupported operands`);
     }

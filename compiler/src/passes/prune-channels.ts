@@ -7,7 +7,7 @@
 import type { Buffer, Model, Operator, Subgraph, Tensor } from '../ir/model.js';
 import { countMacs, countParams } from '../ir/macs.js';
 import { elementSize } from '../ir/tensor-type.js';
-import { analyzeChannels, constInts, type ChannelAnalysis, type ChannelGroup, type ConstRef } from './channel-groups.js';
+import { analyzeChannels, constInts, Op, type ChannelAnalysis, type ChannelGroup, type ConstRef } from './channel-groups.js';
 import type { Pass, PassResult } from './pass.js';
 import { realValues, sliceBytes, sliceQuantization } from './tensor-slice.js';
 
@@ -162,6 +162,7 @@ export function applyChannelPlan(model: Model, analysis: ChannelAnalysis, plan: 
       editConst(p.weight, p.axis, kept);
       if (p.bias) editConst(p.bias, 0, kept);
       if (p.kind === 'depthwise') multiplierFixes.set(p.op, kept.length);
+      if (p.kind === 'transpose') shapeFixes.set(p.op, [n, kept.length]);
     }
     for (const h of analysis.groups) {
       if (h.padInto?.group !== id) continue;
@@ -227,7 +228,9 @@ export function applyChannelPlan(model: Model, analysis: ChannelAnalysis, plan: 
   const operators = sg.operators.slice();
   for (const [o, [from, to]] of shapeFixes) {
     const op = operators[o]!;
-    const shapeInput = op.inputs[1] ?? -1;
+    // RESHAPE reads its target shape from input 1, TRANSPOSE_CONV its output shape from input 0.
+    const isTranspose = model.operatorCodes[op.opcodeIndex]?.builtinCode === Op.TRANSPOSE_CONV;
+    const shapeInput = op.inputs[isTranspose ? 0 : 1] ?? -1;
     if (shapeInput >= 0) {
       const values = constInts(model, sg, shapeInput)!;
       if (values[values.length - 1] === from) {

@@ -89,6 +89,16 @@ export class NetBuilder {
     return y;
   }
 
+  /** TRANSPOSE_CONV upsampling by `stride` with SAME padding and a bias. */
+  transposeConv(x: number, outC: number, k = 3, stride = 2): number {
+    const [n, h, w, c] = this.shape(x) as [number, number, number, number];
+    const outShape = [n, h * stride, w * stride, outC];
+    const y = this.act(outShape);
+    const fields = { padding: 0, strideW: stride, strideH: stride, fusedActivationFunction: 0 };
+    this.op(67, [this.constant([4], new Int32Array(outShape)), this.constant([outC, k, k, c]), x, this.constant([outC])], [y], { type: 'TransposeConvOptions', fields });
+    return y;
+  }
+
   maxPool(x: number): number {
     const [n, h, w, c] = this.shape(x) as [number, number, number, number];
     const y = this.act([n, Math.floor(h / 2), Math.floor(w / 2), c]);
@@ -231,5 +241,15 @@ export function syntheticPaddedResidual(): Model {
   const y1 = b.unary(19 /* RELU */, b.add(b.conv(b.depthwise(a), 12, 1, 1, 0), b.padChannels(a, 0, 4)));
   const y2 = b.unary(19 /* RELU */, b.add(b.conv(b.depthwise(y1), 16, 1, 2, 0), b.padChannels(b.maxPool(y1), 2, 2)));
   b.output(b.conv(y2, 4, 1, 1, 0));
+  return b.build();
+}
+
+/** An encoder-decoder: conv → conv (stride 2) → TRANSPOSE_CONV back up → conv head. */
+export function syntheticDecoder(): Model {
+  const b = new NetBuilder();
+  const x = b.input([1, 8, 8, 3]);
+  const e = b.conv(b.conv(x, 8), 16, 3, 2);
+  const d = b.unary(19 /* RELU */, b.transposeConv(e, 12));
+  b.output(b.conv(d, 2, 1, 1, 0));
   return b.build();
 }
