@@ -1,0 +1,15 @@
+/** Shape and size of a student network. */
+export interface StudentOptions {
+  /** Width multiplier on every channel count (MobileNet's α). */
+  width: number;
+  /** [height, width, channels] of the input image. */
+  inputShape: [number, number, number];
+  classes: number;
+  /** Append SOFTMAX after the logits (the exported model then outputs probabilities). */
+  softmax?: boolean;
+  /** Multiplier on the number of blocks per stage (EfficientNet's depth coefficient); default 1. */
+  depth?: number;
+  /** Channels of the last 1×1 conv; default scaled from the template's with `width`. */
+  headChannels?: number;
+  seed?: number;
+}
