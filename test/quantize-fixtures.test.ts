@@ -181,6 +181,26 @@ describe('face_detection_short_range, int8 I/O and determinism', () => {
   });
 });
 
+describe('selfie_segmentation, calibration methods', () => {
+  it('mse calibration beats min/max on the noise-sensitive selfie model', async () => {
+    const c = CASES[2]!;
+    const original = readModel(readFixture(c.rel));
+    const calib = samplesFor(c, 8, 1);
+    const evalSet = samplesFor(c, 4, 2);
+    const reference = await runModel(readFixture(c.rel), evalSet);
+    const cosine = async (method: 'minmax' | 'mse'): Promise<number> => {
+      const { model } = await quantizeInt8.run(original, { samples: calib, calibration: { method } }, { log() {} });
+      const f = fidelity(reference, await runModel(model, evalSet), 0);
+      console.log(`selfie int8 (${method} calibration): ${describeFidelity(f)}`);
+      return f.cosine;
+    };
+    const minmax = await cosine('minmax');
+    const mse = await cosine('mse');
+    expect(mse).toBeGreaterThan(minmax + 0.05);
+    expect(mse).toBeGreaterThan(0.8);
+  });
+});
+
 /** Every int8 constant: zero point 0, values in [-127,127], one scale per channel of its quantized_dimension. */
 function assertWeightInvariants(model: Model): void {
   const sg = model.subgraphs[0]!;

@@ -114,7 +114,8 @@ class Observer {
   min = Infinity;
   max = -Infinity;
   seen = false;
-  private readonly kept: number[] = [];
+  private kept = new Float32Array(0);
+  private count = 0;
   private readonly perSample: number;
 
   constructor(keep: number, samples: number) {
@@ -130,13 +131,19 @@ class Observer {
     }
     if (this.perSample > 0) {
       const stride = Math.max(1, Math.floor(values.length / this.perSample));
-      for (let i = 0; i < values.length; i += stride) this.kept.push(values[i]!);
+      const n = Math.ceil(values.length / stride);
+      if (this.count + n > this.kept.length) {
+        const grown = new Float32Array(Math.max(this.kept.length * 2, this.count + n));
+        grown.set(this.kept.subarray(0, this.count));
+        this.kept = grown;
+      }
+      for (let i = 0; i < values.length; i += stride) this.kept[this.count++] = values[i]!;
     }
   }
 
   range(method: CalibrationMethod, percentile: number): TensorRange {
-    if (method === 'minmax' || this.kept.length === 0) return { min: this.min, max: this.max };
-    const sorted = Float64Array.from(this.kept).sort();
+    if (method === 'minmax' || this.count === 0) return { min: this.min, max: this.max };
+    const sorted = this.kept.slice(0, this.count).sort();
     if (method === 'percentile') {
       const q = (p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(p * (sorted.length - 1))))]!;
       const upper = Math.min(100, Math.max(50, percentile)) / 100;
