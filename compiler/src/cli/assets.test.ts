@@ -112,6 +112,21 @@ describe('mlshrink assets', () => {
     expect(listFiles(out).filter((f) => f.includes('classifier'))).toEqual([]);
   });
 
+  it('without packing, the optimized model keeps its name and place', async () => {
+    const root = tempDir();
+    const { inDir } = appAssets(root);
+    const config = join(root, 'config.json');
+    writeFileSync(config, JSON.stringify({ quantize: 'float16', pack: 'none' }));
+    const out = join(root, 'out');
+    const r = await runCli(['assets', '--in', inDir, '--out', out, '--config', config, '--report-dir', join(root, 'reports')]);
+    expect(r.code).toBe(0);
+    expect(listFiles(out)).toEqual(['docs/about.html', 'labels.txt', 'models/classifier.tflite']);
+    const before = readFileSync(join(inDir, 'models/classifier.tflite')).length;
+    const after = readFileSync(join(out, 'models/classifier.tflite')).length;
+    expect(after).toBeLessThan(before * 0.6); // float16 weights
+    expect(readFileSync(join(inDir, 'models/classifier.tflite')).length).toBe(before); // input untouched
+  });
+
   it('reports user mistakes as one line', async () => {
     const root = tempDir();
     const { inDir } = appAssets(root);
