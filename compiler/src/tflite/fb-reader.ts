@@ -2,10 +2,12 @@
  * Bounds-checked access to flatbuffer tables on top of flatbuffers' ByteBuffer.
  *
  * The flatbuffers JS runtime trusts its input: a bad offset reads garbage or throws RangeError.
- * Every offset, vtable and vector here is validated against the file length before use, so a
- * malformed file can only produce a ModelFormatError. Offsets in a flatbuffer only point forward,
- * so there are no cycles; but several offsets may point at the same object, so decoding charges a
- * budget proportional to the file size to stop a small file from expanding into a huge IR.
+ * Here every table (with its vtable) and every vector is validated against the file length when it
+ * is reached, so later scalar reads inside them need no further checks, and a malformed file can
+ * only produce a ModelFormatError. Offsets in a flatbuffer point forward only, so there are no
+ * cycles; but several offsets may share one object, so decoding charges a budget proportional to
+ * the file size to stop a small file from expanding into a huge IR.
+ * Error locations (e.g. "Model.subgraphs[0].tensors[12].quantization") are built only on failure.
  */
 import * as flatbuffers from 'flatbuffers';
 import { ModelFormatError } from './errors.js';
@@ -18,10 +20,20 @@ export const SCALAR_SIZE: Readonly<Record<ScalarKind, number>> = {
 
 const utf8 = new TextDecoder('utf-8');
 
+/** Where an object sits in the model, as a lazily joined path. */
+class Path {
+  constructor(readonly parent: Path | undefined, readonly label: string, readonly index = -1) {}
+
+  toString(): string {
+    const own = this.index >= 0 ? `${this.label}[${this.index}]` : this.label;
+    return this.parent === undefined ? own : `${this.parent.toString()}.${own}`;
+  }
+}
+
 export class FlatReader {
   readonly bb: flatbuffers.ByteBuffer;
   readonly length: number;
-  /** Decoded elements (tables, vector elements, string bytes) still allowed. */
+  /** Decoded units (tables, vector elements, string bytes) still allowed. */
   private budget: number;
 
   constructor(readonly bytes: Uint8Array) {
@@ -31,19 +43,19 @@ export class FlatReader {
     this.budget = 2 * bytes.length + 65536;
   }
 
-  charge(units: number, where: string): void {
+  charge(units: number, path: Path): void {
     this.budget -= units;
-    if (this.budget < 0) throw new ModelFormatError(`${where}: decoded size exceeds what a ${this.length}-byte file can hold (shared or overlapping objects)`);
+    if (this.budget < 0) throw new ModelFormatError(`${path.toString()}: decoded size exceeds what a ${this.length}-byte file can hold (shared or overlapping objects)`);
   }
 
-  check(pos: number, size: number, where: string): void {
+  check(pos: number, size: number, path: Path | string): void {
     if (!(pos >= 0 && size >= 0 && pos + size <= this.length)) {
-      throw new ModelFormatError(`${where}: offset ${pos} (+${size} bytes) out of bounds of the ${this.length}-byte file`);
+      throw new ModelFormatError(`${path.toString()}: offset ${pos} (+${size} bytes) out of bounds of the ${this.length}-byte file`);
     }
   }
 
-  scalar(pos: number, kind: ScalarKind, where: string): number | bigint | boolean {
-    this.check(pos, SCALAR_SIZE[kind], where);
+  /** Reads a scalar the caller has already bounds-checked (inside a validated table or vector). */
+  scalar(pos: number, kind: ScalarKind): number | bigint | boolean {
     const bb = this.bb;
     switch (kind) {
       case 'bool': return bb.readUint8(pos) !== 0;
@@ -60,32 +72,27 @@ export class FlatReader {
     }
   }
 
-  u32(pos: number, where: string): number {
-    this.check(pos, 4, where);
-    return this.bb.readUint32(pos);
-  }
-
   /** The root table, after checking the file identifier when one is present. */
   root(): Table {
     if (this.length < 8) throw new ModelFormatError(`file too small for a flatbuffer (${this.length} bytes)`);
     // Identifiers are optional in flatbuffers; four alphanumerics there mean one is present.
     const id = String.fromCharCode(...this.bytes.subarray(4, 8));
     if (/^[A-Za-z0-9]{4}$/.test(id) && id !== 'TFL3') throw new ModelFormatError(`not a TFLite model: file identifier "${id}", expected "TFL3"`);
-    return this.table(this.u32(0, 'root offset'), 'Model');
+    return this.table(this.bb.readUint32(0), new Path(undefined, 'Model'));
   }
 
-  table(pos: number, where: string): Table {
-    this.charge(1, where);
-    this.check(pos, 4, where);
+  table(pos: number, path: Path): Table {
+    this.charge(1, path);
+    this.check(pos, 4, path);
     const vt = pos - this.bb.readInt32(pos);
-    this.check(vt, 4, `${where}: vtable`);
+    this.check(vt, 4, `${path.toString()}: vtable`);
     const vtSize = this.bb.readUint16(vt);
     const objSize = this.bb.readUint16(vt + 2);
-    if (vtSize < 4 || vtSize % 2 !== 0) throw new ModelFormatError(`${where}: bad vtable size ${vtSize}`);
-    if (objSize < 4) throw new ModelFormatError(`${where}: bad table size ${objSize}`);
-    this.check(vt, vtSize, `${where}: vtable`);
-    this.check(pos, objSize, where);
-    return new Table(this, pos, vt, vtSize, objSize, where);
+    if (vtSize < 4 || vtSize % 2 !== 0) throw new ModelFormatError(`${path.toString()}: bad vtable size ${vtSize}`);
+    if (objSize < 4) throw new ModelFormatError(`${path.toString()}: bad table size ${objSize}`);
+    this.check(vt, vtSize, `${path.toString()}: vtable`);
+    this.check(pos, objSize, path);
+    return new Table(this, pos, vt, vtSize, objSize, path);
   }
 }
 
@@ -97,10 +104,15 @@ export class Table {
     private readonly vt: number,
     private readonly vtSize: number,
     private readonly objSize: number,
-    readonly where: string,
+    private readonly path: Path,
   ) {}
 
-  /** Offset of the field inside the table, 0 when absent. */
+  /** Location of this table in the model, for error messages. */
+  get where(): string {
+    return this.path.toString();
+  }
+
+  /** Offset of the field inside the table (checked to fit in it), 0 when absent. */
   private field(slot: number, size: number): number {
     const voff = 4 + 2 * slot;
     if (voff + 2 > this.vtSize) return 0;
@@ -116,7 +128,7 @@ export class Table {
 
   scalar(slot: number, kind: ScalarKind, dflt: number | bigint | boolean): number | bigint | boolean {
     const off = this.field(slot, SCALAR_SIZE[kind]);
-    return off === 0 ? dflt : this.r.scalar(this.pos + off, kind, this.where);
+    return off === 0 ? dflt : this.r.scalar(this.pos + off, kind);
   }
 
   int(slot: number, dflt = 0): number {
@@ -144,27 +156,27 @@ export class Table {
   }
 
   /** Absolute position an offset field points to, or undefined when absent. */
-  private target(slot: number, what: string): number | undefined {
+  private target(slot: number): number | undefined {
     const off = this.field(slot, 4);
     if (off === 0) return undefined;
     const p = this.pos + off;
-    return p + this.r.u32(p, `${this.where}.${what}`);
+    return p + this.r.bb.readUint32(p);
   }
 
   table(slot: number, what: string): Table | undefined {
-    const p = this.target(slot, what);
-    return p === undefined ? undefined : this.r.table(p, `${this.where}.${what}`);
+    const p = this.target(slot);
+    return p === undefined ? undefined : this.r.table(p, new Path(this.path, what));
   }
 
   /** Start and element count of a vector field, checked to fit in the file. */
   private vector(slot: number, elemSize: number, what: string): { start: number; count: number } | undefined {
-    const p = this.target(slot, what);
+    const p = this.target(slot);
     if (p === undefined) return undefined;
-    const where = `${this.where}.${what}`;
-    const count = this.r.u32(p, where);
+    this.r.check(p, 4, `${this.where}.${what}`);
+    const count = this.r.bb.readUint32(p);
     const start = p + 4;
     if (count * elemSize > this.r.length - start) {
-      throw new ModelFormatError(`${where}: vector of ${count} elements runs past the end of the file`);
+      throw new ModelFormatError(`${this.where}.${what}: vector of ${count} elements runs past the end of the file`);
     }
     return { start, count };
   }
@@ -178,7 +190,7 @@ export class Table {
   string(slot: number, what: string): string | undefined {
     const v = this.bytes(slot, what);
     if (v === undefined) return undefined;
-    this.r.charge(v.length, `${this.where}.${what}`);
+    this.r.charge(v.length, this.path);
     return utf8.decode(v);
   }
 
@@ -186,10 +198,9 @@ export class Table {
     const size = SCALAR_SIZE[kind];
     const v = this.vector(slot, size, what);
     if (v === undefined) return undefined;
-    const where = `${this.where}.${what}`;
-    this.r.charge(v.count, where);
+    this.r.charge(v.count, this.path);
     const out = new Array<number | bigint | boolean>(v.count);
-    for (let i = 0; i < v.count; i++) out[i] = this.r.scalar(v.start + i * size, kind, where);
+    for (let i = 0; i < v.count; i++) out[i] = this.r.scalar(v.start + i * size, kind);
     return out;
   }
 
@@ -200,11 +211,11 @@ export class Table {
   tables(slot: number, what: string): Table[] | undefined {
     const v = this.vector(slot, 4, what);
     if (v === undefined) return undefined;
-    this.r.charge(v.count, `${this.where}.${what}`);
+    this.r.charge(v.count, this.path);
     const out = new Array<Table>(v.count);
     for (let i = 0; i < v.count; i++) {
       const p = v.start + 4 * i;
-      out[i] = this.r.table(p + this.r.u32(p, `${this.where}.${what}[${i}]`), `${this.where}.${what}[${i}]`);
+      out[i] = this.r.table(p + this.r.bb.readUint32(p), new Path(this.path, what, i));
     }
     return out;
   }
