@@ -89,6 +89,18 @@ describe('quantize-dynamic', () => {
     });
   });
 
+  it('never mutates its input (nor do the fp16 passes)', () => {
+    const ser = (m: Model): string => JSON.stringify(m, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Array.from(v) : v));
+    const before = ser(input);
+    run(quantizeDynamic, input, { minElements: 1 });
+    const half = run(quantizeFloat16, input).model;
+    expect(ser(input)).toBe(before);
+    const halfBefore = ser(half);
+    run(foldFp16Weights, half);
+    run(quantizeDynamic, half, { minElements: 1 }); // folds internally
+    expect(ser(half)).toBe(halfBefore);
+  });
+
   it('respects minElements and skipOps', () => {
     expect(run(quantizeDynamic, input).stats.quantizedOps).toEqual({}); // all weights < 1024 elements
     expect(run(quantizeDynamic, input, { minElements: 1, skipOps: ['DEPTHWISE_CONV_2D'] }).stats.quantizedOps).toEqual({ CONV_2D: 1, FULLY_CONNECTED: 1 });
