@@ -7,6 +7,9 @@
  * Field notation: `name:kind[=default]`, names in camelCase. Kinds: bool byte ubyte short ushort int
  * uint long ulong float double, `string`, `[kind]` for a vector of scalars. Enum-typed fields appear
  * as their underlying integer kind. `-:kind` marks a deprecated field that still occupies a slot.
+ * No options table of the current schema nests another table or holds a vector of strings, so the
+ * notation has no syntax for them. Vectors of bool (StablehloConvolutionOptions.window_reversal)
+ * read as 0/1 numbers, since OptionValue has no boolean[] member.
  */
 
 /** Union BuiltinOptions, in schema order. */
