@@ -1,11 +1,21 @@
 package dev.mlshrink.runtime;
 
 /**
- * CRC-32C (Castagnoli), slicing-by-8. java.util.zip.CRC32C exists only from Android API 26, and the
- * library supports API 21.
+ * CRC-32C (Castagnoli). Uses java.util.zip.CRC32C (a hardware intrinsic on the JVM) where it exists
+ * (JDK 9+, Android API 26+), else a slicing-by-8 table version, since the library supports API 21.
  */
 final class Crc32c {
   private static final int[][] T = new int[8][256];
+  /** java.util.zip.CRC32C's constructor, looked up by name because the library compiles against Java 8. */
+  private static final java.lang.reflect.Constructor<?> PLATFORM = platformConstructor();
+
+  private static java.lang.reflect.Constructor<?> platformConstructor() {
+    try {
+      return Class.forName("java.util.zip.CRC32C").getConstructor();
+    } catch (ReflectiveOperationException | LinkageError e) {
+      return null;
+    }
+  }
 
   static {
     for (int n = 0; n < 256; n++) {
@@ -21,6 +31,19 @@ final class Crc32c {
   private Crc32c() {}
 
   static int compute(byte[] data, int off, int len) {
+    if (PLATFORM != null) {
+      try {
+        java.util.zip.Checksum crc = (java.util.zip.Checksum) PLATFORM.newInstance();
+        crc.update(data, off, len);
+        return (int) crc.getValue();
+      } catch (ReflectiveOperationException e) {
+        // fall through to the table version
+      }
+    }
+    return tables(data, off, len);
+  }
+
+  static int tables(byte[] data, int off, int len) {
     final int[] t0 = T[0], t1 = T[1], t2 = T[2], t3 = T[3], t4 = T[4], t5 = T[5], t6 = T[6], t7 = T[7];
     int crc = 0xFFFFFFFF;
     int i = off;
