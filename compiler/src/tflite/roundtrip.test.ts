@@ -114,3 +114,17 @@ describe('fixture op histograms are plausible', () => {
     expect(hist('tflm/hello_world_float.tflite').get('FULLY_CONNECTED')).toBe(3);
   });
 });
+
+describe('input that is a view into a larger buffer (e.g. a pooled Node Buffer)', () => {
+  it('reads relative to the view, zero-copy', () => {
+    const file = readFixture('tflm/hello_world_int8.tflite');
+    const host = new Uint8Array(file.length + 7).fill(0xee);
+    host.set(file, 3);
+    const view = host.subarray(3, 3 + file.length);
+    const model = readModel(view);
+    const direct = readModel(file);
+    expect(model.buffers.map((b) => Array.from(b.data))).toEqual(direct.buffers.map((b) => Array.from(b.data)));
+    for (const b of model.buffers) expect(b.data.buffer).toBe(host.buffer);
+    expect(Buffer.from(writeModel(model)).equals(Buffer.from(writeModel(direct)))).toBe(true);
+  });
+});
