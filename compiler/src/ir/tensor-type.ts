@@ -19,6 +19,10 @@ export const TensorType = {
   UINT16: 16,
   INT4: 17,
   BFLOAT16: 18,
+  INT2: 19,
+  UINT4: 20,
+  FLOAT8_E4M3FN: 21,
+  FLOAT8_E5M2: 22,
 } as const;
 
 export type TensorType = (typeof TensorType)[keyof typeof TensorType];
@@ -33,12 +37,14 @@ export function isTensorType(value: number): value is TensorType {
   return NAMES.has(value);
 }
 
-/** Bytes per element; INT4 is packed two per byte (0.5); 0 for types without a fixed size. */
+/** Bytes per element; sub-byte types are packed (INT4/UINT4 0.5, INT2 0.25); 0 for types without a fixed size. */
 export function elementSize(type: TensorType): number {
   switch (type) {
     case TensorType.BOOL:
     case TensorType.INT8:
     case TensorType.UINT8:
+    case TensorType.FLOAT8_E4M3FN:
+    case TensorType.FLOAT8_E5M2:
       return 1;
     case TensorType.FLOAT16:
     case TensorType.INT16:
@@ -57,7 +63,10 @@ export function elementSize(type: TensorType): number {
     case TensorType.COMPLEX128:
       return 16;
     case TensorType.INT4:
+    case TensorType.UINT4:
       return 0.5;
+    case TensorType.INT2:
+      return 0.25;
     default:
       return 0;
   }
