@@ -5,6 +5,7 @@
  */
 import yargs from 'yargs';
 import { assetsCommand } from './assets.js';
+import { distillCommand } from './distill.js';
 import { UserError } from './errors.js';
 import { inspectCommand } from './inspect.js';
 import { optimizeCommand } from './optimize.js';
@@ -19,6 +20,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(unpackCommand)
     .command(optimizeCommand)
     .command(assetsCommand)
+    .command(distillCommand)
     .demandCommand(1, 'name a command (see --help)')
     .strict()
     .help()
