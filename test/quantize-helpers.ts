@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { loadLiteRt, type TypedArray } from '../compiler/src/eval/litert.js';
 import { prepareForLiteRt } from '../compiler/src/eval/litert-compat.js';
-import type { Model } from '../compiler/src/ir/model.js';
+import type { Buffer, BuiltinOptions, Model, Operator, Tensor } from '../compiler/src/ir/model.js';
+import { TensorType } from '../compiler/src/ir/tensor-type.js';
 import { writeModel } from '../compiler/src/tflite/write.js';
 
-function lcg(seed: number): () => number {
+export function lcg(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
@@ -107,4 +108,54 @@ export function fidelity(ref: TypedArray[][], got: TypedArray[][], output: numbe
 
 export function describeFidelity(f: Fidelity): string {
   return `SQNR ${f.sqnrDb.toFixed(1)} dB, cosine ${f.cosine.toFixed(5)}, max|err| ${f.maxAbsError.toPrecision(3)}`;
+}
+
+/** A tiny hand-built model for single-op tests: float32 tensors, int32 constants, builtin ops. */
+export class TinyModel {
+  readonly buffers: Buffer[] = [{ data: new Uint8Array(0) }];
+  readonly tensors: Tensor[] = [];
+  readonly ops: Operator[] = [];
+  readonly codes: number[] = [];
+
+  tensor(shape: number[], data?: Float32Array | Int32Array): number {
+    let buffer = 0;
+    if (data) {
+      this.buffers.push({ data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+      buffer = this.buffers.length - 1;
+    }
+    const type = data instanceof Int32Array ? TensorType.INT32 : TensorType.FLOAT32;
+    this.tensors.push({ name: `t${this.tensors.length}`, shape, type, buffer, isVariable: false, hasRank: true });
+    return this.tensors.length - 1;
+  }
+
+  weights(shape: number[], seed: number): number {
+    const r = lcg(seed);
+    return this.tensor(shape, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1));
+  }
+
+  op(code: number, inputs: number[], outputs: number[], options?: BuiltinOptions): void {
+    if (!this.codes.includes(code)) this.codes.push(code);
+    const op: Operator = { opcodeIndex: this.codes.indexOf(code), inputs, outputs, customOptionsFormat: 0 };
+    if (options) op.builtinOptions = options;
+    this.ops.push(op);
+  }
+
+  model(inputs: number[], outputs: number[]): Model {
+    return {
+      version: 3,
+      operatorCodes: this.codes.map((c) => ({ builtinCode: c, deprecatedBuiltinCode: Math.min(c, 127), version: 1 })),
+      subgraphs: [{ name: 'main', tensors: this.tensors, inputs, outputs, operators: this.ops }],
+      buffers: this.buffers,
+    };
+  }
+}
+
+export const opts = (type: string, fields: BuiltinOptions['fields'] = {}): BuiltinOptions => ({ type, fields });
+export const i32 = (...v: number[]): Int32Array => Int32Array.from(v);
+
+/** Adds an output tensor of `shape` and lets `make` add the op that writes it. */
+export function out(m: TinyModel, shape: number[], make: (y: number) => void): number {
+  const y = m.tensor(shape);
+  make(y);
+  return y;
 }

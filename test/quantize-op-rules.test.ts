@@ -6,61 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { TypedArray } from '../compiler/src/eval/litert.js';
-import type { Buffer, BuiltinOptions, Model, Operator, Tensor } from '../compiler/src/ir/model.js';
-import { TensorType } from '../compiler/src/ir/tensor-type.js';
 import { quantizeInt8 } from '../compiler/src/passes/quantize-int8.js';
 import { BuiltinOperator as Op } from '../compiler/src/tflite/builtin-ops.js';
-import { describeFidelity, fidelity, runModel } from './quantize-helpers.js';
+import { describeFidelity, fidelity, i32, lcg, opts, out, runModel, TinyModel } from './quantize-helpers.js';
 
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
-
-class TinyModel {
-  readonly buffers: Buffer[] = [{ data: new Uint8Array(0) }];
-  readonly tensors: Tensor[] = [];
-  readonly ops: Operator[] = [];
-  readonly codes: number[] = [];
-
-  tensor(shape: number[], data?: Float32Array | Int32Array): number {
-    let buffer = 0;
-    if (data) {
-      this.buffers.push({ data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
-      buffer = this.buffers.length - 1;
-    }
-    const type = data instanceof Int32Array ? TensorType.INT32 : TensorType.FLOAT32;
-    this.tensors.push({ name: `t${this.tensors.length}`, shape, type, buffer, isVariable: false, hasRank: true });
-    return this.tensors.length - 1;
-  }
-
-  weights(shape: number[], seed: number): number {
-    const r = lcg(seed);
-    return this.tensor(shape, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1));
-  }
-
-  op(code: number, inputs: number[], outputs: number[], options?: BuiltinOptions): void {
-    if (!this.codes.includes(code)) this.codes.push(code);
-    const op: Operator = { opcodeIndex: this.codes.indexOf(code), inputs, outputs, customOptionsFormat: 0 };
-    if (options) op.builtinOptions = options;
-    this.ops.push(op);
-  }
-
-  model(inputs: number[], outputs: number[]): Model {
-    return {
-      version: 3,
-      operatorCodes: this.codes.map((c) => ({ builtinCode: c, deprecatedBuiltinCode: Math.min(c, 127), version: 1 })),
-      subgraphs: [{ name: 'main', tensors: this.tensors, inputs, outputs, operators: this.ops }],
-      buffers: this.buffers,
-    };
-  }
-}
-
-const opts = (type: string, fields: BuiltinOptions['fields'] = {}): BuiltinOptions => ({ type, fields });
-const i32 = (...v: number[]): Int32Array => Int32Array.from(v);
 const X = [1, 8, 8, 4];
 
 interface OpCase {
@@ -194,11 +143,6 @@ const CASES: OpCase[] = [
   },
 ];
 
-function out(m: TinyModel, shape: number[], make: (y: number) => void): number {
-  const y = m.tensor(shape);
-  make(y);
-  return y;
-}
 
 describe.each(CASES)('int8 $name in LiteRT', (c) => {
   it('runs as int8 and matches the float op', async () => {

@@ -1,13 +1,13 @@
 /**
- * quantize-dynamic: dynamic-range ("hybrid") quantization. Weights of CONV_2D,
- * DEPTHWISE_CONV_2D and FULLY_CONNECTED become int8, symmetric per output channel in
+ * quantize-dynamic: dynamic-range ("hybrid") quantization. Weights of CONV_2D, DEPTHWISE_CONV_2D,
+ * FULLY_CONNECTED, TRANSPOSE_CONV (per output channel) and BATCH_MATMUL (per tensor) become int8, symmetric in
  * [-127, 127] with zero point 0; activations and biases stay float32 and LiteRT's hybrid kernels
  * quantize inputs on the fly. fp16 weights behind DEQUANTIZE are folded to float32 first.
  */
-import { dropDeadTensorsAndBuffers, opBuiltinCode, opName, tensorData, weightTensors } from '../ir/graph.js';
+import { dropDeadTensorsAndBuffers, opBuiltinCode, opName, tensorData } from '../ir/graph.js';
 import type { Buffer, Model, Operator, Subgraph, Tensor } from '../ir/model.js';
 import { TensorType } from '../ir/tensor-type.js';
-import { BuiltinOperator } from '../tflite/builtin-ops.js';
+import { BuiltinOperator, builtinOpName } from '../tflite/builtin-ops.js';
 import { foldFp16Weights, hasFp16Weights } from './fold-fp16-weights.js';
 import { silentContext, type Pass, type PassContext, type PassResult } from './pass.js';
 import { quantizeSymmetricPerChannel } from './quant-math.js';
@@ -19,11 +19,20 @@ export interface QuantizeDynamicOptions {
   skipOps?: string[];
 }
 
-/** Output-channel axis of the weight tensor per op (the axis the hybrid kernels expect scales on). */
-const WEIGHT_AXIS = new Map<number, number>([
-  [BuiltinOperator.CONV_2D, 0],
-  [BuiltinOperator.DEPTHWISE_CONV_2D, 3],
-  [BuiltinOperator.FULLY_CONNECTED, 0],
+interface HybridSlot {
+  weight: number;
+  activation: number;
+  /** Output-channel axis the hybrid kernel expects scales on; undefined: one per-tensor scale. */
+  axis?: number;
+}
+
+/** Ops with LiteRT hybrid kernels (float activations × int8 constant weights), checked in LiteRT. */
+const HYBRID = new Map<number, HybridSlot>([
+  [BuiltinOperator.CONV_2D, { weight: 1, activation: 0, axis: 0 }],
+  [BuiltinOperator.DEPTHWISE_CONV_2D, { weight: 1, activation: 0, axis: 3 }],
+  [BuiltinOperator.FULLY_CONNECTED, { weight: 1, activation: 0, axis: 0 }],
+  [BuiltinOperator.TRANSPOSE_CONV, { weight: 1, activation: 2, axis: 0 }],
+  [BuiltinOperator.BATCH_MATMUL, { weight: 1, activation: 0 }],
 ]);
 
 export const quantizeDynamic: Pass<QuantizeDynamicOptions> = {
@@ -43,32 +52,33 @@ export const quantizeDynamic: Pass<QuantizeDynamicOptions> = {
     let bytesBefore = 0;
     let bytesAfter = 0;
 
-    const subgraphs = model.subgraphs.map((sg, s): Subgraph => {
+    const subgraphs = model.subgraphs.map((sg): Subgraph => {
       const tensors: Tensor[] = sg.tensors.slice();
       // (weight tensor, axis) → int8 tensor, so a weight shared by several ops is stored once.
       const made = new Map<string, number>();
       const operators = sg.operators.map((op): Operator => {
         const code = opBuiltinCode(model, op);
-        const axis = WEIGHT_AXIS.get(code);
+        const slot = HYBRID.get(code);
         const name = opName(model, op);
-        if (axis === undefined || skip.has(name)) return op;
-        const w = weightTensors(model, s, op);
-        if (!w) return op;
-        const wt = sg.tensors[w.weight]!;
-        const input = sg.tensors[op.inputs[0] ?? -1];
-        if (wt.type !== TensorType.FLOAT32 || input?.type !== TensorType.FLOAT32) return op;
+        if (slot === undefined || skip.has(name)) return op;
+        const weight = op.inputs[slot.weight] ?? -1;
+        const wt = sg.tensors[weight];
+        const input = sg.tensors[op.inputs[slot.activation] ?? -1];
+        if (wt?.type !== TensorType.FLOAT32 || input?.type !== TensorType.FLOAT32 || !wt.shape) return op;
         const values = tensorData(model, wt) as Float32Array;
-        if (values.length === 0 || values.length < minElements || !wt.shape) return op; // not constant / too small
-        const key = `${w.weight}:${axis}`;
+        if (values.length === 0 || values.length < minElements) return op; // not constant / too small
+        const axis = slot.axis;
+        const key = `${weight}:${axis ?? 'tensor'}`;
         let q = made.get(key);
         if (q === undefined) {
-          const { values: int8, scales } = quantizeSymmetricPerChannel(values, wt.shape, axis);
+          const shape = axis === undefined ? [1, values.length] : wt.shape;
+          const { values: int8, scales } = quantizeSymmetricPerChannel(values, shape, axis ?? 0);
           buffers.push({ data: new Uint8Array(int8.buffer) });
           tensors.push({
             ...wt,
             type: TensorType.INT8,
             buffer: buffers.length - 1,
-            quantization: { scale: scales, zeroPoint: scales.map(() => 0n), quantizedDimension: axis },
+            quantization: { scale: scales, zeroPoint: scales.map(() => 0n), quantizedDimension: axis ?? 0 },
           });
           q = tensors.length - 1;
           made.set(key, q);
@@ -77,14 +87,14 @@ export const quantizeDynamic: Pass<QuantizeDynamicOptions> = {
         }
         quantizedOps[name] = (quantizedOps[name] ?? 0) + 1;
         const inputs = op.inputs.slice();
-        inputs[1] = q;
+        inputs[slot.weight] = q;
         return withHybridOptions(code, { ...op, inputs });
       });
       return { ...sg, tensors, operators };
     });
 
     const count = Object.values(quantizedOps).reduce((a, b) => a + b, 0);
-    if (count === 0) warnings.push('no float CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED weights to quantize');
+    if (count === 0) warnings.push(`no float weights of ${[...HYBRID.keys()].map(builtinOpName).join(' / ')} to quantize`);
     const out = count === 0 ? model : dropDeadTensorsAndBuffers({ ...model, subgraphs, buffers });
     return {
       model: out,
