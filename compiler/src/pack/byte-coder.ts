@@ -43,11 +43,18 @@ export function decodeBytes(
   let count = br.count;
   for (let i = 0; i < outLength; i++) {
     if (count < 15) {
-      do {
-        buf |= (pos < end ? data[pos] : 0) << count;
-        pos++;
-        count += 8;
-      } while (count <= 16);
+      // Two bytes at once: at most 14 + 16 = 30 bits, so the buffer stays a small integer (a V8 Smi).
+      if (pos + 1 < end) {
+        buf |= (data[pos] | (data[pos + 1] << 8)) << count;
+        pos += 2;
+        count += 16;
+      } else {
+        do {
+          buf |= (pos < end ? data[pos] : 0) << count;
+          pos++;
+          count += 8;
+        } while (count <= 16);
+      }
     }
     let e = fast[((i & ctxMask) << LOOKUP_BITS) | (buf & mask)];
     if (e & 16) e = fast[(e >>> 5) + ((buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
