@@ -25,12 +25,12 @@ const MAX_SECTION = 1 << 30;
 interface Range {
   offset: number;
   length: number;
-  /** Informational: the range is an int8 tensor's buffer. Every range is coded whichever way is smallest. */
+  /** The range is an int8 tensor's buffer (coded every way but DEFLATE; other ranges every way). */
   int8: boolean;
 }
 
 export function packModel(tfliteBytes: Uint8Array): Uint8Array {
-  const sections = segment(tfliteBytes).map((r) => encodeSection(tfliteBytes.subarray(r.offset, r.offset + r.length)));
+  const sections = segment(tfliteBytes).map((r) => encodeSection(tfliteBytes.subarray(r.offset, r.offset + r.length), r.int8));
   return writeContainer(tfliteBytes.length, crc32c(tfliteBytes), sections);
 }
 
@@ -57,14 +57,16 @@ function segment(bytes: Uint8Array): Range[] {
  * tried first). The int8 coder is tried on every range: the flatbuffer
  * structure is full of zero runs too.
  */
-function encodeSection(data: Uint8Array): { entry: SectionEntry; payload: Uint8Array } {
+function encodeSection(data: Uint8Array, int8Weights: boolean): { entry: SectionEntry; payload: Uint8Array } {
   let best = { entry: { kind: SectionKind.RAW as SectionEntry['kind'], contexts: 0, decodedLength: data.length, encodedLength: data.length }, payload: data };
   const consider = (kind: SectionEntry['kind'], contexts: number, payload: Uint8Array): void => {
     if (payload.length < best.payload.length) {
       best = { entry: { kind, contexts, decodedLength: data.length, encodedLength: payload.length }, payload };
     }
   };
-  consider(SectionKind.DEFLATE, 0, encodeDeflate(data));
+  // LZ77 finds nothing in weight values that the token coder misses, and zlib's level 9 match search is
+  // slow on long zero runs (seconds per MB), so int8 weight buffers skip it.
+  if (!int8Weights) consider(SectionKind.DEFLATE, 0, encodeDeflate(data));
   for (const c of BYTE_CONTEXT_OPTIONS) consider(SectionKind.BYTES, c, encodeBytes(data, c));
   const tokens = tokenize(data);
   for (const c of INT8_CONTEXT_TRIALS) consider(SectionKind.INT8, c, encodeInt8(data, c, tokens));
