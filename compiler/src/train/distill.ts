@@ -7,7 +7,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { tf } from './backend.js';
 import { crossEntropy, distillationLoss } from './distill-loss.js';
-import { GraphExecutor } from './executor/executor.js';
+import { GraphExecutor, type ExecutorOptions } from './executor/executor.js';
 import { prng, shuffledIndices } from './seeded.js';
 import type { Model } from '../ir/model.js';
 import { opBuiltinCode, producers } from '../ir/graph.js';
@@ -42,6 +42,10 @@ export interface DistillOptions {
   /** Who computes the soft targets; default LiteRT. */
   teacherRunner?: 'litert' | 'executor';
   validation?: TrainingData;
+  /** Student executor options (e.g. a QAT weight transform). */
+  executor?: ExecutorOptions;
+  /** Called after every optimizer step (e.g. to re-apply pruning masks); steps count from 1. */
+  afterStep?: (exec: GraphExecutor, step: number, totalSteps: number) => void;
   onBatch?: (epoch: number, done: number, total: number, loss: number) => void;
   onEpoch?: (stats: EpochStats) => void;
 }
@@ -153,7 +157,7 @@ export async function distill(teacher: Uint8Array | undefined, student: Model, d
   if (labels !== undefined && labels.length !== data.inputs.length) throw new Error('one label per sample required');
 
   const soft = teacher === undefined ? undefined : await teacherLogits(teacher, data.inputs, options.teacherRunner);
-  const exec = new GraphExecutor(student);
+  const exec = new GraphExecutor(student, options.executor);
   const { tensor: studentLogits } = logitsTensor(student);
   const shape = exec.inputShapes[0].slice(1);
   const vars = exec.variables();
@@ -161,6 +165,8 @@ export async function distill(teacher: Uint8Array | undefined, student: Model, d
   const rand = prng(options.seed ?? 1);
   const history: EpochStats[] = [];
   const n = data.inputs.length;
+  const totalSteps = options.epochs * Math.ceil(n / batchSize);
+  let step = 0;
   try {
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
       const order = shuffledIndices(n, rand);
@@ -182,6 +188,7 @@ export async function distill(teacher: Uint8Array | undefined, student: Model, d
           predicted = tf.tidy(() => tf.argMax(logits, 1).dataSync() as Int32Array);
           return t === undefined ? crossEntropy(logits, y!) : distillationLoss(logits, t, y, { temperature: T, alpha });
         }, true, vars)!;
+        options.afterStep?.(exec, ++step, totalSteps);
         const loss = (await lossTensor.data())[0];
         tf.dispose([x, lossTensor]);
         if (y !== undefined) y.dispose();

@@ -31,6 +31,11 @@ export interface ExecutorOptions {
   subgraph?: number;
   /** false freezes every constant (e.g. a teacher). Default true. */
   trainable?: boolean;
+  /**
+   * Applied to a trainable weight each time a run reads it (e.g. QAT fake quantization); the variable
+   * itself keeps the float values. Receives the tensor index the op reads.
+   */
+  weightTransform?: (tensor: number, value: tfjs.Tensor) => tfjs.Tensor;
 }
 
 export class GraphExecutor {
@@ -41,6 +46,7 @@ export class GraphExecutor {
   /** DEQUANTIZE ops of constants, folded into `constants`/`weights` and skipped at run time. */
   private readonly folded = new Set<Operator>();
   private readonly irBatch: number;
+  private readonly weightTransform?: ExecutorOptions['weightTransform'];
 
   constructor(
     readonly model: Model,
@@ -50,6 +56,7 @@ export class GraphExecutor {
     this.subgraph = model.subgraphs[sgIndex];
     if (!this.subgraph) throw new RangeError(`model has no subgraph ${sgIndex}`);
     const sg = this.subgraph;
+    this.weightTransform = options.weightTransform;
     for (const op of sg.operators) {
       if (opBuiltinCode(model, op) === Op.CUSTOM || !KERNELS.has(opBuiltinCode(model, op))) {
         throw new UnsupportedOpError(`the training executor does not support ${opName(model, op)}`);
@@ -104,6 +111,15 @@ export class GraphExecutor {
     return [...this.weights.entries()].sort((a, b) => a[0] - b[0]).map(([, s]) => s.variable);
   }
 
+  /** Tensor indices of the trainable weights, ascending. */
+  weightTensorIndices(): number[] {
+    return [...this.weights.keys()].sort((a, b) => a - b);
+  }
+
+  weightVariable(tensor: number): tfjs.Variable | undefined {
+    return this.weights.get(tensor)?.variable;
+  }
+
   parameterCount(): number {
     return this.variables().reduce((n, v) => n + v.size, 0);
   }
@@ -118,6 +134,9 @@ export class GraphExecutor {
     const batch = inputs[0].shape[0] ?? 1;
     const values = new Map<number, tfjs.Tensor>();
     sg.inputs.forEach((t, i) => values.set(t, inputs[i]));
+    if (this.weightTransform !== undefined) {
+      for (const [t, slot] of this.weights) values.set(t, this.weightTransform(t, slot.variable));
+    }
     const value = (t: number): tfjs.Tensor => {
       const v = values.get(t) ?? this.weights.get(t)?.variable ?? this.constants.get(t);
       if (v === undefined) throw new Error(`tensor ${t} (${sg.tensors[t]?.name ?? '?'}) has no value`);

@@ -1,0 +1,87 @@
+// Recovery fine-tuning: the sparsity schedule, fake quantization identical to the int8 pass's weights with
+// straight-through gradients, and a short prune + QAT + distil-from-original run on a tiny task.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initTf, tf } from './backend.js';
+import { distill, executorAccuracy, logitsTensor, type TrainingData } from './distill.js';
+import { fakeQuantInt8, finetune, polynomialSparsity, weightChannelAxes } from './finetune.js';
+import { GraphExecutor } from './executor/executor.js';
+import { prng } from './seeded.js';
+import { Act, IrBuilder } from './students/ir-builder.js';
+import { quantizeSymmetricPerChannel } from '../passes/quant-math.js';
+import { tensorData } from '../ir/graph.js';
+import { writeModel } from '../tflite/write.js';
+
+beforeAll(async () => {
+  await initTf('wasm');
+});
+
+describe('polynomialSparsity', () => {
+  it('ramps cubically from 0 to the target, then holds', () => {
+    expect(polynomialSparsity(0, 100, 0.8)).toBe(0);
+    expect(polynomialSparsity(50, 100, 0.8)).toBeCloseTo(0.8 * (1 - 0.125), 12);
+    expect(polynomialSparsity(100, 100, 0.8)).toBe(0.8);
+    expect(polynomialSparsity(500, 100, 0.8)).toBe(0.8);
+  });
+});
+
+describe('fakeQuantInt8', () => {
+  it('equals the int8 pass quantization (per output channel) dequantized, with identity gradients', () => {
+    const r = prng(4);
+    const shape = [3, 2, 2, 5];
+    const w = Float32Array.from({ length: 60 }, () => (r() - 0.5) * (1 + r() * 3));
+    for (const axis of [0, 3]) {
+      const q = quantizeSymmetricPerChannel(w, shape, axis);
+      const got = tf.tidy(() => fakeQuantInt8(tf.tensor(w, shape), axis).dataSync());
+      const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+      for (let i = 0; i < w.length; i++) {
+        const c = Math.floor(i / inner) % shape[axis];
+        expect(got[i]).toBeCloseTo(q.values[i] * q.scales[c], 6);
+      }
+    }
+    const g = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(fakeQuantInt8(x, 0), tf.range(0, 60).reshape(shape))))(tf.tensor(w, shape)).dataSync());
+    expect(Array.from(g)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+  });
+});
+
+function quadrantTask(n: number, seed: number): TrainingData {
+  const r = prng(seed);
+  const inputs: Float32Array[] = [];
+  const labels: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const label = Math.floor(r() * 4);
+    const img = Float32Array.from({ length: 144 }, () => r() * 0.5);
+    for (let y = 0; y < 6; y++) for (let x = 0; x < 6; x++) img[(y + 6 * (label >> 1)) * 12 + x + 6 * (label & 1)] += 0.5;
+    inputs.push(img);
+    labels.push(label);
+  }
+  return { inputs, labels };
+}
+
+describe('finetune', () => {
+  it('prunes to exactly the target sparsity with QAT, distilled from the original, keeping accuracy', async () => {
+    const b = new IrBuilder(5, 'tiny');
+    let x = b.input('image', [1, 12, 12, 1]);
+    x = b.conv(x, { out: 16, kernel: 3, stride: 2, act: Act.RELU });
+    x = b.depthwise(x, { kernel: 3, stride: 2, act: Act.RELU });
+    const initial = b.finish([b.softmax(b.dense(b.globalPool(x), 4))]);
+    const data = quadrantTask(128, 1);
+    const heldOut = quadrantTask(64, 2);
+    const original = (await distill(undefined, initial, data, { epochs: 8, batchSize: 16, learningRate: 1e-2, seed: 1 })).model;
+    const accuracy = async (m: typeof original): Promise<number> => {
+      const e = new GraphExecutor(m);
+      const acc = await executorAccuracy(e, heldOut, logitsTensor(m).tensor);
+      e.dispose();
+      return acc;
+    };
+    const before = await accuracy(original);
+    expect(before).toBeGreaterThan(0.85);
+
+    const { model } = await finetune(original, data, { epochs: 4, batchSize: 16, learningRate: 2e-3, sparsity: 0.5, qat: true, teacher: writeModel(original), seed: 2 });
+    const sg = model.subgraphs[0];
+    for (const t of weightChannelAxes(model).keys()) {
+      const v = tensorData(model, sg.tensors[t]) as Float32Array;
+      expect(v.filter((x) => x === 0).length).toBe(Math.floor(v.length * 0.5));
+    }
+    expect(await accuracy(model)).toBeGreaterThan(before - 0.1);
+  });
+});

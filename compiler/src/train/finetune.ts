@@ -1,0 +1,121 @@
+/**
+ * Recovery fine-tuning of a float model before it is pruned and/or int8-quantized, optionally distilled
+ * from the original model (the teacher is the model before fine-tuning):
+ * - gradual magnitude pruning (Zhu & Gupta 2017): sparsity follows s_t = s_f·(1 − (1 − t/n)³) over the
+ *   first `pruneFraction` of the steps; each weight tensor keeps its largest-magnitude values and a mask
+ *   re-zeroes the rest after every optimizer step, so the result has exactly the target zeros;
+ * - QAT: weights are fake-quantized in the forward pass with the int8 scheme of quantize-int8 (symmetric,
+ *   [-127, 127], one scale per output channel: axis 0 for CONV_2D/FULLY_CONNECTED, 3 for depthwise, round
+ *   half away from zero) and the straight-through estimator passes gradients unchanged.
+ */
+import type * as tfjs from '@tensorflow/tfjs';
+import { tf } from './backend.js';
+import { distill, type DistillResult, type TrainingData } from './distill.js';
+import type { GraphExecutor } from './executor/executor.js';
+import type { Model } from '../ir/model.js';
+import { opBuiltinCode, weightTensors } from '../ir/graph.js';
+import { BuiltinOperator as Op } from '../tflite/builtin-ops.js';
+
+export interface FinetuneOptions {
+  epochs: number;
+  batchSize?: number;
+  learningRate?: number;
+  seed?: number;
+  /** Final fraction of zero weights per weight tensor (biases are kept). */
+  sparsity?: number;
+  /** Part of the training over which sparsity ramps up; the rest recovers at the final sparsity. Default 0.7. */
+  pruneFraction?: number;
+  /** Fake-quantize weights to int8 in the forward pass (straight-through gradients). */
+  qat?: boolean;
+  /** Distil from this model (usually the original); without it the labels alone drive training. */
+  teacher?: Uint8Array;
+  temperature?: number;
+  alpha?: number;
+  onEpoch?: Parameters<typeof distill>[3]['onEpoch'];
+}
+
+/** Polynomial (cubic) sparsity schedule from 0 to `target` over `rampSteps`, constant afterwards. */
+export function polynomialSparsity(step: number, rampSteps: number, target: number): number {
+  if (rampSteps <= 0 || step >= rampSteps) return target;
+  return target * (1 - (1 - step / rampSteps) ** 3);
+}
+
+/** Round half away from zero, as the int8 quantizer does. */
+function roundHalfAway(x: tfjs.Tensor): tfjs.Tensor {
+  return tf.mul(tf.sign(x), tf.floor(tf.add(tf.abs(x), 0.5)));
+}
+
+/** Per-channel symmetric int8 fake quantization along `axis`, with straight-through gradients. */
+export function fakeQuantInt8(w: tfjs.Tensor, axis: number): tfjs.Tensor {
+  const quant = tf.customGrad((...args: Array<tfjs.Tensor | tfjs.GradSaveFunc>) => {
+    const x = args[0] as tfjs.Tensor;
+    const axes = x.shape.map((_, d) => d).filter((d) => d !== axis);
+    const maxAbs = tf.max(tf.abs(x), axes, true);
+    const scale = tf.where(tf.greater(maxAbs, 0), tf.div(maxAbs, 127), tf.onesLike(maxAbs));
+    const value = tf.mul(tf.clipByValue(roundHalfAway(tf.div(x, scale)), -127, 127), scale);
+    return { value, gradFunc: (dy: tfjs.Tensor) => dy };
+  });
+  return quant(w) as tfjs.Tensor;
+}
+
+/** Weight tensors (not biases) of the weighted ops with their output-channel axis. */
+export function weightChannelAxes(model: Model): Map<number, number> {
+  const sg = model.subgraphs[0];
+  const out = new Map<number, number>();
+  for (const op of sg.operators) {
+    const w = weightTensors(model, sg, op);
+    if (w !== undefined) out.set(w.weight, opBuiltinCode(model, op) === Op.DEPTHWISE_CONV_2D ? 3 : 0);
+  }
+  return out;
+}
+
+/** 1 where |w| is among the largest (1 − sparsity) fraction of the tensor, else 0. */
+function magnitudeMask(values: Float32Array, sparsity: number): Float32Array {
+  const k = Math.floor(values.length * sparsity);
+  const mask = new Float32Array(values.length).fill(1);
+  if (k <= 0) return mask;
+  // Sort indices by magnitude (index as tie-break) so the mask is deterministic.
+  const order = Array.from(values.keys()).sort((a, b) => Math.abs(values[a]) - Math.abs(values[b]) || a - b);
+  for (let i = 0; i < k; i++) mask[order[i]] = 0;
+  return mask;
+}
+
+export async function finetune(model: Model, data: TrainingData, o: FinetuneOptions): Promise<DistillResult> {
+  const sparsity = o.sparsity ?? 0;
+  if (!(sparsity >= 0 && sparsity < 1)) throw new Error('sparsity must be in [0, 1)');
+  const axes = weightChannelAxes(model);
+  const masks = new Map<number, tfjs.Tensor>();
+  const pruneEvery = 10;
+  const afterStep = sparsity === 0 ? undefined : (exec: GraphExecutor, step: number, total: number): void => {
+    const ramp = Math.max(1, Math.round(total * (o.pruneFraction ?? 0.7)));
+    if ((step % pruneEvery === 0 && step <= ramp) || step === ramp || step === 1) {
+      const s = polynomialSparsity(step, ramp, sparsity);
+      for (const t of axes.keys()) {
+        const v = exec.weightVariable(t);
+        if (v === undefined) continue;
+        masks.get(t)?.dispose();
+        masks.set(t, tf.tensor(magnitudeMask(v.dataSync() as Float32Array, s), v.shape));
+      }
+    }
+    for (const [t, mask] of masks) {
+      const v = exec.weightVariable(t)!;
+      tf.tidy(() => v.assign(tf.mul(v, mask)));
+    }
+  };
+  try {
+    return await distill(o.teacher, model, data, {
+      epochs: o.epochs,
+      batchSize: o.batchSize,
+      learningRate: o.learningRate ?? 1e-4,
+      seed: o.seed,
+      temperature: o.temperature,
+      alpha: o.alpha,
+      teacherRunner: 'executor',
+      executor: o.qat === true ? { weightTransform: (t, w) => (axes.has(t) ? fakeQuantInt8(w, axes.get(t)!) : w) } : undefined,
+      afterStep,
+      onEpoch: o.onEpoch,
+    });
+  } finally {
+    for (const m of masks.values()) m.dispose();
+  }
+}
