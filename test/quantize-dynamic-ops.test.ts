@@ -7,6 +7,7 @@ import type { TypedArray } from '../compiler/src/eval/litert.js';
 import { TensorType } from '../compiler/src/ir/tensor-type.js';
 import type { PassResult } from '../compiler/src/passes/pass.js';
 import { quantizeDynamic } from '../compiler/src/passes/quantize-dynamic.js';
+import { quantizationProblems } from '../compiler/src/passes/quantize-int8-verify.js';
 import { BuiltinOperator as Op } from '../compiler/src/tflite/builtin-ops.js';
 import { describeFidelity, fidelity, i32, lcg, opts, out, runModel, TinyModel } from './quantize-helpers.js';
 
@@ -63,6 +64,7 @@ describe.each(CASES)('hybrid $name in LiteRT', (c) => {
     const { model: q, stats } = quantizeDynamic.run(model, { minElements: 1 }, { log() {} }) as PassResult;
     expect(stats.quantizedOps).toEqual({ [c.name]: 1 });
     const sg = q.subgraphs[0]!;
+    expect(quantizationProblems(q)).toEqual([]);
     expect(sg.tensors.filter((t) => t.type === TensorType.INT8)).toHaveLength(1);
     const f = fidelity(await runModel(model, samples), await runModel(q, samples), 0);
     console.log(`hybrid ${c.name}: ${describeFidelity(f)}`);

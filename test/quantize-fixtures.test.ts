@@ -17,6 +17,7 @@ import type { PassResult } from '../compiler/src/passes/pass.js';
 import { quantizeDynamic } from '../compiler/src/passes/quantize-dynamic.js';
 import { quantizeFloat16 } from '../compiler/src/passes/quantize-float16.js';
 import { quantizeInt8 } from '../compiler/src/passes/quantize-int8.js';
+import { quantizationProblems } from '../compiler/src/passes/quantize-int8-verify.js';
 import { quantizeAffine } from '../compiler/src/passes/quant-math.js';
 import { readFixture } from '../compiler/src/testing/fixtures.js';
 import { readModel } from '../compiler/src/tflite/read.js';
@@ -119,6 +120,7 @@ describe.each(CASES)('$rel', (c) => {
     const reference = await floatOutputs();
     const { model } = foldFp16Weights.run(original, {}, { log() {} }) as PassResult;
     const fp16Left = model.subgraphs[0]!.tensors.filter((t) => t.type === TensorType.FLOAT16);
+    expect(quantizationProblems(model)).toEqual([]);
     expect(fp16Left).toHaveLength(0);
     const got = await runModel(model, evalSet);
     check(`${c.rel} fold-fp16`, reference, got, []);
@@ -128,6 +130,7 @@ describe.each(CASES)('$rel', (c) => {
     const folded = (foldFp16Weights.run(original, {}, { log() {} }) as PassResult).model;
     const { model, stats } = quantizeFloat16.run(folded, {}, { log() {} }) as PassResult;
     expect(stats.convertedTensors).toBeGreaterThan(0);
+    expect(quantizationProblems(model)).toEqual([]);
     const got = await runModel(model, evalSet);
     const reference = await floatOutputs();
     check(`${c.rel} float16`, reference, got, []);
@@ -141,6 +144,7 @@ describe.each(CASES)('$rel', (c) => {
     expect((stats.quantizedOps as Record<string, number>).CONV_2D).toBeGreaterThan(10);
     if (c.hybridDepthwise) expect((stats.quantizedOps as Record<string, number>).DEPTHWISE_CONV_2D).toBeGreaterThan(0);
     assertWeightInvariants(model);
+    expect(quantizationProblems(model)).toEqual([]);
     const got = await runModel(model, evalSet);
     const reference = await floatOutputs();
     check(`${c.rel} dynamic`, reference, got, c.dynamic);
@@ -150,6 +154,7 @@ describe.each(CASES)('$rel', (c) => {
     const { model, stats, warnings } = await quantizeInt8.run(original, { samples: calib }, { log() {} });
     console.log(`${c.rel} int8 stats`, JSON.stringify(stats), warnings);
     assertWeightInvariants(model);
+    expect(quantizationProblems(model)).toEqual([]);
     // Every op but MediaPipe's custom transposed convolution runs an int8 kernel.
     expect(Object.keys(stats.floatOps as Record<string, number>).filter((op) => op !== 'Convolution2DTransposeBias')).toEqual([]);
     expect((stats.quantizedOps as Record<string, number>).CONV_2D).toBeGreaterThan(10);
@@ -172,6 +177,7 @@ describe('face_detection_short_range, int8 I/O and determinism', () => {
     expect(Buffer.from(writeModel(original)).equals(Buffer.from(snapshot))).toBe(true); // input untouched
 
     const { model } = await quantizeInt8.run(original, { samples: calib, io: 'int8' }, { log() {} });
+    expect(quantizationProblems(model)).toEqual([]);
     const sg = model.subgraphs[0]!;
     const q = (t: number): [number, number] => {
       const qq = sg.tensors[t]!.quantization!;

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TypedArray } from '../compiler/src/eval/litert.js';
 import { quantizeInt8 } from '../compiler/src/passes/quantize-int8.js';
+import { quantizationProblems } from '../compiler/src/passes/quantize-int8-verify.js';
 import { BuiltinOperator as Op } from '../compiler/src/tflite/builtin-ops.js';
 import { describeFidelity, fidelity, i32, lcg, opts, out, runModel, TinyModel } from './quantize-helpers.js';
 
@@ -160,6 +161,7 @@ describe.each(CASES)('int8 $name in LiteRT', (c) => {
     const evalSet = Array.from({ length: 3 }, (_, i) => sample(200 + i));
     const { model: q, stats, warnings } = await quantizeInt8.run(model, { samples: calib }, { log() {} });
     expect(warnings).toEqual([]);
+    expect(quantizationProblems(q)).toEqual([]);
     expect(Object.keys(stats.quantizedOps as Record<string, number>)).toContain(c.name);
     const ref = await runModel(model, evalSet);
     const got = await runModel(q, evalSet);

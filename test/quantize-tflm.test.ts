@@ -9,10 +9,12 @@ import { TensorType } from '../compiler/src/ir/tensor-type.js';
 import type { PassResult } from '../compiler/src/passes/pass.js';
 import { quantizeDynamic } from '../compiler/src/passes/quantize-dynamic.js';
 import { quantizeInt8 } from '../compiler/src/passes/quantize-int8.js';
+import { quantizationProblems } from '../compiler/src/passes/quantize-int8-verify.js';
 import { quantizeAffine } from '../compiler/src/passes/quant-math.js';
 import { readFixture } from '../compiler/src/testing/fixtures.js';
 import { personDetectInput } from '../compiler/src/testing/person-detect.js';
 import { readModel } from '../compiler/src/tflite/read.js';
+import { prepareForLiteRt } from '../compiler/src/eval/litert-compat.js';
 import { describeFidelity, fidelity, runModel } from './quantize-helpers.js';
 
 const ctx = { log() {} };
@@ -25,6 +27,7 @@ describe('already-int8 models', () => {
       const r = await quantizeInt8.run(model, { ranges: new Map() }, ctx);
       expect(r.model).toBe(model);
       expect(r.stats.alreadyQuantized).toBe(true);
+      expect(quantizationProblems(prepareForLiteRt(r.model))).toEqual([]);
     },
   );
 
@@ -51,6 +54,7 @@ describe('hello_world_float', () => {
     const { model: q, stats, warnings } = await quantizeInt8.run(model, { samples: calib }, ctx);
     expect(warnings).toEqual([]);
     expect(stats.quantizedOps).toEqual({ FULLY_CONNECTED: 3 });
+    expect(quantizationProblems(q)).toEqual([]);
     const got = await runModel(q, evalXs);
     const f = fidelity(ref, got, 0);
     console.log(`hello_world int8 (float io): ${describeFidelity(f)}`);
@@ -61,6 +65,7 @@ describe('hello_world_float', () => {
   it("io 'int8': int8 in, int8 out, dequantized result tracks the float model", async () => {
     const ref = await runModel(model, evalXs);
     const { model: q } = await quantizeInt8.run(model, { samples: calib, io: 'int8' }, ctx);
+    expect(quantizationProblems(q)).toEqual([]);
     const sg = q.subgraphs[0]!;
     const inT = sg.tensors[sg.inputs[0]!]!;
     const outT = sg.tensors[sg.outputs[0]!]!;

@@ -134,3 +134,30 @@ describe('quantize-int8 on an already-quantized model with float I/O', () => {
     expect(twice.warnings).toEqual([]);
   });
 });
+
+describe('quantizationProblems', () => {
+  it('finds nothing wrong in the pass output and catches broken params', async () => {
+    const { quantizationProblems } = await import('./quantize-int8-verify.js');
+    const input = testFloatModel();
+    for (const io of ['float', 'int8'] as const) {
+      const { model } = await quantizeInt8.run(input, { ranges: testRanges(input), io }, silentContext);
+      expect(quantizationProblems(model)).toEqual([]);
+    }
+    const { model } = await quantizeInt8.run(input, { ranges: testRanges(input) }, silentContext);
+    const sg = model.subgraphs[0]!;
+    const edit = (name: string, change: (t: Tensor) => Tensor): Model => ({
+      ...model,
+      subgraphs: [{ ...sg, tensors: sg.tensors.map((t) => (t.name === name ? change(t) : t)) }],
+    });
+    const q = (t: Tensor, scale: number[], zp: bigint[], dim = 0): Tensor => ({ ...t, quantization: { scale, zeroPoint: zp, quantizedDimension: dim } });
+    expect(quantizationProblems(edit('probs_int8', (t) => q(t, [0.01], [-128n])))).toEqual([expect.stringMatching(/SOFTMAX.*scale 0.00390625/)]);
+    expect(quantizationProblems(edit('pool_int8', (t) => q(t, [0.5], [3n])))).toEqual([expect.stringMatching(/MAX_POOL_2D.*share the input/)]);
+    expect(quantizationProblems(edit('conv_int8', (t) => q(t, [0.1], [200n]))).join('\n')).toMatch(/conv_int8\): zero point outside/);
+    const convW = sg.tensors.find((t) => t.name === 'conv/w' && t.type === TensorType.INT8)!;
+    const broken = quantizationProblems(edit('conv/w', (t) => (t === convW ? q(t, [0.1, 0.2], [0n, 0n]) : t)));
+    expect(broken.join('\n')).toMatch(/2 scales for 3 channels/);
+    expect(broken.join('\n')).toMatch(/bias scale must be input scale × weight scale/);
+    const reordered: Model = { ...model, subgraphs: [{ ...sg, operators: [...sg.operators].reverse() }] };
+    expect(quantizationProblems(reordered).join('\n')).toMatch(/before it is written/);
+  });
+});
