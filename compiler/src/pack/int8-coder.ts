@@ -135,41 +135,8 @@ export function encodeInt8(data: Uint8Array, contexts: number, tokens: Int8Token
 }
 
 const LITERAL_BYTES = Uint8Array.from({ length: RUN_BASE }, (_, s) => literalValue(s) & 0xff);
-/**
- * For every non-escape symbol, the byte it writes and how far it advances: a literal writes its value
- * and advances 1; a direct run writes a 0 (over the zero-filled output) and advances its length. This
- * makes emitting a token branch-free.
- */
-const EMIT_BYTE = Uint8Array.from({ length: ESCAPE_BASE }, (_, s) => (s < RUN_BASE ? LITERAL_BYTES[s] : 0));
-const EMIT_ADVANCE = Uint8Array.from({ length: ESCAPE_BASE }, (_, s) => (s < RUN_BASE ? 1 : s - RUN_BASE + 1));
-const PAIR_FLAG = 1 << 22;
-
-/**
- * Two-token lookups: for context c and the next LOOKUP_BITS bits w, when w holds a complete non-escape
- * code s1 (table c) followed by a complete non-escape code s2 (the table s1 leads to), the entry is
- * s1 | s2 << 9 | (total length) << 18 | PAIR_FLAG; else 0 (decode one token the ordinary way).
- */
-function pairTable(fast: Int32Array, contexts: number, ctxBaseOf: Int32Array): Int32Array {
-  const size = 1 << LOOKUP_BITS;
-  const pairs = new Int32Array(contexts << LOOKUP_BITS);
-  for (let c = 0; c < contexts; c++) {
-    const base = c << LOOKUP_BITS;
-    for (let w = 0; w < size; w++) {
-      const e1 = fast[base | w];
-      if (e1 === 0 || e1 & 16) continue;
-      const l1 = e1 & 15;
-      const s1 = e1 >>> 5;
-      if (s1 >= ESCAPE_BASE) continue;
-      const e2 = fast[ctxBaseOf[s1] | (w >>> l1)];
-      if (e2 === 0 || e2 & 16) continue;
-      const l2 = e2 & 15;
-      const s2 = e2 >>> 5;
-      if (l1 + l2 > LOOKUP_BITS || s2 >= ESCAPE_BASE) continue;
-      pairs[base | w] = s1 | (s2 << 9) | ((l1 + l2) << 18) | PAIR_FLAG;
-    }
-  }
-  return pairs;
-}
+/** Bytes a non-escape symbol advances the output: 1 for a literal, the length for a direct zero run. */
+const ADVANCE = Uint8Array.from({ length: ESCAPE_BASE }, (_, s) => (s < RUN_BASE ? 1 : s - RUN_BASE + 1));
 
 /** Decodes an int8 section payload data[start, end) into out[outStart, outStart + outLength). */
 export function decodeInt8(
@@ -189,14 +156,11 @@ export function decodeInt8(
   const lengths = [];
   for (let c = 0; c < contexts; c++) lengths.push(readLengths(br, INT8_ALPHABET));
   const fast = buildDecoder(lengths);
-  const pairs = pairTable(fast, contexts, ctxBaseOf);
   const mask = (1 << LOOKUP_BITS) - 1;
   // Zero runs are skipped over, so clear the section first (one fill instead of one per run).
   out.fill(0, outStart, outStart + outLength);
   let o = outStart;
   const outEnd = outStart + outLength;
-  // Two tokens emit at most 2 * DIRECT_RUNS bytes; closer to the end, go one token at a time.
-  const pairEnd = outEnd - 2 * DIRECT_RUNS;
   let ctxBase = 0;
   // Bit-reader state lives in locals and the loop makes no calls: it is the decoder's hot path.
   let pos = br.pos;
@@ -217,20 +181,6 @@ export function decodeInt8(
         } while (count <= 16);
       }
     }
-    const p = pairs[ctxBase | (buf & mask)];
-    if (p !== 0 && o < pairEnd) {
-      const s1 = p & 511;
-      const s2 = (p >>> 9) & 511;
-      out[o] = EMIT_BYTE[s1];
-      o += EMIT_ADVANCE[s1];
-      out[o] = EMIT_BYTE[s2];
-      o += EMIT_ADVANCE[s2];
-      const l = (p >>> 18) & 15;
-      buf >>>= l;
-      count -= l;
-      ctxBase = ctxBaseOf[s2];
-      continue;
-    }
     let e = fast[ctxBase | (buf & mask)];
     if (e & 16) e = fast[(e >>> 5) + ((buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
     if (e === 0) throw new PackFormatError('invalid Huffman code');
@@ -241,9 +191,9 @@ export function decodeInt8(
     ctxBase = ctxBaseOf[s];
     let len: number;
     if (s < ESCAPE_BASE) {
-      len = EMIT_ADVANCE[s];
+      len = ADVANCE[s];
     } else {
-      // Up to 31 extra bits, in chunks of at most 16 so the buffer stays below 2^24.
+      // Up to 31 extra bits, in chunks of at most 16 so the buffer stays below 2^30.
       const ex = s - ESCAPE_BASE;
       let x = 0;
       for (let got = 0; got < ex; got += 16) {
