@@ -31,9 +31,16 @@ describe('already-int8 models', () => {
     },
   );
 
-  it('person_detect still classifies person.bmp and no_person.bmp', async () => {
+  it('person_detect: quantize-dynamic finds no float weights and changes nothing', () => {
     const model = readModel(readFixture('tflm/person_detect.tflite'));
-    const { model: out } = await quantizeInt8.run(model, { ranges: new Map() }, ctx);
+    const r = quantizeDynamic.run(model, {}, ctx) as PassResult;
+    expect(r.model).toBe(model);
+    expect(r.warnings.join('\n')).toMatch(/no float weights/);
+  });
+
+  it.each(['int8', 'dynamic'] as const)('person_detect still classifies person.bmp and no_person.bmp after %s', async (kind) => {
+    const model = readModel(readFixture('tflm/person_detect.tflite'));
+    const out = kind === 'int8' ? (await quantizeInt8.run(model, { ranges: new Map() }, ctx)).model : (quantizeDynamic.run(model, {}, ctx) as PassResult).model;
     const [[person], [nobody]] = (await runModel(out, [[personDetectInput('person.bmp')], [personDetectInput('no_person.bmp')]])) as [
       [Int8Array],
       [Int8Array],
