@@ -68,11 +68,11 @@ export async function calibrate(model: Model, samples: TypedArray[][], options: 
   const chunkSize = options.chunkSize ?? 256;
   for (let start = 0; start < inside.length; start += chunkSize) {
     const chunk = inside.slice(start, start + chunkSize);
-    const exposed = exposeTensorsAsOutputs(model, chunk);
+    const exposed = uniqueOutputNames(exposeTensorsAsOutputs(model, chunk));
     const positions = outputPositions(exposed);
     const rt = await loadLiteRt(writeModel(prepareForLiteRt(exposed)));
     try {
-      const where = rt.outputs.map((info) => positions.get(info.name));
+      const where = rt.outputs.map((info, k) => positions.byName.get(info.name) ?? positions.inOrder[k]);
       for (const s of samples) {
         const outs = await rt.run(s);
         outs.forEach((values, k) => {
@@ -93,20 +93,39 @@ export async function calibrate(model: Model, samples: TypedArray[][], options: 
   return ranges;
 }
 
-/** LiteRT names outputs after the signature entry (or the tensor name without a signature). */
-function outputPositions(model: Model): Map<string, number> {
+/**
+ * LiteRT cannot run a signature-less model whose outputs share a tensor name (it reports the
+ * output as not found), so repeated names get a `:<index>` suffix in the copy that is run.
+ */
+function uniqueOutputNames(model: Model): Model {
+  if (model.signatureDefs?.some((s) => s.subgraphIndex === 0)) return model;
   const sg = model.subgraphs[0]!;
-  const map = new Map<string, number>();
+  const seen = new Set<string>();
+  const tensors = sg.tensors.slice();
+  for (const t of sg.outputs) {
+    const name = tensors[t]!.name ?? '';
+    if (seen.has(name)) tensors[t] = { ...tensors[t]!, name: `${name}:${t}` };
+    seen.add(tensors[t]!.name ?? '');
+  }
+  return { ...model, subgraphs: [{ ...sg, tensors }, ...model.subgraphs.slice(1)] };
+}
+
+/**
+ * LiteRT names outputs after the signature entry (or the tensor name without a signature). A name
+ * that several outputs share cannot say which is which: it maps to undefined, and the output's
+ * position (LiteRT keeps the subgraph's output order) decides instead.
+ */
+function outputPositions(model: Model): { byName: Map<string, number | undefined>; inOrder: number[] } {
+  const sg = model.subgraphs[0]!;
+  const byName = new Map<string, number | undefined>();
+  const add = (name: string, t: number): void => void byName.set(name, byName.has(name) ? undefined : t);
   const sig = model.signatureDefs?.find((s) => s.subgraphIndex === 0);
   if (sig) {
-    for (const o of sig.outputs) if (o.name !== undefined) map.set(o.name, o.tensorIndex);
-  } else {
-    for (const t of sg.outputs) {
-      const name = sg.tensors[t]!.name ?? '';
-      if (!map.has(name)) map.set(name, t);
-    }
+    for (const o of sig.outputs) add(o.name ?? '', o.tensorIndex);
+    return { byName, inOrder: sig.outputs.map((o) => o.tensorIndex) };
   }
-  return map;
+  for (const t of sg.outputs) add(sg.tensors[t]!.name ?? '', t);
+  return { byName, inOrder: sg.outputs };
 }
 
 /** Running min/max plus a strided sample of values for the clipping methods. */
