@@ -64,7 +64,7 @@ export const quantizeDynamic: Pass<QuantizeDynamicOptions> = {
         const weight = op.inputs[slot.weight] ?? -1;
         const wt = sg.tensors[weight];
         const input = sg.tensors[op.inputs[slot.activation] ?? -1];
-        if (wt?.type !== TensorType.FLOAT32 || input?.type !== TensorType.FLOAT32 || !wt.shape) return op;
+        if (wt?.type !== TensorType.FLOAT32 || input?.type !== TensorType.FLOAT32 || !wt.shape || wt.sparsity) return op;
         const values = tensorData(model, wt) as Float32Array;
         if (values.length === 0 || values.length < minElements) return op; // not constant / too small
         const axis = slot.axis;

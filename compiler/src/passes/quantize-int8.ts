@@ -230,6 +230,7 @@ class Int8Rewriter {
       const isWeight = rule.weight?.input === slot;
       if (isWeight || slot === rule.bias) {
         if (tensor.type !== TensorType.FLOAT32 || !isConstant(this.model, tensor)) return 'weights are not float32 constants';
+        if (tensor.sparsity) return 'sparse weights are not supported';
         if (isWeight && rule.weight?.axis !== undefined && (tensor.shape?.length ?? 0) <= rule.weight.axis) {
           return 'weight shape has no channel axis';
         }
