@@ -292,6 +292,28 @@ export function analyzeChannels(model: Model, subgraphIndex = 0): ChannelAnalysi
       consumers.push({ tensor: data, c: { kind: 'conv', op: o, weight: weight! } });
       return;
     }
+    if (BINARY.has(c)) {
+      // Either operand may be the constant (converters emit MUL(const, x) as well as MUL(x, const)).
+      const yc = lastDim(y);
+      if (yc === undefined || op.inputs.length !== 2 || op.outputs.length !== 1 || op.inputs.every((t) => t < 0 || isConstant(t))) {
+        return blockOp(o, `${name}: unsupported operands`);
+      }
+      for (const t of op.inputs) {
+        const ts = shape(t);
+        if (ts === undefined) return blockOp(o, `${name}: unknown operand shape`);
+        const tc = ts.length > 0 ? ts[ts.length - 1] : 1;
+        if (isConstant(t)) {
+          if (numel(ts) === 1 || tc === 1) continue; // broadcast over channels: nothing to slice
+          const value = constOperand(t, o);
+          if (tc !== yc || value === undefined) return blockOp(o, `${name}: constant operand not sliceable`);
+          followers.push({ tensor: y, f: { kind: 'constant', op: o, value } });
+        } else if (tc === yc) uf.union(t, y);
+        else if (tc !== 1) return blockOp(o, `${name}: operand broadcast along channels`);
+      }
+      touch(y);
+      return;
+    }
+
     if (op.outputs.length !== 1 || x < 0 || isConstant(x) || shape(x) === undefined || shape(y) === undefined) {
       return blockOp(o, `${name}: unsupported operands`);
     }
@@ -358,24 +380,6 @@ export function analyzeChannels(model: Model, subgraphIndex = 0): ChannelAnalysi
     if (UNARY.has(c)) {
       if (xc !== yc) return blockOp(o, `${name}: channel count changes`);
       uf.union(x, y);
-      return;
-    }
-
-    if (BINARY.has(c)) {
-      if (yc === undefined || op.inputs.length !== 2) return blockOp(o, `${name}: unsupported operands`);
-      for (const t of op.inputs) {
-        const ts = shape(t);
-        if (ts === undefined) return blockOp(o, `${name}: unknown operand shape`);
-        const tc = ts.length > 0 ? ts[ts.length - 1] : 1;
-        if (isConstant(t)) {
-          if (numel(ts) === 1 || tc === 1) continue; // broadcast over channels: nothing to slice
-          const value = constOperand(t, o);
-          if (tc !== yc || value === undefined) return blockOp(o, `${name}: constant operand not sliceable`);
-          followers.push({ tensor: y, f: { kind: 'constant', op: o, value } });
-        } else if (tc === yc) uf.union(t, y);
-        else if (tc !== 1) return blockOp(o, `${name}: operand broadcast along channels`);
-      }
-      touch(y);
       return;
     }
 

@@ -125,11 +125,11 @@ export class NetBuilder {
     return y;
   }
 
-  /** MUL by a per-channel constant (a folded batch-norm scale). */
+  /** MUL by a per-channel constant (a folded batch-norm scale), constant first as some converters emit it. */
   scale(x: number): number {
     const s = this.shape(x);
     const y = this.act([...s]);
-    this.op(18, [x, this.constant([s[s.length - 1]!], undefined, 1)], [y], { type: 'MulOptions', fields: { fusedActivationFunction: 0 } });
+    this.op(18, [this.constant([s[s.length - 1]!], undefined, 1), x], [y], { type: 'MulOptions', fields: { fusedActivationFunction: 0 } });
     return y;
   }
 
