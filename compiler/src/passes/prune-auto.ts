@@ -28,6 +28,8 @@ export interface PruneAutoOptions extends Pick<PruneMagnitudeOptions, 'minElemen
   candidates?: readonly number[];
   /** Model evaluations at most (default 48). */
   maxRuns?: number;
+  /** Called after each model evaluation (for a progress display). */
+  onRun?(runs: number, maxRuns: number): void;
 }
 
 export interface PruneAutoPlan {
@@ -57,6 +59,7 @@ export async function planAutoPruning(model: Model, options: PruneAutoOptions, c
     runs++;
     const pruned = (pruneMagnitude.run(model, { ...options, sparsity: 0, perLayer }, silent) as PassResult).model;
     const ev = compare(reference, await outputsOf(pruned, options.data), options.data.labels);
+    options.onRun?.(runs, maxRuns);
     return ev.accuracyDrop ?? 1 - ev.fidelity.top1Agreement;
   };
 

@@ -132,7 +132,7 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
     // Leave half of the budget to quantization when it follows.
     const budget = options.quantize === 'none' ? options.maxAccuracyDrop : options.maxAccuracyDrop / 2;
     ctx.log('prune-auto: measuring layer sensitivity …');
-    autoPlan = await planAutoPruning(model, { ...pruneOpts, data: subset(data, AUTO_PRUNE_SAMPLES), maxAccuracyDrop: budget }, passCtx);
+    autoPlan = await planAutoPruning(model, { ...pruneOpts, data: subset(data, AUTO_PRUNE_SAMPLES), maxAccuracyDrop: budget, onRun: (done, total) => ctx.progress?.('prune-auto', done, total) }, passCtx);
   } else if (options.prune > 0 || options.pruneLayers) {
     await run(pruneMagnitude, { ...pruneOpts, sparsity: options.prune, global: options.pruneGlobal, perLayer: layerSparsities(modelPath, model, options.pruneLayers) });
   }
