@@ -73,6 +73,22 @@ describe('GraphExecutor vs LiteRT', () => {
     });
   }
 
+  it('MediaPipe selfie_segmentation up to its custom op (AVERAGE_POOL SAME, HARD_SWISH, MUL, LOGISTIC, RESIZE_BILINEAR)', async () => {
+    const full = readModel(readFixture('mediapipe/selfie_segmentation.tflite'));
+    const sg = full.subgraphs[0];
+    const custom = sg.operators.findIndex((op) => full.operatorCodes[op.opcodeIndex].customCode === 'Convolution2DTransposeBias');
+    const features = sg.operators[custom].inputs[0];
+    const cut: Model = {
+      ...full,
+      subgraphs: [{ ...sg, operators: sg.operators.slice(0, custom), outputs: [features] }],
+      signatureDefs: full.signatureDefs?.map((d) => ({ ...d, outputs: [{ name: 'features', tensorIndex: features }] })),
+    };
+    const names = new Set(cut.subgraphs[0].operators.map((op) => full.operatorCodes[op.opcodeIndex].builtinCode));
+    for (const code of [1, 23, 117, 18, 14]) expect(names).toContain(code);
+    const bytes = writeModel(cut);
+    expect(await compareWithLiteRt(readModel(bytes), bytes, 4)).toBeLessThan(1e-4);
+  });
+
   const reference = join(REPO_ROOT, 'sample-android-app/src/main/assets/fashion_mnist_cnn.tflite');
   it.skipIf(!existsSync(reference))('reference Fashion-MNIST model', async () => {
     const bytes = new Uint8Array(readFileSync(reference));
