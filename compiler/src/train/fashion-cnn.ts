@@ -50,7 +50,8 @@ export function initialWeights(rand: () => number): FashionCnnWeights {
 
 export function toVariables(weights: FashionCnnWeights): FashionCnnParams {
   const p = {} as FashionCnnParams;
-  for (const name of PARAM_NAMES) p[name] = tf.variable(tf.tensor(weights[name], [...FASHION_CNN_SHAPES[name]]), true, name);
+  // Unnamed: tfjs variable names are process-global, and a process may hold several copies of the model.
+  for (const name of PARAM_NAMES) p[name] = tf.variable(tf.tensor(weights[name], [...FASHION_CNN_SHAPES[name]]), true);
   return p;
 }
 
