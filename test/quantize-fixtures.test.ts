@@ -48,8 +48,8 @@ interface Case {
 // Measured (minmax calibration, 8 calibration / 4 evaluation images): face int8 cos 0.992 / 0.975
 // (boxes / logits: 8-bit logits over a ~[-100, 20] range cap output 1 near 26 dB on their own);
 // hand int8 0.996 / 0.943 (presence score ~0.002 on hand-less images: judged by absolute error) /
-// 0.995 / 0.57 (world landmarks of a hand-less image are tiny, ill-conditioned values; even weight-only
-// FC quantization drops them to 0.77); selfie segmentation is very noise-sensitive (one int8
+// 0.995 / 0.71 (world landmarks of a hand-less image are tiny, ill-conditioned values; even weight-only
+// FC quantization drops them to 0.77; per-tensor FC weights gave 0.56); selfie segmentation is very noise-sensitive (one int8
 // HARD_SWISH alone drops the mask to cos 0.66): int8 cos 0.66-0.73 / 85-91% of mask pixels agree,
 // dynamic cos 0.94 / 96%. percentile / mse calibration improve int8 selfie to cos 0.82 / 0.86.
 const CASES: Case[] = [
@@ -65,7 +65,7 @@ const CASES: Case[] = [
     rel: 'mediapipe/hand_landmark_lite.tflite',
     size: 224,
     norm: '[0,1]',
-    int8: [{ cos: 0.99 }, { maxAbs: 0.01 }, { cos: 0.98 }, { cos: 0.4 }],
+    int8: [{ cos: 0.99 }, { maxAbs: 0.01 }, { cos: 0.98 }, { cos: 0.6 }],
     dynamic: [{ cos: 0.99 }, { maxAbs: 0.01 }, { cos: 0.98 }, { cos: 0.6 }],
     hybridDepthwise: true,
   },

@@ -18,6 +18,8 @@ interface OpCase {
   build(m: TinyModel, x: number): number[];
   inputShape?: number[];
   minCosine?: number;
+  /** Samples get x[0] = 0. */
+  zeroFirstInput?: boolean;
 }
 
 const CASES: OpCase[] = [
@@ -127,7 +129,16 @@ const CASES: OpCase[] = [
   {
     name: 'FULLY_CONNECTED',
     inputShape: [1, 32],
-    build: (m, x) => [out(m, [1, 10], (y) => m.op(Op.FULLY_CONNECTED, [x, m.weights([10, 32], 10), m.weights([10], 11)], [y], opts('FullyConnectedOptions')))],
+    // Row 0 has one huge weight on an input that is always 0: a per-tensor scale would flush every
+    // other row to zero; per-channel scales keep them (LiteRT's int8 FC honours per-channel scales).
+    build: (m, x) => {
+      const w = m.weights([10, 32], 10);
+      const values = new Float32Array(m.buffers[m.tensors[w]!.buffer]!.data.buffer);
+      values.fill(0, 0, 32);
+      values[0] = 1000;
+      return [out(m, [1, 10], (y) => m.op(Op.FULLY_CONNECTED, [x, w, m.weights([10], 11)], [y], opts('FullyConnectedOptions')))];
+    },
+    zeroFirstInput: true,
   },
   {
     name: 'TRANSPOSE_CONV',
@@ -155,7 +166,9 @@ describe.each(CASES)('int8 $name in LiteRT', (c) => {
     const n = shape.reduce((a, b) => a * b, 1);
     const sample = (seed: number): TypedArray[] => {
       const r = lcg(seed);
-      return [Float32Array.from({ length: n }, () => r() * 6 - 3)];
+      const x = Float32Array.from({ length: n }, () => r() * 6 - 3);
+      if (c.zeroFirstInput) x[0] = 0;
+      return [x];
     };
     const calib = Array.from({ length: 8 }, (_, i) => sample(100 + i));
     const evalSet = Array.from({ length: 3 }, (_, i) => sample(200 + i));

@@ -32,8 +32,9 @@ const fixed = (scale: number, zeroPoint: number): OutputRule => ({ kind: 'fixed'
 export const INT8_OP_RULES: ReadonlyMap<number, Int8OpRule> = new Map<number, Int8OpRule>([
   [Op.CONV_2D, { output: RANGE, weight: { input: 1, axis: 0 }, bias: 2 }],
   [Op.DEPTHWISE_CONV_2D, { output: RANGE, weight: { input: 1, axis: 3 }, bias: 2 }],
-  // The spec quantizes FULLY_CONNECTED weights per tensor.
-  [Op.FULLY_CONNECTED, { output: RANGE, weight: { input: 1 }, bias: 2 }],
+  // The spec says per-tensor, but LiteRT's int8 FULLY_CONNECTED honours per-channel scales (checked in
+  // test/quantize-op-rules.test.ts), and rows of very different magnitude need them.
+  [Op.FULLY_CONNECTED, { output: RANGE, weight: { input: 1, axis: 0 }, bias: 2 }],
   [Op.TRANSPOSE_CONV, { output: RANGE, weight: { input: 1, axis: 0 }, bias: 3, activationInput: 2 }],
   [Op.ADD, { output: RANGE }],
   [Op.SUB, { output: RANGE }],

@@ -46,8 +46,9 @@ describe('quantize-int8 on a hand-built model', () => {
     expect(scale(dw.inputs[1]!)).toHaveLength(3);
 
     const fc = producerOf(model, 'logits_int8');
-    expect(scale(fc.inputs[1]!)).toHaveLength(1); // FC weights per tensor (spec)
-    expect(scale(fc.inputs[2]!)[0]).toBe(Math.fround(scale(fc.inputs[0]!)[0]! * scale(fc.inputs[1]!)[0]!));
+    expect(scale(fc.inputs[1]!)).toHaveLength(4); // FC weights per output row (LiteRT honours it)
+    expect(fc.inputs[1]!.quantization!.quantizedDimension).toBe(0);
+    scale(fc.inputs[2]!).forEach((s, c) => expect(s).toBe(Math.fround(scale(fc.inputs[0]!)[0]! * scale(fc.inputs[1]!)[c]!)));
 
     // Fixed / shared params.
     const soft = producerOf(model, 'probs_int8');
