@@ -179,6 +179,22 @@ describe('mlshrink optimize on a small classifier', () => {
     expect(existsSync(join(out, 'chain.tflite.mlshrink'))).toBe(false);
   });
 
+  it('keeps going through a directory when models miss the budget, then exits 2', async () => {
+    const models = join(dir, 'mixed');
+    mkdirSync(models, { recursive: true });
+    copyFileSync(modelPath, join(models, 'a_chain.tflite'));
+    copyFileSync(modelPath, join(models, 'b_chain.tflite'));
+    const out = join(dir, 'mixed-out');
+    const r = await cli('optimize', models, '-o', out, '--prune', '0.95', '--max-accuracy-drop', '0', '--quantize', 'none', '--eval', join(app, 'eval.csv'));
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^mlshrink: 2 models missed the accuracy budget; first: .*a_chain\.tflite: accuracy drop/);
+    for (const name of ['a_chain', 'b_chain']) {
+      expect(existsSync(join(out, `${name}.tflite.mlshrink`))).toBe(false);
+      expect(existsSync(join(out, `${name}.report.json`))).toBe(true);
+    }
+  });
+
   it('refuses an output that would overwrite the input, and a missing model', async () => {
     const copy = join(dir, 'solo');
     mkdirSync(copy, { recursive: true });

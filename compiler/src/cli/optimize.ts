@@ -9,7 +9,7 @@ import type { CommandModule } from 'yargs';
 import { findConfig, loadConfig, mergeOptions, parseNormalize, parsePrune, validateOptions, type OptimizeOptions } from '../pipeline/config.js';
 import { BudgetError, optimizeFile } from '../pipeline/optimize.js';
 import { formatTable } from '../pipeline/report.js';
-import { fileError } from './errors.js';
+import { fileError, UserError } from './errors.js';
 import { createProgress } from './progress.js';
 
 interface OptimizeArgs {
@@ -90,6 +90,8 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
   handler: async (args) => {
     const flags = flagOptions(args);
     const progress = createProgress();
+    // A model over budget does not stop the others; the command still fails at the end.
+    const failures: BudgetError[] = [];
     for (const file of modelFiles(args.model)) {
       const configFile = findConfig(file, args.config);
       const options = mergeOptions(configFile ? loadConfig(configFile) : {}, flags);
@@ -107,9 +109,12 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
         process.stdout.write(formatTable(report));
       } catch (e) {
         progress.done();
-        if (e instanceof BudgetError) process.stdout.write(formatTable(e.report));
-        throw e;
+        if (!(e instanceof BudgetError)) throw e;
+        process.stdout.write(formatTable(e.report));
+        failures.push(e);
       }
     }
+    if (failures.length === 1) throw failures[0]!;
+    if (failures.length > 1) throw new UserError(`${failures.length} models missed the accuracy budget; first: ${failures[0]!.message}`);
   },
 };
