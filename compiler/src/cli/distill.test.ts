@@ -70,6 +70,27 @@ describe('mlshrink distill', () => {
     expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5); // the teacher's SOFTMAX head is kept
   });
 
+  it('reads IDX images (labels beside them) and can run the teacher in the executor', async () => {
+    const n = 24;
+    const r = prng(8);
+    const header = (magic: number, dims: number[]): Buffer => {
+      const b = Buffer.alloc(4 + 4 * dims.length);
+      b.writeUInt32BE(magic, 0);
+      dims.forEach((d, i) => b.writeUInt32BE(d, 4 + 4 * i));
+      return b;
+    };
+    const pixels = Buffer.from(Array.from({ length: n * 144 }, () => Math.floor(r() * 256)));
+    const labels = Buffer.from(Array.from({ length: n }, (_, i) => i % 4));
+    writeFileSync(join(dir, 'tiny-images-idx3-ubyte'), Buffer.concat([header(0x803, [n, 12, 12]), pixels]));
+    writeFileSync(join(dir, 'tiny-labels-idx1-ubyte'), Buffer.concat([header(0x801, [n]), labels]));
+    const out = join(dir, 'idx.tflite');
+    expect(await main(['distill', '--teacher', join(dir, 'teacher.tflite'), '--student', 'efficientnet-lite:0.25', '--idx', join(dir, 'tiny-images-idx3-ubyte'),
+      '--epochs', '1', '--teacher-runner', 'executor', '-o', out])).toBe(0);
+    expect(stdout).toMatch(/24 training samples \(labeled\)/);
+    expect(stdout).toMatch(/epoch 1\/1 {2}loss/);
+    expect(readFileSync(out).length).toBeGreaterThan(1000);
+  });
+
   it('user mistakes exit 2 with one line', async () => {
     const base = ['--data', join(dir, 'train'), '-o', join(dir, 'x.tflite')];
     expect(await main(['distill', '--teacher', join(dir, 'teacher.tflite'), '--student', 'resnet:1', ...base])).toBe(2);

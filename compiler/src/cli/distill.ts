@@ -57,6 +57,16 @@ function parameterCount(model: Model): number {
   return n;
 }
 
+/** A teacher that LiteRT or the executor cannot run is the user's file problem, not an internal error. */
+async function distillOrExplain<T>(teacherPath: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof Error && (e.name === 'UnsupportedOpError' || e.name === 'LiteRtError')) throw fileError(teacherPath, e.message);
+    throw e;
+  }
+}
+
 export const distillCommand: CommandModule<object, DistillArgs> = {
   command: 'distill',
   describe: 'Train a small student network from a teacher .tflite (knowledge distillation)',
@@ -121,7 +131,7 @@ export const distillCommand: CommandModule<object, DistillArgs> = {
     log(`teacher ${args.teacher}: ${parameterCount(teacher.model)} parameters; student ${args.student}: ${parameterCount(student)} parameters`);
     log(`${data.inputs.length} training samples (${data.labels ? 'labeled' : 'unlabeled: soft targets only'})`);
     const progress = createProgress();
-    const result = await distill(teacher.bytes, student, data, {
+    const result = await distillOrExplain(args.teacher, () => distill(teacher.bytes, student, data, {
       epochs: args.epochs,
       batchSize: args['batch-size'],
       learningRate: args.lr,
@@ -135,7 +145,7 @@ export const distillCommand: CommandModule<object, DistillArgs> = {
         progress.done();
         log(formatEpoch(s, args.epochs));
       },
-    });
+    }));
     progress.done();
     const bytes = writeModel(result.model);
     try {

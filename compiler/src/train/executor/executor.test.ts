@@ -146,6 +146,10 @@ describe('GraphExecutor training', () => {
     expect(() => new GraphExecutor(model)).toThrow(/Convolution2DTransposeBias/);
   });
 
+  it('refuses quantized (int8) graphs', () => {
+    expect(() => new GraphExecutor(readModel(readFixture('tflm/person_detect.tflite')))).toThrow(/float graphs only/);
+  });
+
   it('half-precision conversions round to nearest even', () => {
     for (const v of [0, 1, -2.5, 65504, 6.1e-5, 5.96e-8, 0.1, 3.14159]) {
       expect(Math.abs(halfToFloat(floatToHalf(v)) - v)).toBeLessThanOrEqual(Math.abs(v) * 2 ** -11 + 3e-8);

@@ -8,7 +8,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { tf } from '../backend.js';
 import type { Model, Operator, Subgraph } from '../../ir/model.js';
 import { opBuiltinCode, opName, replaceBuffer, weightTensors } from '../../ir/graph.js';
-import { TensorType } from '../../ir/tensor-type.js';
+import { TensorType, tensorTypeName } from '../../ir/tensor-type.js';
 import { BuiltinOperator as Op } from '../../tflite/builtin-ops.js';
 import { constantAsFloat, constantAsInts, floatToHalf } from './constants.js';
 import { KERNELS, type OpContext } from './ops.js';
@@ -60,6 +60,15 @@ export class GraphExecutor {
     for (const op of sg.operators) {
       if (opBuiltinCode(model, op) === Op.CUSTOM || !KERNELS.has(opBuiltinCode(model, op))) {
         throw new UnsupportedOpError(`the training executor does not support ${opName(model, op)}`);
+      }
+    }
+    // Quantized activations would silently compute the wrong thing as floats: refuse them.
+    for (const op of sg.operators) {
+      for (const t of op.outputs) {
+        const type = sg.tensors[t]?.type;
+        if (type !== TensorType.FLOAT32 && type !== TensorType.INT32) {
+          throw new UnsupportedOpError(`the training executor runs float graphs only; ${opName(model, op)} outputs ${sg.tensors[t]?.name ?? t} of type ${tensorTypeName(type ?? -1)}`);
+        }
       }
     }
     this.irBatch = sg.tensors[sg.inputs[0]]?.shape?.[0] ?? 1;
