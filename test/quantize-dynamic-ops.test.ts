@@ -1,6 +1,7 @@
 /**
  * quantize-dynamic's hybrid ops, each alone in a tiny model run by LiteRT: the weights become int8
- * and LiteRT's hybrid kernel (float activations × int8 weights) computes close to the float op.
+ * and LiteRT's hybrid kernel (float activations × int8 weights) computes close to the float op. The
+ * per-channel ops get probe weights that only per-channel scales can represent.
  */
 import { describe, expect, it } from 'vitest';
 import type { TypedArray } from '../compiler/src/eval/litert.js';
@@ -21,27 +22,27 @@ const CASES: HybridCase[] = [
   {
     name: 'CONV_2D',
     inputShape: [1, 8, 8, 4],
-    build: (m, x) => out(m, [1, 8, 8, 6], (y) => m.op(Op.CONV_2D, [x, m.weights([6, 3, 3, 4], 1), m.weights([6], 2)], [y], opts('Conv2DOptions', { padding: 0, strideW: 1, strideH: 1 }))),
+    build: (m, x) => out(m, [1, 8, 8, 6], (y) => m.op(Op.CONV_2D, [x, m.perChannelProbe([6, 3, 3, 4], 0, 1), m.weights([6], 2)], [y], opts('Conv2DOptions', { padding: 0, strideW: 1, strideH: 1 }))),
   },
   {
     name: 'DEPTHWISE_CONV_2D',
     inputShape: [1, 8, 8, 4],
     build: (m, x) =>
       out(m, [1, 8, 8, 8], (y) =>
-        m.op(Op.DEPTHWISE_CONV_2D, [x, m.weights([1, 3, 3, 8], 3), m.weights([8], 4)], [y], opts('DepthwiseConv2DOptions', { padding: 0, strideW: 1, strideH: 1, depthMultiplier: 2 })),
+        m.op(Op.DEPTHWISE_CONV_2D, [x, m.perChannelProbe([1, 3, 3, 8], 3, 3), m.weights([8], 4)], [y], opts('DepthwiseConv2DOptions', { padding: 0, strideW: 1, strideH: 1, depthMultiplier: 2 })),
       ),
   },
   {
     name: 'FULLY_CONNECTED',
     inputShape: [1, 32],
-    build: (m, x) => out(m, [1, 10], (y) => m.op(Op.FULLY_CONNECTED, [x, m.weights([10, 32], 5), m.weights([10], 6)], [y], opts('FullyConnectedOptions'))),
+    build: (m, x) => out(m, [1, 10], (y) => m.op(Op.FULLY_CONNECTED, [x, m.perChannelProbe([10, 32], 0, 5), m.weights([10], 6)], [y], opts('FullyConnectedOptions'))),
   },
   {
     name: 'TRANSPOSE_CONV',
     inputShape: [1, 8, 8, 4],
     build: (m, x) =>
       out(m, [1, 16, 16, 3], (y) =>
-        m.op(Op.TRANSPOSE_CONV, [m.tensor([4], i32(1, 16, 16, 3)), m.weights([3, 2, 2, 4], 7), x, m.weights([3], 8)], [y], opts('TransposeConvOptions', { padding: 0, strideW: 2, strideH: 2 })),
+        m.op(Op.TRANSPOSE_CONV, [m.tensor([4], i32(1, 16, 16, 3)), m.perChannelProbe([3, 2, 2, 4], 0, 7), x, m.weights([3], 8)], [y], opts('TransposeConvOptions', { padding: 0, strideW: 2, strideH: 2 })),
       ),
   },
   {
@@ -59,7 +60,10 @@ describe.each(CASES)('hybrid $name in LiteRT', (c) => {
     const n = c.inputShape.reduce((a, b) => a * b, 1);
     const samples: TypedArray[][] = [0, 1, 2].map((s) => {
       const r = lcg(300 + s);
-      return [Float32Array.from({ length: n }, () => r() * 6 - 3)];
+      const x = Float32Array.from({ length: n }, () => r() * 6 - 3);
+      // Input channel 0 is always 0, so the per-channel probe weights (perChannelProbe) do not contribute.
+      if (c.name !== 'BATCH_MATMUL') for (let i = 0; i < n; i += c.inputShape[c.inputShape.length - 1]!) x[i] = 0;
+      return [x];
     });
     const { model: q, stats } = quantizeDynamic.run(model, { minElements: 1 }, { log() {} }) as PassResult;
     expect(stats.quantizedOps).toEqual({ [c.name]: 1 });

@@ -133,6 +133,25 @@ export class TinyModel {
     return this.tensor(shape, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1));
   }
 
+  /**
+   * Weights whose output channel 0 (along `axis`) is all zero except one huge weight at index 0,
+   * which reads input channel 0. Fed inputs whose channel 0 is always 0, that weight contributes
+   * nothing, but a single per-tensor scale would flush every other channel's weights to zero: only
+   * per-channel scales keep the op accurate. (Index 0 sits in channel 0 for any axis and reads input
+   * channel 0 for CONV_2D / TRANSPOSE_CONV [O,H,W,I], FULLY_CONNECTED [O,I] and DEPTHWISE [1,H,W,O].)
+   */
+  perChannelProbe(shape: number[], axis: number, seed: number): number {
+    const t = this.weights(shape, seed);
+    const values = new Float32Array(this.buffers[this.tensors[t]!.buffer]!.data.buffer);
+    let inner = 1;
+    for (let i = axis + 1; i < shape.length; i++) inner *= shape[i]!;
+    values.forEach((_, i) => {
+      if (Math.floor(i / inner) % shape[axis]! === 0) values[i] = 0;
+    });
+    values[0] = 1000;
+    return t;
+  }
+
   op(code: number, inputs: number[], outputs: number[], options?: BuiltinOptions): void {
     if (!this.codes.includes(code)) this.codes.push(code);
     const op: Operator = { opcodeIndex: this.codes.indexOf(code), inputs, outputs, customOptionsFormat: 0 };

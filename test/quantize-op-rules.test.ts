@@ -18,7 +18,7 @@ interface OpCase {
   build(m: TinyModel, x: number): number[];
   inputShape?: number[];
   minCosine?: number;
-  /** Samples get x[0] = 0. */
+  /** Samples get input channel 0 (last axis) = 0: the weights are per-channel probes. */
   zeroFirstInput?: boolean;
 }
 
@@ -112,41 +112,36 @@ const CASES: OpCase[] = [
   { name: 'MINIMUM', build: (m, x) => [out(m, X, (y) => m.op(Op.MINIMUM, [x, m.weights([4], 5)], [y], opts('MaximumMinimumOptions')))] },
   {
     name: 'CONV_2D',
+    zeroFirstInput: true,
     build: (m, x) => [
       out(m, [1, 8, 8, 6], (y) =>
-        m.op(Op.CONV_2D, [x, m.weights([6, 3, 3, 4], 6), m.weights([6], 7)], [y], opts('Conv2DOptions', { padding: 0, strideW: 1, strideH: 1 })),
+        m.op(Op.CONV_2D, [x, m.perChannelProbe([6, 3, 3, 4], 0, 6), m.weights([6], 7)], [y], opts('Conv2DOptions', { padding: 0, strideW: 1, strideH: 1 })),
       ),
     ],
   },
   {
     name: 'DEPTHWISE_CONV_2D',
+    zeroFirstInput: true,
     build: (m, x) => [
       out(m, [1, 8, 8, 8], (y) =>
-        m.op(Op.DEPTHWISE_CONV_2D, [x, m.weights([1, 3, 3, 8], 8), m.weights([8], 9)], [y], opts('DepthwiseConv2DOptions', { padding: 0, strideW: 1, strideH: 1, depthMultiplier: 2 })),
+        m.op(Op.DEPTHWISE_CONV_2D, [x, m.perChannelProbe([1, 3, 3, 8], 3, 8), m.weights([8], 9)], [y], opts('DepthwiseConv2DOptions', { padding: 0, strideW: 1, strideH: 1, depthMultiplier: 2 })),
       ),
     ],
   },
   {
     name: 'FULLY_CONNECTED',
     inputShape: [1, 32],
-    // Row 0 has one huge weight on an input that is always 0: a per-tensor scale would flush every
-    // other row to zero; per-channel scales keep them (LiteRT's int8 FC honours per-channel scales).
-    build: (m, x) => {
-      const w = m.weights([10, 32], 10);
-      const values = new Float32Array(m.buffers[m.tensors[w]!.buffer]!.data.buffer);
-      values.fill(0, 0, 32);
-      values[0] = 1000;
-      return [out(m, [1, 10], (y) => m.op(Op.FULLY_CONNECTED, [x, w, m.weights([10], 11)], [y], opts('FullyConnectedOptions')))];
-    },
+    build: (m, x) => [out(m, [1, 10], (y) => m.op(Op.FULLY_CONNECTED, [x, m.perChannelProbe([10, 32], 0, 10), m.weights([10], 11)], [y], opts('FullyConnectedOptions')))],
     zeroFirstInput: true,
   },
   {
     name: 'TRANSPOSE_CONV',
+    zeroFirstInput: true,
     build: (m, x) => [
       out(m, [1, 16, 16, 3], (y) =>
         m.op(
           Op.TRANSPOSE_CONV,
-          [m.tensor([4], i32(1, 16, 16, 3)), m.weights([3, 2, 2, 4], 12), x, m.weights([3], 13)],
+          [m.tensor([4], i32(1, 16, 16, 3)), m.perChannelProbe([3, 2, 2, 4], 0, 12), x, m.weights([3], 13)],
           [y],
           opts('TransposeConvOptions', { padding: 0, strideW: 2, strideH: 2 }),
         ),
@@ -167,7 +162,7 @@ describe.each(CASES)('int8 $name in LiteRT', (c) => {
     const sample = (seed: number): TypedArray[] => {
       const r = lcg(seed);
       const x = Float32Array.from({ length: n }, () => r() * 6 - 3);
-      if (c.zeroFirstInput) x[0] = 0;
+      if (c.zeroFirstInput) for (let i = 0; i < n; i += shape[shape.length - 1]!) x[i] = 0;
       return [x];
     };
     const calib = Array.from({ length: 8 }, (_, i) => sample(100 + i));
