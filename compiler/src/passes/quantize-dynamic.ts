@@ -49,6 +49,8 @@ export const quantizeDynamic: Pass<QuantizeDynamicOptions> = {
     const skip = new Set(options.skipOps ?? []);
     const buffers: Buffer[] = model.buffers.slice();
     const quantizedOps: Record<string, number> = {};
+    /** Ops left float because their weights are under minElements (not worth a hybrid kernel). */
+    const keptSmall: Record<string, number> = {};
     let bytesBefore = 0;
     let bytesAfter = 0;
 
@@ -66,7 +68,11 @@ export const quantizeDynamic: Pass<QuantizeDynamicOptions> = {
         const input = sg.tensors[op.inputs[slot.activation] ?? -1];
         if (wt?.type !== TensorType.FLOAT32 || input?.type !== TensorType.FLOAT32 || !wt.shape || wt.sparsity) return op;
         const values = tensorData(model, wt) as Float32Array;
-        if (values.length === 0 || values.length < minElements) return op; // not constant / too small
+        if (values.length === 0) return op; // not a constant
+        if (values.length < minElements) {
+          keptSmall[name] = (keptSmall[name] ?? 0) + 1;
+          return op;
+        }
         const axis = slot.axis;
         const key = `${weight}:${axis ?? 'tensor'}`;
         let q = made.get(key);
@@ -98,7 +104,7 @@ export const quantizeDynamic: Pass<QuantizeDynamicOptions> = {
     const out = count === 0 ? model : dropDeadTensorsAndBuffers({ ...model, subgraphs, buffers });
     return {
       model: out,
-      stats: { quantizedOps, weightBytesBefore: bytesBefore, weightBytesAfter: bytesAfter },
+      stats: { quantizedOps, keptFloatSmallWeights: keptSmall, weightBytesBefore: bytesBefore, weightBytesAfter: bytesAfter },
       warnings,
     };
   },

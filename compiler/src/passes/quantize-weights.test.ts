@@ -102,7 +102,9 @@ describe('quantize-dynamic', () => {
   });
 
   it('respects minElements and skipOps', () => {
-    expect(run(quantizeDynamic, input).stats.quantizedOps).toEqual({}); // all weights < 1024 elements
+    const small = run(quantizeDynamic, input).stats; // all weights < 1024 elements
+    expect(small.quantizedOps).toEqual({});
+    expect(small.keptFloatSmallWeights).toEqual({ CONV_2D: 1, DEPTHWISE_CONV_2D: 1, FULLY_CONNECTED: 1 });
     expect(run(quantizeDynamic, input, { minElements: 1, skipOps: ['DEPTHWISE_CONV_2D'] }).stats.quantizedOps).toEqual({ CONV_2D: 1, FULLY_CONNECTED: 1 });
   });
 });
