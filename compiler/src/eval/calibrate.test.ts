@@ -55,6 +55,7 @@ describe('calibrate (hello_world_float in LiteRT)', () => {
     const minmax = await calibrate(model, xs);
     const chunked = await calibrate(model, xs, { chunkSize: 1 });
     expect(chunked).toEqual(minmax);
+    expect(await calibrate(model, xs, { chunkBytes: 1 })).toEqual(minmax); // one tensor per run
     for (const method of ['percentile', 'mse'] as const) {
       const r = await calibrate(model, xs, { method, percentile: 95 });
       for (const [t, mm] of minmax) {

@@ -30,6 +30,11 @@ export interface CalibrateOptions {
   percentile?: number;
   /** Tensors exposed per LiteRT model instance (default 256). */
   chunkSize?: number;
+  /**
+   * Bytes of exposed activations per LiteRT model instance (default 256 MiB): exposed tensors cannot
+   * share arena memory, and the wasm heap is limited, so large graphs are observed in several runs.
+   */
+  chunkBytes?: number;
   /** Values kept per tensor for 'percentile'/'mse' (default 65536), sampled at a fixed stride. */
   keepValues?: number;
 }
@@ -65,9 +70,7 @@ export async function calibrate(model: Model, samples: TypedArray[][], options: 
   });
 
   const inside = all.filter((t) => !sg.inputs.includes(t));
-  const chunkSize = options.chunkSize ?? 256;
-  for (let start = 0; start < inside.length; start += chunkSize) {
-    const chunk = inside.slice(start, start + chunkSize);
+  for (const chunk of chunks(model, inside, options.chunkSize ?? 256, options.chunkBytes ?? 256 * 2 ** 20)) {
     const exposed = uniqueOutputNames(exposeTensorsAsOutputs(model, chunk));
     const positions = outputPositions(exposed);
     const rt = await loadLiteRt(writeModel(prepareForLiteRt(exposed)));
@@ -91,6 +94,26 @@ export async function calibrate(model: Model, samples: TypedArray[][], options: 
     ranges.set(t, o.range(method, options.percentile ?? 99.99));
   }
   return ranges;
+}
+
+/** Consecutive groups of tensors, each within the count and byte budgets (a single big tensor gets its own). */
+function chunks(model: Model, tensors: number[], maxCount: number, maxBytes: number): number[][] {
+  const sg = model.subgraphs[0]!;
+  const out: number[][] = [];
+  let current: number[] = [];
+  let bytes = 0;
+  for (const t of tensors) {
+    const size = 4 * (sg.tensors[t]!.shape ?? []).reduce((a, b) => a * Math.max(b, 1), 1);
+    if (current.length > 0 && (current.length >= maxCount || bytes + size > maxBytes)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(t);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
 }
 
 /**
