@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 npm run build
 npm run typecheck
 npx vitest run
-mvn -B -q -f gradle-plugin/pom.xml verify
+mvn -B -ntp -f gradle-plugin/pom.xml verify
