@@ -58,8 +58,8 @@ describe.skipIf(!existsSync(teacher) || !fashionMnistAvailable())('distill → o
     let correct = 0;
     try {
       for (let i = 0; i < data.inputs.length; i++) {
-        const [pf] = await f.run([data.inputs[i]]);
-        const [pq] = await q.run([data.inputs[i]]);
+        const [pf] = (await f.run([data.inputs[i]])) as Float32Array[];
+        const [pq] = (await q.run([data.inputs[i]])) as Float32Array[];
         if (argmax(pf!) === argmax(pq!)) agree++;
         if (argmax(pf!) === data.labels![i]) correct++;
       }
