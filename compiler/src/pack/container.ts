@@ -11,12 +11,12 @@ export const HEADER_SIZE = 32;
 export const SECTION_ENTRY_SIZE = 12;
 export const DEFAULT_MAX_DECODED_SIZE = 512 * 1024 * 1024;
 
-export const SectionKind = { RAW: 0, BYTES: 1, INT8: 2, DEFLATE: 3 } as const;
+export const SectionKind = { RAW: 0, BYTES: 1, INT8: 2, DEFLATE: 3, INT8_DENSITY: 4 } as const;
 export type SectionKindCode = (typeof SectionKind)[keyof typeof SectionKind];
 
 export interface SectionEntry {
   kind: SectionKindCode;
-  /** Number of Huffman context tables (0 for RAW and DEFLATE). */
+  /** Previous-token contexts K (BYTES, INT8, INT8_DENSITY; the last has 4K tables), 0 for RAW and DEFLATE. */
   contexts: number;
   decodedLength: number;
   encodedLength: number;
@@ -36,6 +36,7 @@ const VALID_CONTEXTS: Record<number, readonly number[]> = {
   [SectionKind.BYTES]: [1, 2, 4],
   [SectionKind.INT8]: [1, 2, 3, 4, 5, 6, 7, 8],
   [SectionKind.DEFLATE]: [0],
+  [SectionKind.INT8_DENSITY]: [1, 2, 3, 4, 5, 6, 7, 8],
 };
 
 export function isPacked(bytes: Uint8Array): boolean {

@@ -3,7 +3,7 @@ import { readHeader, SectionKind, type SectionKindCode } from './container.js';
 
 export interface PackedSectionStats {
   index: number;
-  kind: 'raw' | 'bytes' | 'int8' | 'deflate';
+  kind: 'raw' | 'bytes' | 'int8' | 'deflate' | 'int8-density';
   /** Number of Huffman context tables (0 for raw and deflate). */
   contexts: number;
   /** Offset of the section's bytes in the decoded .tflite. */
@@ -27,6 +27,7 @@ const KIND_NAMES: Record<SectionKindCode, PackedSectionStats['kind']> = {
   [SectionKind.BYTES]: 'bytes',
   [SectionKind.INT8]: 'int8',
   [SectionKind.DEFLATE]: 'deflate',
+  [SectionKind.INT8_DENSITY]: 'int8-density',
 };
 
 export function describePacked(bytes: Uint8Array): PackedStats {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFixture } from '../testing/fixtures.js';
 import { packModel, PackFormatError, unpackModel } from './index.js';
-import { laplacianInt8 } from './synthetic.js';
+import { packAsInt8Density } from './pack.js';
+import { laplacianInt8, unevenRowsInt8 } from './synthetic.js';
 
 /** Deterministic PRNG (mulberry32) so every run fuzzes the same inputs. */
 function prng(seed: number): (n: number) => number {
@@ -44,18 +45,19 @@ function mutate(input: Uint8Array, r: (n: number) => number): Uint8Array {
 }
 
 describe('decoder fuzzing', () => {
-  it('every mutant decodes to the original bytes or throws PackFormatError (12,000 mutants)', () => {
+  it('every mutant decodes to the original bytes or throws PackFormatError (15,000 mutants)', () => {
     const originals = [
       readFixture('tflm/hello_world_int8.tflite'),
       readFixture('tflm/simple_add_model.tflite'),
       laplacianInt8(4000, 0.8, 6, 3), // coded as an int8 section
+      unevenRowsInt8(12, 512, 5), // packed as one int8-density section
       readFixture('tflm/micro_speech_quantized.tflite'),
     ];
     const r = prng(20261127);
     let ok = 0;
     let rejected = 0;
-    for (const original of originals) {
-      const packed = packModel(original);
+    for (const [i, original] of originals.entries()) {
+      const packed = i === 3 ? packAsInt8Density(original, 2) : packModel(original);
       for (let i = 0; i < 3000; i++) {
         const m = mutate(packed, r);
         let out: Uint8Array;
@@ -70,7 +72,7 @@ describe('decoder fuzzing', () => {
         ok++;
       }
     }
-    expect(ok + rejected).toBe(12_000);
+    expect(ok + rejected).toBe(15_000);
     expect(rejected).toBeGreaterThan(6000);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeInt8, encodeInt8, int8ContextEntropyBits } from './int8-coder.js';
-import { laplacianInt8 } from './synthetic.js';
+import { laplacianInt8, unevenRowsInt8 } from './synthetic.js';
 
 describe('int8 token coder', () => {
   it.each([1, 2, 3, 5, 8])('round-trips sparse Laplacian weights with %i contexts, within 3 %% of the context entropy', (k) => {
@@ -26,5 +26,20 @@ describe('int8 token coder', () => {
       w[i] = ((big ? 40 + (x >>> 28) : 1 + (x >>> 30)) * (x & 1 ? 1 : -1)) & 0xff;
     }
     expect(encodeInt8(w, 3).length).toBeLessThan(encodeInt8(w, 1).length * 0.8);
+  });
+
+  it.each([1, 2, 5, 8])('round-trips with the zero-density context (%i previous-token contexts)', (k) => {
+    const w = unevenRowsInt8(40, 1024, 9);
+    const payload = encodeInt8(w, k, undefined, true);
+    const out = new Uint8Array(w.length);
+    decodeInt8(payload, 0, payload.length, k, out, 0, w.length, true);
+    expect(Buffer.from(out).equals(Buffer.from(w))).toBe(true);
+    expect(payload.length * 8).toBeGreaterThanOrEqual(int8ContextEntropyBits(w, k, true));
+  });
+
+  it('the zero-density context pays off on large layers whose neurons are pruned unevenly', () => {
+    const w = unevenRowsInt8(40, 2048, 9);
+    const best = (density: boolean): number => Math.min(...[1, 2, 3, 5].map((k) => encodeInt8(w, k, undefined, density).length));
+    expect(best(true)).toBeLessThan(best(false));
   });
 });

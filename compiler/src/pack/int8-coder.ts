@@ -46,6 +46,34 @@ function contextTable(contexts: number, t: readonly number[]): Uint8Array {
   return ctx;
 }
 
+/**
+ * Zero-density context (INT8_DENSITY sections): z in 0..4096 is an exponential moving average of
+ * "this output byte is zero" with weight 1/64 per byte, in integers so every decoder agrees bit for bit.
+ * Its class (z >> 10, at most 3) multiplies the context count: table = class * K + previous-token context.
+ * Trained layers prune unevenly (some neurons keep most weights, others few), which this tracks.
+ */
+export const DENSITY_LEVELS = 4;
+const DENSITY_MAX_RUN = 256;
+/** DENSITY_DECAY[L] = 65536 * (63/64)^L, by an exact integer recurrence. */
+const DENSITY_DECAY = (() => {
+  const p = new Int32Array(DENSITY_MAX_RUN + 1);
+  p[0] = 65536;
+  for (let l = 1; l <= DENSITY_MAX_RUN; l++) p[l] = (p[l - 1] * 63) >> 6;
+  return p;
+})();
+
+function densityAfterRun(z: number, len: number): number {
+  return 4096 - (((4096 - z) * DENSITY_DECAY[len < DENSITY_MAX_RUN ? len : DENSITY_MAX_RUN]) >> 16);
+}
+
+function densityClass(z: number): number {
+  return z >> 10 < 3 ? z >> 10 : 3;
+}
+
+function runLength(s: number, extra: number): number {
+  return s < ESCAPE_BASE ? s - RUN_BASE + 1 : DIRECT_RUNS + 2 ** (s - ESCAPE_BASE) + extra;
+}
+
 export interface Int8Tokens {
   syms: Uint16Array;
   /** Extra-bit value per token (escape runs only). */
@@ -100,36 +128,50 @@ export function quantileThresholds(magnitudes: Float64Array, contexts: number): 
   return t;
 }
 
-/** Per-context symbol counts when coding `tok` with the given context table. */
-export function contextCounts(tok: Int8Tokens, contexts: number, ctxOf: Uint8Array): Float64Array[] {
-  const counts: Float64Array[] = [];
-  for (let c = 0; c < contexts; c++) counts.push(new Float64Array(INT8_ALPHABET));
-  let ctx = 0;
+/** The table each token is coded with: its previous-token context, times the density class if `density`. */
+function tokenTables(tok: Int8Tokens, contexts: number, ctxOf: Uint8Array, density: boolean): Uint8Array {
+  const table = new Uint8Array(tok.n);
+  let pc = 0;
+  let z = 0;
   for (let k = 0; k < tok.n; k++) {
     const s = tok.syms[k];
-    counts[ctx][s]++;
-    ctx = ctxOf[s];
+    table[k] = (density ? densityClass(z) * contexts : 0) + pc;
+    pc = ctxOf[s];
+    if (density) z = s < RUN_BASE ? z - (z >> 6) : densityAfterRun(z, runLength(s, tok.extra[k]));
   }
+  return table;
+}
+
+/** Per-table symbol counts when coding `tok` with the given contexts. */
+export function contextCounts(tok: Int8Tokens, contexts: number, ctxOf: Uint8Array, density = false): Float64Array[] {
+  const counts: Float64Array[] = [];
+  for (let c = 0; c < (density ? DENSITY_LEVELS : 1) * contexts; c++) counts.push(new Float64Array(INT8_ALPHABET));
+  const table = tokenTables(tok, contexts, ctxOf, density);
+  for (let k = 0; k < tok.n; k++) counts[table[k]][tok.syms[k]]++;
   return counts;
 }
 
-/** Encodes `data` (int8 values as bytes) with `contexts` tables; returns the section payload. */
-export function encodeInt8(data: Uint8Array, contexts: number, tokens: Int8Tokens = tokenize(data)): Uint8Array {
+/**
+ * Encodes `data` (int8 values as bytes) with `contexts` previous-token contexts, times DENSITY_LEVELS
+ * zero-density classes when `density` (an INT8_DENSITY section); returns the section payload.
+ */
+export function encodeInt8(data: Uint8Array, contexts: number, tokens: Int8Tokens = tokenize(data), density = false): Uint8Array {
   const tok = tokens;
   const t = quantileThresholds(tok.magnitudes, contexts);
   const ctxOf = contextTable(contexts, t);
-  const counts = contextCounts(tok, contexts, ctxOf);
+  const table = tokenTables(tok, contexts, ctxOf, density);
+  const counts: Float64Array[] = [];
+  for (let c = 0; c < (density ? DENSITY_LEVELS : 1) * contexts; c++) counts.push(new Float64Array(INT8_ALPHABET));
+  for (let k = 0; k < tok.n; k++) counts[table[k]][tok.syms[k]]++;
   const bw = new BitWriter();
   for (const x of t) bw.write(x, 8);
   const lengths = counts.map((c) => codeLengths(c));
   for (const l of lengths) writeLengths(bw, l);
   const codes = lengths.map((l) => encoderCodes(l));
-  let ctx = 0;
   for (let k = 0; k < tok.n; k++) {
     const s = tok.syms[k];
-    bw.write(codes[ctx][s], lengths[ctx][s]);
+    bw.write(codes[table[k]][s], lengths[table[k]][s]);
     if (s >= ESCAPE_BASE) bw.writeLong(tok.extra[k], s - ESCAPE_BASE);
-    ctx = ctxOf[s];
   }
   return bw.finish();
 }
@@ -138,10 +180,13 @@ const LITERAL_BYTES = Uint8Array.from({ length: RUN_BASE }, (_, s) => literalVal
 /** Bytes a non-escape symbol advances the output: 1 for a literal, the length for a direct zero run. */
 const ADVANCE = Uint8Array.from({ length: ESCAPE_BASE }, (_, s) => (s < RUN_BASE ? 1 : s - RUN_BASE + 1));
 
-/** Decodes an int8 section payload data[start, end) into out[outStart, outStart + outLength). */
+/**
+ * Decodes an int8 section payload data[start, end) into out[outStart, outStart + outLength); `density`
+ * for INT8_DENSITY sections.
+ */
 export function decodeInt8(
   data: Uint8Array, start: number, end: number, contexts: number,
-  out: Uint8Array, outStart: number, outLength: number,
+  out: Uint8Array, outStart: number, outLength: number, density = false,
 ): void {
   if (contexts < 1 || contexts > MAX_INT8_CONTEXTS) throw new PackFormatError(`int8 section: invalid context count ${contexts}`);
   const br = new BitReader(data, start, end);
@@ -152,16 +197,16 @@ export function decodeInt8(
     t.push(x);
   }
   const ctxOf = contextTable(contexts, t);
-  const ctxBaseOf = Int32Array.from(ctxOf, (c) => c << LOOKUP_BITS);
   const lengths = [];
-  for (let c = 0; c < contexts; c++) lengths.push(readLengths(br, INT8_ALPHABET));
+  for (let c = 0; c < (density ? DENSITY_LEVELS : 1) * contexts; c++) lengths.push(readLengths(br, INT8_ALPHABET));
   const fast = buildDecoder(lengths);
   const mask = (1 << LOOKUP_BITS) - 1;
   // Zero runs are skipped over, so clear the section first (one fill instead of one per run).
   out.fill(0, outStart, outStart + outLength);
   let o = outStart;
   const outEnd = outStart + outLength;
-  let ctxBase = 0;
+  let pc = 0; // previous-token context
+  let z = 0; // zero density (INT8_DENSITY only)
   // Bit-reader state lives in locals and the loop makes no calls: it is the decoder's hot path.
   let pos = br.pos;
   let buf = br.buf;
@@ -181,14 +226,15 @@ export function decodeInt8(
         } while (count <= 16);
       }
     }
-    let e = fast[ctxBase | (buf & mask)];
+    const table = density ? (z >> 10 < 3 ? z >> 10 : 3) * contexts + pc : pc;
+    let e = fast[(table << LOOKUP_BITS) | (buf & mask)];
     if (e & 16) e = fast[(e >>> 5) + ((buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
     if (e === 0) throw new PackFormatError('invalid Huffman code');
     const l = e & 15;
     buf >>>= l;
     count -= l;
     const s = e >>> 5;
-    ctxBase = ctxBaseOf[s];
+    pc = ctxOf[s];
     let len: number;
     if (s < ESCAPE_BASE) {
       len = ADVANCE[s];
@@ -210,7 +256,12 @@ export function decodeInt8(
       len = DIRECT_RUNS + 2 ** ex + x;
     }
     if (len > outEnd - o) throw new PackFormatError('int8 section: zero run past the section end');
-    if (s < RUN_BASE) out[o] = LITERAL_BYTES[s];
+    if (s < RUN_BASE) {
+      out[o] = LITERAL_BYTES[s];
+      if (density) z -= z >> 6;
+    } else if (density) {
+      z = densityAfterRun(z, len);
+    }
     o += len;
   }
   finishSection(pos, buf, count, start, end);
@@ -233,11 +284,11 @@ export function finishSection(pos: number, buf: number, count: number, start: nu
  * Σ over tokens of −log2 p(token | context) with p the section's own frequencies, plus the escape
  * runs' extra bits. The ideal size the Huffman tables approximate (without the tables themselves).
  */
-export function int8ContextEntropyBits(data: Uint8Array, contexts: number): number {
+export function int8ContextEntropyBits(data: Uint8Array, contexts: number, density = false): number {
   const tok = tokenize(data);
   const ctxOf = contextTable(contexts, quantileThresholds(tok.magnitudes, contexts));
   let bits = 0;
-  for (const counts of contextCounts(tok, contexts, ctxOf)) {
+  for (const counts of contextCounts(tok, contexts, ctxOf, density)) {
     let total = 0;
     for (const c of counts) total += c;
     for (const c of counts) if (c > 0) bits -= c * Math.log2(c / total);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fixtureModels, readFixture } from '../testing/fixtures.js';
 import { describePacked, isPacked, packModel, PackFormatError, unpackModel } from './index.js';
-import { laplacianInt8 } from './synthetic.js';
+import { packAsInt8Density } from './pack.js';
+import { laplacianInt8, unevenRowsInt8 } from './synthetic.js';
 
 function roundTrip(bytes: Uint8Array): Uint8Array {
   const packed = packModel(bytes);
@@ -32,6 +33,12 @@ describe('packModel / unpackModel', () => {
     roundTrip(Uint8Array.from({ length: 4096 }, (_, i) => i & 0xff));
     let x = 12345;
     roundTrip(Uint8Array.from({ length: 50_000 }, () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 24)));
+  });
+
+  it('decodes INT8_DENSITY sections (forced, as the encoder picks them only on large layers)', () => {
+    const w = unevenRowsInt8(20, 2048, 4);
+    for (const k of [1, 3, 8]) expect(Buffer.from(unpackModel(packAsInt8Density(w, k))).equals(Buffer.from(w))).toBe(true);
+    expect(describePacked(packAsInt8Density(w, 3)).sections.map((s) => s.kind)).toEqual(['int8-density']);
   });
 
   it('codes sparse Laplacian int8 weights well below 8 bits each (as a TFLite file the coder sees as bytes)', () => {

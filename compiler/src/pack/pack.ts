@@ -11,6 +11,8 @@ import { encodeInt8, tokenize } from './int8-coder.js';
 
 /** Int8 context counts the encoder tries (the format allows 1..8). */
 export const INT8_CONTEXT_TRIALS = [1, 2, 3, 4, 5, 6, 8];
+/** Context counts tried for INT8_DENSITY sections (4 tables each). */
+export const INT8_DENSITY_TRIALS = [1, 2, 3, 5];
 import { tfliteBufferRanges } from './tflite-ranges.js';
 
 /**
@@ -70,5 +72,16 @@ function encodeSection(data: Uint8Array, int8Weights: boolean): { entry: Section
   for (const c of BYTE_CONTEXT_OPTIONS) consider(SectionKind.BYTES, c, encodeBytes(data, c));
   const tokens = tokenize(data);
   for (const c of INT8_CONTEXT_TRIALS) consider(SectionKind.INT8, c, encodeInt8(data, c, tokens));
+  for (const c of INT8_DENSITY_TRIALS) consider(SectionKind.INT8_DENSITY, c, encodeInt8(data, c, tokens, true));
   return best;
+}
+
+/**
+ * A container holding `data` as one INT8_DENSITY section with `contexts` contexts, whatever its size:
+ * for test vectors and fuzzing, since the encoder picks that kind only where its 4x tables pay off.
+ */
+export function packAsInt8Density(data: Uint8Array, contexts: number): Uint8Array {
+  const payload = encodeInt8(data, contexts, tokenize(data), true);
+  const entry: SectionEntry = { kind: SectionKind.INT8_DENSITY, contexts, decodedLength: data.length, encodedLength: payload.length };
+  return writeContainer(data.length, crc32c(data), data.length ? [{ entry, payload }] : []);
 }

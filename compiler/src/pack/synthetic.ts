@@ -17,3 +17,10 @@ export function laplacianInt8(n: number, zeroFraction: number, scale: number, se
   }
   return out;
 }
+
+/** Rows of int8 weights whose zero fraction alternates between sparse and dense, like unevenly pruned neurons. */
+export function unevenRowsInt8(rows: number, rowLength: number, seed: number, sparse = 0.8, dense = 0.3): Uint8Array {
+  const out = new Uint8Array(rows * rowLength);
+  for (let r = 0; r < rows; r++) out.set(laplacianInt8(rowLength, r % 3 === 0 ? sparse : dense, 20, seed + r), r * rowLength);
+  return out;
+}

@@ -21,6 +21,7 @@ export function unpackModel(packed: Uint8Array, opts: UnpackOptions = {}): Uint8
     if (s.kind === SectionKind.RAW) out.set(packed.subarray(src, end), dst);
     else if (s.kind === SectionKind.BYTES) decodeBytes(packed, src, end, s.contexts, out, dst, s.decodedLength);
     else if (s.kind === SectionKind.INT8) decodeInt8(packed, src, end, s.contexts, out, dst, s.decodedLength);
+    else if (s.kind === SectionKind.INT8_DENSITY) decodeInt8(packed, src, end, s.contexts, out, dst, s.decodedLength, true);
     else decodeDeflate(packed, src, end, out, dst, s.decodedLength);
     src = end;
     dst += s.decodedLength;

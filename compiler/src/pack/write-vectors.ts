@@ -7,8 +7,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { fixtureModels, readFixture } from '../testing/fixtures.js';
-import { packModel } from './pack.js';
-import { laplacianInt8 } from './synthetic.js';
+import { packAsInt8Density, packModel } from './pack.js';
+import { laplacianInt8, unevenRowsInt8 } from './synthetic.js';
 
 export function vectorInputs(): [string, Uint8Array][] {
   const inputs: [string, Uint8Array][] = fixtureModels().map((rel) => [basename(rel), readFixture(rel)]);
@@ -29,11 +29,18 @@ export function vectorInputs(): [string, Uint8Array][] {
 function main(dir: string): void {
   mkdirSync(dir, { recursive: true });
   const names: string[] = [];
-  for (const [name, bytes] of vectorInputs()) {
+  const write = (name: string, bytes: Uint8Array, packed: Uint8Array): void => {
     writeFileSync(join(dir, `${name}.bin`), bytes);
-    writeFileSync(join(dir, `${name}.mlshrink`), packModel(bytes));
+    writeFileSync(join(dir, `${name}.mlshrink`), packed);
     names.push(name);
-  }
+  };
+  for (const [name, bytes] of vectorInputs()) write(name, bytes, packModel(bytes));
+  // INT8_DENSITY sections, which the encoder picks only on large unevenly pruned layers: forced here,
+  // one small (for the fuzz tests) and one large.
+  const small = unevenRowsInt8(12, 512, 5);
+  write('uneven-rows-small', small, packAsInt8Density(small, 2));
+  const large = unevenRowsInt8(40, 4096, 6);
+  write('uneven-rows-large', large, packAsInt8Density(large, 5));
   writeFileSync(join(dir, 'vectors.txt'), names.join('\n') + '\n');
 }
 

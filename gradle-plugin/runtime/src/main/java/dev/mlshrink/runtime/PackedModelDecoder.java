@@ -21,6 +21,7 @@ public final class PackedModelDecoder {
   private static final int KIND_BYTES = 1;
   private static final int KIND_INT8 = 2;
   private static final int KIND_DEFLATE = 3;
+  private static final int KIND_INT8_DENSITY = 4;
   /** Largest Java array the decoder will allocate. */
   private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
 
@@ -61,7 +62,7 @@ public final class PackedModelDecoder {
       int e = HEADER_SIZE + ENTRY_SIZE * i;
       int kind = packed[e] & 0xFF;
       int contexts = packed[e + 1] & 0xFF;
-      if (kind > KIND_DEFLATE) throw new PackFormatException("section " + i + ": unknown kind " + kind);
+      if (kind > KIND_INT8_DENSITY) throw new PackFormatException("section " + i + ": unknown kind " + kind);
       if (!contextsAllowed(kind, contexts)) throw new PackFormatException("section " + i + ": invalid context count " + contexts);
       if (u16(packed, e + 2) != 0) throw new PackFormatException("section " + i + ": reserved field must be zero");
       long dec = u32(packed, e + 4);
@@ -98,8 +99,8 @@ public final class PackedModelDecoder {
           System.arraycopy(packed, src, out, dst, dec);
         } else if (kind == KIND_BYTES) {
           SectionDecoders.decodeBytes(packed, src, end, contexts, out, dst, dec);
-        } else if (kind == KIND_INT8) {
-          SectionDecoders.decodeInt8(packed, src, end, contexts, out, dst, dec);
+        } else if (kind == KIND_INT8 || kind == KIND_INT8_DENSITY) {
+          SectionDecoders.decodeInt8(packed, src, end, contexts, out, dst, dec, kind == KIND_INT8_DENSITY);
         } else {
           if (inflater == null) inflater = new Inflater(true);
           SectionDecoders.decodeDeflate(inflater, packed, src, end, out, dst, dec);

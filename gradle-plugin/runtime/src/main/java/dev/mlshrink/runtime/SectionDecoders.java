@@ -51,8 +51,22 @@ final class SectionDecoders {
     BitReader.finish(pos, buf, count, start, end);
   }
 
-  static void decodeInt8(byte[] in, int start, int end, int contexts, byte[] out, int outStart, int outLength)
-      throws PackFormatException {
+  /**
+   * Zero-density state for INT8_DENSITY sections: z in 0..4096, an integer moving average of zero output
+   * bytes (weight 1/64); DENSITY_DECAY[L] = 65536 * (63/64)^L by an exact integer recurrence.
+   */
+  private static final int DENSITY_LEVELS = 4;
+  private static final int DENSITY_MAX_RUN = 256;
+  private static final int[] DENSITY_DECAY = new int[DENSITY_MAX_RUN + 1];
+
+  static {
+    DENSITY_DECAY[0] = 65536;
+    for (int l = 1; l <= DENSITY_MAX_RUN; l++) DENSITY_DECAY[l] = (DENSITY_DECAY[l - 1] * 63) >> 6;
+  }
+
+  /** {@code density}: an INT8_DENSITY section (4K tables, chosen by density class and previous token). */
+  static void decodeInt8(byte[] in, int start, int end, int contexts, byte[] out, int outStart, int outLength,
+      boolean density) throws PackFormatException {
     BitReader br = new BitReader(in, start, end);
     int[] t = new int[Math.max(0, contexts - 2)];
     for (int k = 0; k < t.length; k++) {
@@ -61,18 +75,18 @@ final class SectionDecoders {
         throw new PackFormatException("int8 section: context thresholds out of order");
       }
     }
-    // Table base of the context that follows each symbol (zero runs lead to context 0).
-    final int[] nextBase = new int[INT8_ALPHABET];
+    // The previous-token context that follows each symbol (zero runs lead to context 0).
+    final int[] nextCtx = new int[INT8_ALPHABET];
     if (contexts > 1) {
       for (int s = 0; s < RUN_BASE; s++) {
         int a = Math.abs(literalValue(s));
         int k = 0;
         while (k < t.length && a > t[k]) k++;
-        nextBase[s] = (k + 1) << LOOKUP_BITS;
+        nextCtx[s] = k + 1;
       }
     }
-    int[][] lengths = new int[contexts][];
-    for (int c = 0; c < contexts; c++) lengths[c] = Huffman.readLengths(br, INT8_ALPHABET);
+    int[][] lengths = new int[(density ? DENSITY_LEVELS : 1) * contexts][];
+    for (int c = 0; c < lengths.length; c++) lengths[c] = Huffman.readLengths(br, INT8_ALPHABET);
     final int[] fast = Huffman.buildDecoder(lengths);
     // Zero runs are skipped over, so clear the section first.
     java.util.Arrays.fill(out, outStart, outStart + outLength, (byte) 0);
@@ -81,7 +95,8 @@ final class SectionDecoders {
     int count = br.count;
     int o = outStart;
     final int outEnd = outStart + outLength;
-    int ctxBase = 0;
+    int pc = 0; // previous-token context
+    int z = 0; // zero density (INT8_DENSITY only)
     while (o < outEnd) {
       if (count < 15) {
         while (count <= 56) {
@@ -90,16 +105,18 @@ final class SectionDecoders {
           count += 8;
         }
       }
-      int e = fast[ctxBase | ((int) buf & MASK)];
+      int table = density ? Math.min(z >> 10, 3) * contexts + pc : pc;
+      int e = fast[(table << LOOKUP_BITS) | ((int) buf & MASK)];
       if ((e & 16) != 0) e = fast[(e >>> 5) + ((int) (buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
       if (e == 0) throw new PackFormatException("invalid Huffman code");
       int l = e & 15;
       buf >>>= l;
       count -= l;
       int s = e >>> 5;
+      pc = nextCtx[s];
       if (s < RUN_BASE) {
         out[o++] = LITERAL_BYTES[s];
-        ctxBase = nextBase[s];
+        z -= z >> 6;
         continue;
       }
       long len;
@@ -121,7 +138,7 @@ final class SectionDecoders {
       }
       if (len > outEnd - o) throw new PackFormatException("int8 section: zero run past the section end");
       o += (int) len;
-      ctxBase = 0;
+      z = 4096 - (((4096 - z) * DENSITY_DECAY[(int) Math.min(len, DENSITY_MAX_RUN)]) >> 16);
     }
     BitReader.finish(pos, buf, count, start, end);
   }

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * rejected with PackFormatException, never with another exception, a hang or a huge allocation.
  */
 class FuzzTest {
-  private static final int MUTANTS_PER_SEED = 4_000;
+  private static final int MUTANTS_PER_SEED = 3_000;
   private static final long MAX_DECODED = 4L << 20;
 
   @Test
@@ -30,6 +30,8 @@ class FuzzTest {
           Files.readAllBytes(dir.resolve("micro_speech_quantized.tflite.mlshrink"))},
       // coded as an int8 section
       {Files.readAllBytes(dir.resolve("sparse-small.bin")), Files.readAllBytes(dir.resolve("sparse-small.mlshrink"))},
+      // one int8-density section
+      {Files.readAllBytes(dir.resolve("uneven-rows-small.bin")), Files.readAllBytes(dir.resolve("uneven-rows-small.mlshrink"))},
     };
     int[] outcomes = new int[2];
     assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
