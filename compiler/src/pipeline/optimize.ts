@@ -11,14 +11,20 @@
  * `--prune auto` a failed check steps every layer's sparsity one candidate down and retries (up to
  * MAX_AUTO_BACKOFF times). When it still fails, only the report is written (and any stale output
  * removed) and a BudgetError is thrown.
+ *
+ * Errors: UserError (bad options or data, budget missed, a model LiteRT cannot run) reaches the
+ * user as one line; any other exception from a pass is a bug in mlshrink and propagates unchanged
+ * (the CLI prints it with its stack and exits 1) instead of being dressed up as the user's fault.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { UserError } from '../cli/errors.js';
 import { activationTensors } from '../eval/calibrate.js';
 import { evaluateAgainst, openFloatRunner, runAll, type EvalData, type Evaluation } from '../eval/evaluate.js';
+import { LiteRtError } from '../eval/litert.js';
 import { loadLabeledData, type LabeledData } from '../eval/labeled-data.js';
 import type { Model } from '../ir/model.js';
+import { formatIssue, verifyModel, type VerifyCheck } from '../ir/verify.js';
 import { packModel, PACKED_SUFFIX } from '../pack/index.js';
 import { clusterWeights } from '../passes/cluster-weights.js';
 import type { PassContext, PassResult } from '../passes/pass.js';
@@ -38,6 +44,8 @@ export interface OptimizeContext {
   log(message: string): void;
   /** Long phases report progress here (the CLI draws a bar on a TTY). */
   progress?(phase: string, done: number, total: number): void;
+  /** Called with each pass's output model (tests run the IR verifier here). */
+  onPassDone?(name: string, model: Model): void;
 }
 
 /** The accuracy budget was not met; the report was written, the model was not. */
@@ -74,13 +82,25 @@ function readInput(modelPath: string): { bytes: Uint8Array; model: Model } {
   } catch (e) {
     throw new UserError(`${modelPath}: cannot read model (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
+  let model: Model;
   try {
-    return { bytes, model: readModel(bytes) };
+    model = readModel(bytes);
   } catch (e) {
     if (e instanceof ModelFormatError) throw new UserError(`${modelPath}: not a valid .tflite model: ${e.message}`);
     throw e;
   }
+  // A graph that parses but is broken (bad indices, misordered ops, short constants) is refused
+  // here, so a pass that later throws on a valid model is known to be a bug. Shape and
+  // quantization findings are not fatal: LiteRT runs some such models (e.g. person_detect).
+  const broken = verifyModel(model).filter((i) => FATAL_INPUT_CHECKS.has(i.check));
+  if (broken.length > 0) {
+    const more = broken.length > 1 ? ` (and ${broken.length - 1} more)` : '';
+    throw new UserError(`${modelPath}: not a valid .tflite model: ${formatIssue(broken[0]!)}${more}`);
+  }
+  return { bytes, model };
 }
+
+const FATAL_INPUT_CHECKS: ReadonlySet<VerifyCheck> = new Set(['index', 'producer', 'order', 'buffer-size']);
 
 function inputShapeOf(modelPath: string, model: Model): number[] {
   const sg = model.subgraphs[0];
@@ -114,10 +134,12 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
     try {
       result = await pass.run(model, opts, passCtx);
     } catch (e) {
-      if (e instanceof UserError) throw e;
-      throw new UserError(`${modelPath}: ${pass.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+      // Calibration runs the float model in LiteRT; a model LiteRT refuses is the user's to change.
+      if (e instanceof LiteRtError) throw new UserError(`${modelPath}: ${pass.name}: LiteRT cannot run the model: ${e.message}`);
+      throw e; // UserError stays one line; anything else is an internal error with its stack
     }
     model = result.model;
+    ctx.onPassDone?.(pass.name, model);
     passes.push({ name: pass.name, stats: result.stats, warnings: result.warnings });
     warnings.push(...result.warnings.map((w) => `${pass.name}: ${w}`));
   };
@@ -132,7 +154,12 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
     // Leave half of the budget to quantization when it follows.
     const budget = options.quantize === 'none' ? options.maxAccuracyDrop : options.maxAccuracyDrop / 2;
     ctx.log('prune-auto: measuring layer sensitivity …');
-    autoPlan = await planAutoPruning(model, { ...pruneOpts, data: subset(data, AUTO_PRUNE_SAMPLES), maxAccuracyDrop: budget, onRun: (done, total) => ctx.progress?.('prune-auto', done, total) }, passCtx);
+    try {
+      autoPlan = await planAutoPruning(model, { ...pruneOpts, data: subset(data, AUTO_PRUNE_SAMPLES), maxAccuracyDrop: budget, onRun: (done, total) => ctx.progress?.('prune-auto', done, total) }, passCtx);
+    } catch (e) {
+      if (e instanceof LiteRtError) throw new UserError(`${modelPath}: prune-auto: LiteRT cannot run the model: ${e.message}`);
+      throw e;
+    }
   } else if (options.prune > 0 || options.pruneLayers) {
     await run(pruneMagnitude, { ...pruneOpts, sparsity: options.prune, global: options.pruneGlobal, perLayer: layerSparsities(modelPath, model, options.pruneLayers) });
   }
@@ -191,20 +218,9 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
     }
     const n = evalData.inputs.length;
     ctx.log(`evaluating on ${n} samples${evalData.labels ? ' (labeled)' : ''}`);
-    try {
-      if (!reference) {
-        const runner = await openFloatRunner(original);
-        try {
-          reference = await runAll(runner, evalData.inputs, (done) => ctx.progress?.('evaluate original', done, n));
-        } finally {
-          runner.dispose();
-        }
-      }
-      evaluation = await evaluateAgainst(reference, { bytes: outBytes, model }, evalData, (done) => ctx.progress?.('evaluate', done, n));
-    } catch (e) {
-      if (e instanceof UserError) throw e;
-      throw new UserError(`${modelPath}: evaluation in LiteRT failed: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    if (!reference) reference = await referenceOutputs(modelPath, original, evalData, (done) => ctx.progress?.('evaluate original', done, n));
+    // The original ran, so a failure on the compressed model is a bug in a pass: not caught here.
+    evaluation = await evaluateAgainst(reference, { bytes: outBytes, model }, evalData, (done) => ctx.progress?.('evaluate', done, n));
     const drop = evaluation.accuracyDrop ?? 1 - evaluation.fidelity.top1Agreement;
     if (drop <= options.maxAccuracyDrop + 1e-12 || !perLayer || perLayer.size === 0 || backoff >= MAX_AUTO_BACKOFF) break;
     ctx.log(`prune-auto: drop ${(drop * 100).toFixed(2)} pt over budget; every layer one candidate sparsity lower`);
@@ -243,6 +259,25 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
     );
   }
   return report;
+}
+
+/**
+ * The original model's outputs on the evaluation data. Failing here means the user's model cannot
+ * be evaluated (LiteRT refuses it, several inputs, an input type evaluation cannot feed): a user
+ * error, whatever the class of the exception.
+ */
+async function referenceOutputs(modelPath: string, original: { bytes: Uint8Array; model: Model }, data: EvalData, onDone: (done: number) => void): Promise<Float32Array[][]> {
+  try {
+    const runner = await openFloatRunner(original);
+    try {
+      return await runAll(runner, data.inputs, onDone);
+    } finally {
+      runner.dispose();
+    }
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`${modelPath}: cannot evaluate the input model in LiteRT: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 /** `pruneLayers` (tensor name → sparsity) as tensor index → sparsity; unknown names are user errors. */
