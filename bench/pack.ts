@@ -19,7 +19,7 @@ import { basename, join, resolve } from 'node:path';
 import { brotliCompressSync, constants as zc, gzipSync } from 'node:zlib';
 import { describePacked, packModel, unpackModel } from '../compiler/src/pack/index.js';
 import { int8ContextEntropyBits } from '../compiler/src/pack/int8-coder.js';
-import { INT8_CONTEXT_TRIALS } from '../compiler/src/pack/pack.js';
+import { INT8_CONTEXT_TRIALS, INT8_DENSITY_TRIALS } from '../compiler/src/pack/pack.js';
 import { tfliteBufferRanges } from '../compiler/src/pack/tflite-ranges.js';
 import { DEFAULT_OPTIONS, type OptimizeOptions } from '../compiler/src/pipeline/config.js';
 import { optimizeFile } from '../compiler/src/pipeline/optimize.js';
@@ -158,8 +158,11 @@ function int8Stats(model: Uint8Array, packed: Uint8Array): { weights: number; co
     const data = model.subarray(s.decodedOffset, s.decodedOffset + s.decodedLength);
     weights += s.decodedLength;
     codedBits += 8 * s.encodedLength;
-    // The int8 coder's model with the context count the encoder would pick on entropy alone.
-    entropyBits += Math.min(...INT8_CONTEXT_TRIALS.map((k) => int8ContextEntropyBits(data, k)));
+    // The int8 coders' models (with and without the density context), best context count on entropy alone.
+    entropyBits += Math.min(
+      ...INT8_CONTEXT_TRIALS.map((k) => int8ContextEntropyBits(data, k)),
+      ...INT8_DENSITY_TRIALS.map((k) => int8ContextEntropyBits(data, k, true)),
+    );
   }
   return { weights, codedBits, entropyBits };
 }
@@ -215,7 +218,7 @@ export async function runPackBench(): Promise<void> {
   const line = (cells: string[]): string => cells.map((x, c) => (c === 0 ? x.padEnd(widths[c]) : x.padStart(widths[c]))).join('  ');
   process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${table.map(line).join('\n')}\n`);
   process.stdout.write(`decode speeds are MB of decoded output per CPU-second of the decoding thread/process (load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}).\n`);
-  process.stdout.write('bits/w: coded bits per int8 weight in weight sections (tables included, whichever section kind won); H: empirical entropy of those weights under the int8 coder\'s context model (best K, no table cost).\n');
+  process.stdout.write('bits/w: coded bits per int8 weight in weight sections (tables included, whichever section kind won); H: empirical entropy of those weights under the int8 coders\' context models (best K, with or without density, no table cost).\n');
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(REPO_ROOT, 'bench/pack.ts')) await runPackBench();
