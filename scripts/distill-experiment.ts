@@ -2,7 +2,7 @@
 // order, trained (a) with the teacher's soft targets plus labels and (b) on labels alone; all three models are
 // scored by LiteRT on the test split. Prints one line per epoch and a JSON summary at the end.
 //   nice -n 10 node --import tsx scripts/distill-experiment.ts [--teacher path] [--student mobilenetv2:0.25]
-//     [--train 60000] [--test 10000] [--epochs 5] [--batch 32] [--lr 0.002] [--temperature 4] [--alpha 0.5]
+//     [--train 60000] [--test 10000] [--epochs 5] [--batch 32] [--lr 0.002] [--schedule cosine|constant] [--temperature 4] [--alpha 0.5]
 //     [--seed 1] [--out results.json] [--save-dir dir]
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +27,7 @@ const { values: a } = parseArgs({
     epochs: { type: 'string', default: '5' },
     batch: { type: 'string', default: '32' },
     lr: { type: 'string', default: '0.002' },
+    schedule: { type: 'string', default: 'cosine' },
     temperature: { type: 'string', default: '4' },
     alpha: { type: 'string', default: '0.5' },
     seed: { type: 'string', default: '1' },
@@ -66,7 +67,7 @@ console.log(`train ${train.inputs.length}, test ${test.inputs.length}, epochs ${
 const teacherAcc = await evaluateBytes(teacherBytes, test);
 console.log(`teacher LiteRT test accuracy ${(teacherAcc * 100).toFixed(2)} %`);
 
-const common = { epochs: Number(a.epochs), batchSize: Number(a.batch), learningRate: Number(a.lr), seed: Number(a.seed) };
+const common = { epochs: Number(a.epochs), batchSize: Number(a.batch), learningRate: Number(a.lr), seed: Number(a.seed), schedule: a.schedule as 'cosine' | 'constant' };
 const line = (tag: string) => (s: EpochStats): void => {
   console.log(`[${tag}] epoch ${s.epoch} loss ${s.loss.toFixed(4)} train acc ${((s.accuracy ?? 0) * 100).toFixed(2)} %` +
     (s.teacherAgreement !== undefined ? ` agreement ${(s.teacherAgreement * 100).toFixed(2)} %` : '') + ` (${new Date().toISOString()})`);

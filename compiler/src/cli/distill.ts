@@ -30,6 +30,7 @@ interface DistillArgs {
   alpha: number;
   'batch-size': number;
   lr: number;
+  schedule: string;
   seed: number;
   limit?: number;
   normalise: string;
@@ -83,6 +84,7 @@ export const distillCommand: CommandModule<object, DistillArgs> = {
       .option('alpha', { type: 'number', default: 0.5, describe: 'weight of the hard-label loss (ignored without labels)' })
       .option('batch-size', { type: 'number', default: 32 })
       .option('lr', { type: 'number', default: 1e-3, describe: 'Adam learning rate' })
+      .option('schedule', { type: 'string', default: 'cosine', choices: ['cosine', 'constant'], describe: 'learning-rate schedule over the run' })
       .option('seed', { type: 'number', default: 1 })
       .option('limit', { type: 'number', describe: 'use at most this many training samples (spread over the set)' })
       .option('normalise', { type: 'string', default: '[0,1]', choices: ['[0,1]', '[-1,1]'] })
@@ -135,6 +137,7 @@ export const distillCommand: CommandModule<object, DistillArgs> = {
       epochs: args.epochs,
       batchSize: args['batch-size'],
       learningRate: args.lr,
+      schedule: args.schedule as 'cosine' | 'constant',
       temperature: args.temperature,
       alpha: args.alpha,
       seed: args.seed,

@@ -116,6 +116,13 @@ describe('distill', () => {
     expect(Buffer.from(writeModel(first.model)).equals(Buffer.from(writeModel(student)))).toBe(false);
   });
 
+  it('a cosine schedule changes the trajectory, and still learns', async () => {
+    const constant = await distill(undefined, tinyTeacher(), data, { epochs: 3, batchSize: 16, learningRate: 1e-2, seed: 1 });
+    const cosine = await distill(undefined, tinyTeacher(), data, { epochs: 3, batchSize: 16, learningRate: 1e-2, seed: 1, schedule: 'cosine' });
+    expect(cosine.history[0].loss).not.toBe(constant.history[0].loss);
+    expect(cosine.history[2].loss).toBeLessThan(cosine.history[0].loss);
+  });
+
   it('rejects a teacher-less run without labels and bad hyper-parameters', async () => {
     await expect(distill(undefined, tinyTeacher(), { inputs: data.inputs }, { epochs: 1 })).rejects.toThrow(/labels/);
     await expect(distill(teacherBytes, tinyTeacher(), data, { epochs: 1, alpha: 2 })).rejects.toThrow(/alpha/);

@@ -36,6 +36,8 @@ export interface DistillOptions {
   epochs: number;
   batchSize?: number;
   learningRate?: number;
+  /** 'cosine' decays the learning rate to 0 over the run (per step); default 'constant'. */
+  schedule?: 'constant' | 'cosine';
   temperature?: number;
   alpha?: number;
   seed?: number;
@@ -161,7 +163,10 @@ export async function distill(teacher: Uint8Array | undefined, student: Model, d
   const { tensor: studentLogits } = logitsTensor(student);
   const shape = exec.inputShapes[0].slice(1);
   const vars = exec.variables();
-  const optimizer = tf.train.adam(options.learningRate ?? 1e-3);
+  const baseRate = options.learningRate ?? 1e-3;
+  const optimizer = tf.train.adam(baseRate);
+  // tfjs's Adam reads `learningRate` on every step but exposes no setter; a schedule writes the field.
+  const setRate = (rate: number): void => void ((optimizer as unknown as { learningRate: number }).learningRate = rate);
   const rand = prng(options.seed ?? 1);
   const history: EpochStats[] = [];
   const n = data.inputs.length;
@@ -182,13 +187,15 @@ export async function distill(teacher: Uint8Array | undefined, student: Model, d
           for (let i = 0; i < rows; i++) tl.set(soft.logits.subarray(order[s + i] * soft.classes, (order[s + i] + 1) * soft.classes), i * soft.classes);
           t = tf.tensor2d(tl, [rows, soft.classes]);
         }
+        if (options.schedule === 'cosine') setRate(baseRate * 0.5 * (1 + Math.cos((Math.PI * step) / totalSteps)));
         let predicted: Int32Array | undefined;
         const lossTensor = optimizer.minimize(() => {
           const logits = exec.run([x], [studentLogits])[0] as tfjs.Tensor2D;
           predicted = tf.tidy(() => tf.argMax(logits, 1).dataSync() as Int32Array);
           return t === undefined ? crossEntropy(logits, y!) : distillationLoss(logits, t, y, { temperature: T, alpha });
         }, true, vars)!;
-        options.afterStep?.(exec, ++step, totalSteps);
+        step++;
+        options.afterStep?.(exec, step, totalSteps);
         const loss = (await lossTensor.data())[0];
         tf.dispose([x, lossTensor]);
         if (y !== undefined) y.dispose();
