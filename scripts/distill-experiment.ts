@@ -3,7 +3,7 @@
 // scored by LiteRT on the test split. Prints one line per epoch and a JSON summary at the end.
 //   nice -n 10 node --import tsx scripts/distill-experiment.ts [--teacher path] [--student mobilenetv2:0.25]
 //     [--train 60000] [--test 10000] [--epochs 5] [--batch 32] [--lr 0.002] [--schedule cosine|constant] [--temperature 4] [--alpha 0.5]
-//     [--seed 1] [--out results.json] [--save-dir dir]
+//     [--seed 1] [--stem-stride 2] [--out results.json] [--save-dir dir]
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,6 +31,7 @@ const { values: a } = parseArgs({
     temperature: { type: 'string', default: '4' },
     alpha: { type: 'string', default: '0.5' },
     seed: { type: 'string', default: '1' },
+    'stem-stride': { type: 'string', default: '2' },
     out: { type: 'string' },
     'save-dir': { type: 'string' },
   },
@@ -59,10 +60,10 @@ const params = (m: ReturnType<typeof readModel>): number => {
   e.dispose();
   return n;
 };
-const student = buildStudent(a.student!, { inputShape: [28, 28, 1], classes: 10, softmax: logitsTensor(teacher).softmaxOutput, seed: Number(a.seed) });
+const student = buildStudent(a.student!, { inputShape: [28, 28, 1], classes: 10, softmax: logitsTensor(teacher).softmaxOutput, seed: Number(a.seed), stemStride: Number(a['stem-stride']) });
 const teacherParams = params(teacher), studentParams = params(student);
 console.log(`backend ${backend}; teacher ${teacherParams} params, student ${a.student} ${studentParams} params (${((100 * studentParams) / teacherParams).toFixed(1)} %)`);
-console.log(`train ${train.inputs.length}, test ${test.inputs.length}, epochs ${a.epochs}, batch ${a.batch}, lr ${a.lr}, T ${a.temperature}, alpha ${a.alpha}`);
+console.log(`stem stride ${a['stem-stride']}, schedule ${a.schedule}; train ${train.inputs.length}, test ${test.inputs.length}, epochs ${a.epochs}, batch ${a.batch}, lr ${a.lr}, T ${a.temperature}, alpha ${a.alpha}`);
 
 const teacherAcc = await evaluateBytes(teacherBytes, test);
 console.log(`teacher LiteRT test accuracy ${(teacherAcc * 100).toFixed(2)} %`);

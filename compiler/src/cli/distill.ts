@@ -31,6 +31,7 @@ interface DistillArgs {
   'batch-size': number;
   lr: number;
   schedule: string;
+  'stem-stride': number;
   seed: number;
   limit?: number;
   normalise: string;
@@ -84,6 +85,7 @@ export const distillCommand: CommandModule<object, DistillArgs> = {
       .option('alpha', { type: 'number', default: 0.5, describe: 'weight of the hard-label loss (ignored without labels)' })
       .option('batch-size', { type: 'number', default: 32 })
       .option('lr', { type: 'number', default: 1e-3, describe: 'Adam learning rate' })
+      .option('stem-stride', { type: 'number', default: 2, describe: 'stride of the student\'s first conv (1 for small images such as 28x28)' })
       .option('schedule', { type: 'string', default: 'cosine', choices: ['cosine', 'constant'], describe: 'learning-rate schedule over the run' })
       .option('seed', { type: 'number', default: 1 })
       .option('limit', { type: 'number', describe: 'use at most this many training samples (spread over the set)' })
@@ -128,6 +130,7 @@ export const distillCommand: CommandModule<object, DistillArgs> = {
       classes,
       softmax: logitsTensor(teacher.model).softmaxOutput,
       seed: args.seed,
+      stemStride: args['stem-stride'],
     });
     const log = (line: string): void => void process.stdout.write(line + '\n');
     log(`teacher ${args.teacher}: ${parameterCount(teacher.model)} parameters; student ${args.student}: ${parameterCount(student)} parameters`);

@@ -24,7 +24,7 @@ export interface MbNetTemplate {
 export function buildMbNet(t: MbNetTemplate, o: StudentOptions): Model {
   const b = new IrBuilder(o.seed ?? 1, `mlshrink student ${t.name} width ${o.width} (float32, seeded init)`);
   let x = b.input('image', [1, ...o.inputShape]);
-  x = b.conv(x, { out: scaledChannels(t.stem, o.width), kernel: 3, stride: 2, act: Act.RELU6 });
+  x = b.conv(x, { out: scaledChannels(t.stem, o.width), kernel: 3, stride: o.stemStride ?? 2, act: Act.RELU6 });
   for (const s of t.stages) {
     const out = scaledChannels(s.channels, o.width);
     const repeats = Math.ceil(s.repeats * (o.depth ?? 1));

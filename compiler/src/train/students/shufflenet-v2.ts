@@ -25,7 +25,7 @@ function branch(b: IrBuilder, x: number, out: number, stride: number): number {
 export function buildShuffleNetV2(o: StudentOptions): Model {
   const b = new IrBuilder(o.seed ?? 1, `mlshrink student shufflenetv2 width ${o.width} (float32, seeded init)`);
   let x = b.input('image', [1, ...o.inputShape]);
-  x = b.conv(x, { out: scaledChannels(24, Math.min(1, Math.max(o.width, 0.5)), 4), kernel: 3, stride: 2, act: Act.RELU });
+  x = b.conv(x, { out: scaledChannels(24, Math.min(1, Math.max(o.width, 0.5)), 4), kernel: 3, stride: o.stemStride ?? 2, act: Act.RELU });
   x = b.maxPool(x, 3, 2);
   for (const s of STAGES) {
     const out = scaledChannels(s.channels, o.width, 4);

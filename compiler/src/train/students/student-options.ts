@@ -11,5 +11,7 @@ export interface StudentOptions {
   depth?: number;
   /** Channels of the last 1×1 conv; default scaled from the template's with `width`. */
   headChannels?: number;
+  /** Stride of the first conv; 1 suits small images (28×28, 32×32) that a stride-32 network shrinks to 1×1. Default 2. */
+  stemStride?: number;
   seed?: number;
 }

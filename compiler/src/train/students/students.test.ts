@@ -76,6 +76,14 @@ describe('student templates', () => {
     }
   });
 
+  it('stemStride 1 keeps the input resolution in the stem (small images)', () => {
+    for (const template of Object.keys(STUDENT_TEMPLATES)) {
+      const m = buildStudent(`${template}:0.25`, { inputShape: [28, 28, 1], classes: 10, stemStride: 1 });
+      const sg = m.subgraphs[0];
+      expect(sg.tensors[sg.operators[0].outputs[0]].shape!.slice(1, 3)).toEqual([28, 28]);
+    }
+  });
+
   it('rejects unknown templates and bad widths', () => {
     expect(() => parseStudentSpec('resnet:1')).toThrow(/mobilenetv2, shufflenetv2, efficientnet-lite/);
     expect(() => parseStudentSpec('mobilenetv2:x')).toThrow(/width/);
