@@ -1,5 +1,5 @@
 /**
- * Shape rules for the ops the compression passes rewrite (conv / FC channel counts, broadcasting,
+ * Shape rules for the ops the compression passes rewrite (conv / transpose conv / FC channel counts, broadcasting,
  * concat, reshape, pools, pads, reductions, shape-preserving activations). Each rule returns the
  * problems it finds for one operator; operands without a known shape are skipped, and ops without
  * a rule are accepted (the verifier must not reject models merely for using other ops).
@@ -106,6 +106,27 @@ function depthwise(a: RuleArgs): void {
   checkSpatial(a, x, w[1]!, w[2]!, true);
 }
 
+/** Inputs [output_shape, filter [O,H,W,I], input, bias?]; the declared output_shape must be the output's. */
+function transposeConv(a: RuleArgs): void {
+  const [, w, x, bias] = a.ins;
+  if (!x || !w) return;
+  if (x.length !== 4 || w.length !== 4 || a.out.length !== 4) return a.expect(false, () => `rank-4 operands expected: input ${fmt(x)}, filter ${fmt(w)}, output ${fmt(a.out)}`);
+  a.expect(x[3] === w[3], () => `input channels ${x[3]} vs filter ${fmt(w)}`);
+  a.expect(a.out[3] === w[0], () => `output channels ${a.out[3]} vs filter ${fmt(w)}`);
+  a.expect(a.out[0] === x[0], () => `batch ${x[0]} → ${a.out[0]}`);
+  if (bias) a.expect(numElements(bias) === w[0], () => `bias ${fmt(bias)} has not ${w[0]} elements`);
+  const declared = constInts(a.model, a.sg, a.op.inputs[0]);
+  if (declared) a.expect(declared.join() === a.out.join(), () => `output_shape [${declared}] vs output ${fmt(a.out)}`);
+  // The forward convolution of the output's size must give the input's size.
+  const padding = field(a.op, 'padding');
+  const sh = field(a.op, 'strideH');
+  const sw = field(a.op, 'strideW');
+  if (typeof padding !== 'number' || typeof sh !== 'number' || typeof sw !== 'number' || sh < 1 || sw < 1) return;
+  const h = spatialOut(a.out[1]!, w[1]!, sh, 1, padding);
+  const wd = spatialOut(a.out[2]!, w[2]!, sw, 1, padding);
+  a.expect(x[1] === h && x[2] === wd, () => `output ${a.out[1]}x${a.out[2]} does not come from input ${x[1]}x${x[2]} (forward gives ${h}x${wd})`);
+}
+
 function fullyConnected(a: RuleArgs): void {
   const [x, w] = a.ins;
   if (!x || !w) return;
@@ -186,6 +207,7 @@ const RULES = new Map<number, (a: RuleArgs) => void>([
   [B.CONV_2D, conv],
   [B.DEPTHWISE_CONV_2D, depthwise],
   [B.FULLY_CONNECTED, fullyConnected],
+  [B.TRANSPOSE_CONV, transposeConv],
   [B.ADD, broadcast],
   [B.MUL, broadcast],
   [B.SUB, broadcast],

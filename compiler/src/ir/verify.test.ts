@@ -205,6 +205,20 @@ describe('verifyModel on hand-broken models', () => {
       expect(shapeIssue(m)).toEqual(expect.arrayContaining([expect.stringMatching(/^DEPTHWISE_CONV_2D: output channels 8 vs filter/)]));
     });
 
+    it('TRANSPOSE_CONV channels, declared output_shape and spatial size', () => {
+      const decoder = (): Model => structuredClone(syntheticDecoder());
+      const tconv = (m: Model): number[] => m.subgraphs[0]!.operators[firstOp(m, BuiltinOperator.TRANSPOSE_CONV)]!.outputs;
+      const m = decoder();
+      ownShape(m, tconv(m)[0]!)[3] = 11;
+      expect(shapeIssue(m)).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^TRANSPOSE_CONV: output channels 11 vs filter \[12,3,3,16\]/), expect.stringMatching(/output_shape \[1,8,8,12\] vs output \[1,8,8,11\]/)]),
+      );
+      const m2 = decoder();
+      const out = ownShape(m2, tconv(m2)[0]!);
+      out[1] = 12;
+      expect(shapeIssue(m2)).toEqual(expect.arrayContaining([expect.stringMatching(/^TRANSPOSE_CONV: output 12x8 does not come from input 4x4/)]));
+    });
+
     it('FULLY_CONNECTED units and bias', () => {
       const m = net();
       outputOf(m, BuiltinOperator.FULLY_CONNECTED)[1] = 31;
