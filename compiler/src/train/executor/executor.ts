@@ -91,7 +91,8 @@ export class GraphExecutor {
         for (const t of [w.weight, w.bias]) if (t !== undefined) trainable.add(t);
       }
     }
-    const tensorsRead = new Set(sg.operators.flatMap((op) => op.inputs));
+    // Inputs of folded DEQUANTIZEs (the fp16 storage) are reached through their outputs only.
+    const tensorsRead = new Set(sg.operators.filter((op) => !this.folded.has(op)).flatMap((op) => op.inputs));
     for (const t of tensorsRead) {
       if (t < 0) continue;
       const storage = source.get(t) ?? t;
