@@ -22,6 +22,7 @@ import { pruneMagnitude } from '../compiler/src/passes/prune-magnitude.js';
 import { quantizeDynamic } from '../compiler/src/passes/quantize-dynamic.js';
 import { quantizeFloat16 } from '../compiler/src/passes/quantize-float16.js';
 import { quantizeInt8 } from '../compiler/src/passes/quantize-int8.js';
+import { quantizationProblems } from '../compiler/src/passes/quantize-int8-verify.js';
 import { mergeOptions } from '../compiler/src/pipeline/config.js';
 import { optimizeFile } from '../compiler/src/pipeline/optimize.js';
 import { fixturePath, readFixture, REPO_ROOT } from '../compiler/src/testing/fixtures.js';
@@ -114,7 +115,10 @@ describe('IR verifier after every pass', () => {
       it('int8 with a small deterministic calibration set → cluster', async () => {
         const int8 = await step(quantizeInt8, state.pruned!, { samples: calibrationSamples(state.pruned!, 2) });
         expect(countType(int8.model, TensorType.INT8)).toBeGreaterThan(0);
-        await step(clusterWeights, int8.model, { k: 16 });
+        // The int8-spec rules are the quantization verifier's part; it must agree after both passes.
+        expect(quantizationProblems(int8.model)).toEqual([]);
+        const clustered = await step(clusterWeights, int8.model, { k: 16 });
+        expect(quantizationProblems(clustered.model)).toEqual([]);
       });
     });
   }
