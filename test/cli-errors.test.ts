@@ -81,12 +81,13 @@ beforeAll(() => {
   writeFileSync(bad.truncatedHeader, model.subarray(0, 6));
   bad.random = join(dir, 'random.tflite');
   writeFileSync(bad.random, seededBytes(4096, 42));
+  bad.device = '/dev/null';
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('mlshrink inspect on bad input', () => {
-  it.each(['missing', 'directory', 'empty', 'png', 'truncated', 'truncatedHeader', 'random'])('%s → exit 2, one line, no stack', (kind) => {
+  it.each(['missing', 'directory', 'empty', 'png', 'truncated', 'truncatedHeader', 'random', 'device'])('%s → exit 2, one line, no stack', (kind) => {
     const path = bad[kind];
     const r = runCli(['inspect', path]);
     expect(r.code).toBe(2);
@@ -94,6 +95,8 @@ describe('mlshrink inspect on bad input', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0].startsWith(`mlshrink: ${path}: `)).toBe(true);
     if (kind === 'png') expect(lines[0]).toMatch(/is a PNG image, not a TFLite model/);
+    if (kind === 'directory') expect(lines[0]).toMatch(/is a directory/);
+    if (kind === 'device') expect(lines[0]).toMatch(/not a regular file/);
     expect(r.stderr).not.toMatch(/^\s+at /m);
     expect(r.stdout).toBe('');
   });

@@ -3,7 +3,7 @@
  * TFLite flatbuffer, truncated) becomes a one-line UserError naming the file. This is the single
  * place that decides how a file on disk becomes a Model (packed containers will hook in here).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import type { Model } from '../ir/model.js';
 import { readModel } from '../tflite/read.js';
 import { ModelFormatError } from '../tflite/errors.js';
@@ -18,16 +18,17 @@ export interface LoadedModel {
 }
 
 export function readModelFile(path: string): Uint8Array {
-  let isFile: boolean;
+  let stats: Stats;
   try {
-    isFile = statSync(path).isFile();
+    stats = statSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw fileError(path, 'no such file');
     if (code === 'EACCES') throw fileError(path, 'permission denied');
     throw fileError(path, `cannot read (${code ?? (e as Error).message})`);
   }
-  if (!isFile) throw fileError(path, 'is a directory, not a model file');
+  if (stats.isDirectory()) throw fileError(path, 'is a directory, not a model file');
+  if (!stats.isFile()) throw fileError(path, 'is not a regular file (a device, pipe or socket)');
   try {
     return new Uint8Array(readFileSync(path));
   } catch (e) {
