@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UserError } from '../cli/errors.js';
 import { readFixture } from '../testing/fixtures.js';
 import { readModel } from '../tflite/read.js';
 import { activationTensors, calibrate, mseOptimalRange } from './calibrate.js';
@@ -26,6 +27,13 @@ describe('mseOptimalRange', () => {
 describe('calibrate (hello_world_float in LiteRT)', () => {
   const model = readModel(readFixture('tflm/hello_world_float.tflite'));
   const xs = Array.from({ length: 64 }, (_, i) => [new Float32Array([(i / 63) * 2 * Math.PI])]);
+
+  it('infinite inputs are the data\'s problem: a one-line UserError naming the tensor', async () => {
+    const bad = [...xs.slice(0, 3), [new Float32Array([Infinity])]];
+    await expect(calibrate(model, bad)).rejects.toSatisfy(
+      (e: unknown) => e instanceof UserError && /tensor '.*' reached non-finite values/.test(e.message),
+    );
+  });
 
   it('min/max ranges match what the model really computes', async () => {
     const ranges = await calibrate(model, xs);

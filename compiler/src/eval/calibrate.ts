@@ -6,6 +6,7 @@
  * Methods: 'minmax' (default; what the TFLite converter does), 'percentile' (clip the tails, e.g.
  * 99.99), 'mse' (the clipping of the observed range that minimises int8 quantization error).
  */
+import { UserError } from '../cli/errors.js';
 import { exposeTensorsAsOutputs } from '../ir/graph.js';
 import type { Model } from '../ir/model.js';
 import { TensorType } from '../ir/tensor-type.js';
@@ -91,7 +92,13 @@ export async function calibrate(model: Model, samples: TypedArray[][], options: 
   const ranges: TensorRanges = new Map();
   for (const [t, o] of stats) {
     if (!o.seen) continue;
-    ranges.set(t, o.range(method, options.percentile ?? 99.99));
+    const range = o.range(method, options.percentile ?? 99.99);
+    // Infinite activations come from the data (or its normalisation), not from a bug in a pass.
+    if (!Number.isFinite(range.min) || !Number.isFinite(range.max)) {
+      const name = sg.tensors[t]!.name ?? `#${t}`;
+      throw new UserError(`calibration: tensor '${name}' reached non-finite values [${range.min}, ${range.max}]; check the calibration inputs and their normalisation`);
+    }
+    ranges.set(t, range);
   }
   return ranges;
 }
