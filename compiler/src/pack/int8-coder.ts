@@ -176,9 +176,24 @@ export function encodeInt8(data: Uint8Array, contexts: number, tokens: Int8Token
   return bw.finish();
 }
 
-const LITERAL_BYTES = Uint8Array.from({ length: RUN_BASE }, (_, s) => literalValue(s) & 0xff);
-/** Bytes a non-escape symbol advances the output: 1 for a literal, the length for a direct zero run. */
-const ADVANCE = Uint8Array.from({ length: ESCAPE_BASE }, (_, s) => (s < RUN_BASE ? 1 : s - RUN_BASE + 1));
+/*
+ * Decoder entries. buildDecoder's leaf entries ((symbol << 5) | length) are rewritten per section into
+ * everything the hot loop needs for that symbol, so one table load replaces four per-symbol lookups and
+ * the literal/run distinction needs no branch (a run writes a 0 that the cleared output already holds):
+ *   bits 0-3 code length, bit 4 clear (set: second-level pointer, kept as is),
+ *   bits 5-12 output byte (0 for runs), bits 13-16 advance - 1 (non-escape symbols),
+ *   bits 17-19 next previous-token context, bit 20 zero run, bit 21 escape run,
+ *   bits 22-26 escape extra-bit count.
+ */
+const E_RUN = 1 << 20;
+const E_ESCAPE = 1 << 21;
+
+function leafEntry(s: number, length: number, ctxOf: Uint8Array): number {
+  const ctx = ctxOf[s] << 17;
+  if (s < RUN_BASE) return length | ((literalValue(s) & 0xff) << 5) | ctx;
+  if (s < ESCAPE_BASE) return length | ((s - RUN_BASE) << 13) | ctx | E_RUN;
+  return length | ctx | E_RUN | E_ESCAPE | ((s - ESCAPE_BASE) << 22);
+}
 
 /**
  * Decodes an int8 section payload data[start, end) into out[outStart, outStart + outLength); `density`
@@ -200,6 +215,10 @@ export function decodeInt8(
   const lengths = [];
   for (let c = 0; c < (density ? DENSITY_LEVELS : 1) * contexts; c++) lengths.push(readLengths(br, INT8_ALPHABET));
   const fast = buildDecoder(lengths);
+  for (let i = 0; i < fast.length; i++) {
+    const e = fast[i];
+    if (e !== 0 && !(e & 16)) fast[i] = leafEntry(e >>> 5, e & 15, ctxOf);
+  }
   const mask = (1 << LOOKUP_BITS) - 1;
   // Zero runs are skipped over, so clear the section first (one fill instead of one per run).
   out.fill(0, outStart, outStart + outLength);
@@ -233,14 +252,11 @@ export function decodeInt8(
     const l = e & 15;
     buf >>>= l;
     count -= l;
-    const s = e >>> 5;
-    pc = ctxOf[s];
-    let len: number;
-    if (s < ESCAPE_BASE) {
-      len = ADVANCE[s];
-    } else {
+    pc = (e >>> 17) & 7;
+    let len = ((e >>> 13) & 15) + 1;
+    if (e & E_ESCAPE) {
       // Up to 31 extra bits, in chunks of at most 16 so the buffer stays below 2^30.
-      const ex = s - ESCAPE_BASE;
+      const ex = (e >>> 22) & 31;
       let x = 0;
       for (let got = 0; got < ex; got += 16) {
         const take = ex - got < 16 ? ex - got : 16;
@@ -256,13 +272,9 @@ export function decodeInt8(
       len = DIRECT_RUNS + 2 ** ex + x;
     }
     if (len > outEnd - o) throw new PackFormatError('int8 section: zero run past the section end');
-    if (s < RUN_BASE) {
-      out[o] = LITERAL_BYTES[s];
-      if (density) z -= z >> 6;
-    } else if (density) {
-      z = densityAfterRun(z, len);
-    }
+    out[o] = (e >>> 5) & 0xff;
     o += len;
+    if (density) z = e & E_RUN ? densityAfterRun(z, len) : z - (z >> 6);
   }
   finishSection(pos, buf, count, start, end);
 }

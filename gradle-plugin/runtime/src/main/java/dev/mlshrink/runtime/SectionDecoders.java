@@ -88,8 +88,14 @@ final class SectionDecoders {
     int[][] lengths = new int[(density ? DENSITY_LEVELS : 1) * contexts][];
     for (int c = 0; c < lengths.length; c++) lengths[c] = Huffman.readLengths(br, INT8_ALPHABET);
     final int[] fast = Huffman.buildDecoder(lengths);
+    for (int i = 0; i < fast.length; i++) {
+      int e = fast[i];
+      if (e != 0 && (e & 16) == 0) fast[i] = leafEntry(e >>> 5, e & 15, nextCtx);
+    }
     // Zero runs are skipped over, so clear the section first.
     java.util.Arrays.fill(out, outStart, outStart + outLength, (byte) 0);
+    final java.nio.ByteBuffer words = java.nio.ByteBuffer.wrap(in).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    final int wordEnd = end - 8; // last position a whole 64-bit word can be read from
     int pos = br.pos;
     long buf = br.buf;
     int count = br.count;
@@ -98,7 +104,13 @@ final class SectionDecoders {
     int pc = 0; // previous-token context
     int z = 0; // zero density (INT8_DENSITY only)
     while (o < outEnd) {
-      if (count < 15) {
+      // Branch-free refill to 56..63 bits: the bytes past the new pos that land above count are the same
+      // bits the next refill ORs in again, so they are harmless.
+      if (pos <= wordEnd) {
+        buf |= words.getLong(pos) << count;
+        pos += (63 - count) >>> 3;
+        count |= 56;
+      } else {
         while (count <= 56) {
           buf |= (long) (pos < end ? in[pos] & 0xFF : 0) << count;
           pos++;
@@ -112,18 +124,11 @@ final class SectionDecoders {
       int l = e & 15;
       buf >>>= l;
       count -= l;
-      int s = e >>> 5;
-      pc = nextCtx[s];
-      if (s < RUN_BASE) {
-        out[o++] = LITERAL_BYTES[s];
-        z -= z >> 6;
-        continue;
-      }
-      long len;
-      if (s < ESCAPE_BASE) {
-        len = s - RUN_BASE + 1;
-      } else {
-        int ex = s - ESCAPE_BASE;
+      pc = (e >>> 17) & 7;
+      long len = ((e >>> 13) & 15) + 1;
+      if ((e & E_ESCAPE) != 0) {
+        int ex = (e >>> 22) & 31;
+        // count ≥ 56 - 15 here, so at most 31 extra bits may need one more (byte-wise) refill.
         if (count < ex) {
           while (count <= 56) {
             buf |= (long) (pos < end ? in[pos] & 0xFF : 0) << count;
@@ -137,10 +142,30 @@ final class SectionDecoders {
         len = DIRECT_RUNS + (1L << ex) + x;
       }
       if (len > outEnd - o) throw new PackFormatException("int8 section: zero run past the section end");
+      out[o] = (byte) (e >>> 5); // 0 for runs, which the cleared output already holds
       o += (int) len;
-      z = 4096 - (((4096 - z) * DENSITY_DECAY[(int) Math.min(len, DENSITY_MAX_RUN)]) >> 16);
+      if (density) {
+        z = (e & E_RUN) != 0 ? 4096 - (((4096 - z) * DENSITY_DECAY[(int) Math.min(len, DENSITY_MAX_RUN)]) >> 16) : z - (z >> 6);
+      }
     }
     BitReader.finish(pos, buf, count, start, end);
+  }
+
+  /*
+   * Decoder entries: Huffman.buildDecoder's leaves ((symbol << 5) | length) are rewritten per section into
+   * all the hot loop needs for the symbol (one table load instead of four lookups, no literal/run branch):
+   * bits 0-3 code length, bit 4 clear (set: second-level pointer, kept), bits 5-12 output byte (0 for
+   * runs), bits 13-16 advance - 1, bits 17-19 next previous-token context, bit 20 zero run, bit 21 escape
+   * run, bits 22-26 escape extra-bit count.
+   */
+  private static final int E_RUN = 1 << 20;
+  private static final int E_ESCAPE = 1 << 21;
+
+  private static int leafEntry(int s, int length, int[] nextCtx) {
+    int ctx = nextCtx[s] << 17;
+    if (s < RUN_BASE) return length | ((LITERAL_BYTES[s] & 0xFF) << 5) | ctx;
+    if (s < ESCAPE_BASE) return length | ((s - RUN_BASE) << 13) | ctx | E_RUN;
+    return length | ctx | E_RUN | E_ESCAPE | ((s - ESCAPE_BASE) << 22);
   }
 
   /**
