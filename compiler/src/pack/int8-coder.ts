@@ -226,6 +226,12 @@ export function decodeInt8(
   const outEnd = outStart + outLength;
   let pc = 0; // previous-token context
   let z = 0; // zero density (INT8_DENSITY only)
+  // Table of the current density class, and the z range that keeps it. z changes every token but its
+  // class rarely does: a predictable range check keeps the z arithmetic off the path from one token's
+  // table lookup to the next.
+  let classBase = 0;
+  let zLo = 0;
+  let zHi = density ? 1024 : 0x7fffffff;
   // Bit-reader state lives in locals and the loop makes no calls: it is the decoder's hot path.
   let pos = br.pos;
   let buf = br.buf;
@@ -245,8 +251,7 @@ export function decodeInt8(
         } while (count <= 16);
       }
     }
-    const table = density ? (z >> 10 < 3 ? z >> 10 : 3) * contexts + pc : pc;
-    let e = fast[(table << LOOKUP_BITS) | (buf & mask)];
+    let e = fast[classBase + (pc << LOOKUP_BITS) + (buf & mask)];
     if (e & 16) e = fast[(e >>> 5) + ((buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
     if (e === 0) throw new PackFormatError('invalid Huffman code');
     const l = e & 15;
@@ -274,7 +279,18 @@ export function decodeInt8(
     if (len > outEnd - o) throw new PackFormatError('int8 section: zero run past the section end');
     out[o] = (e >>> 5) & 0xff;
     o += len;
-    if (density) z = e & E_RUN ? densityAfterRun(z, len) : z - (z >> 6);
+    if (density) {
+      // Both updates and a mask select: literals and runs interleave unpredictably, a branch would stall.
+      const runMask = -((e >>> 20) & 1);
+      const zRun = 4096 - (((4096 - z) * DENSITY_DECAY[len < DENSITY_MAX_RUN ? len : DENSITY_MAX_RUN]) >> 16);
+      z = (zRun & runMask) | ((z - (z >> 6)) & ~runMask);
+      if (z < zLo || z >= zHi) {
+        const c = densityClass(z);
+        zLo = c << 10;
+        zHi = c === DENSITY_LEVELS - 1 ? 0x7fffffff : zLo + 1024;
+        classBase = (c * contexts) << LOOKUP_BITS;
+      }
+    }
   }
   finishSection(pos, buf, count, start, end);
 }

