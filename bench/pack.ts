@@ -24,7 +24,7 @@ import { tfliteBufferRanges } from '../compiler/src/pack/tflite-ranges.js';
 import { DEFAULT_OPTIONS, type OptimizeOptions } from '../compiler/src/pipeline/config.js';
 import { optimizeFile } from '../compiler/src/pipeline/optimize.js';
 import { fixtureModels, readFixture, REPO_ROOT } from '../compiler/src/testing/fixtures.js';
-import { prng } from '../compiler/src/testing/prng.js';
+import { prng } from '../compiler/src/util/prng.js';
 import { writeModel } from '../compiler/src/tflite/write.js';
 import { FASHION_CNN_SHAPES, PARAM_NAMES, type FashionCnnWeights } from '../compiler/src/train/fashion-cnn.js';
 import { fashionCnnModel } from '../compiler/src/train/fashion-cnn-tflite.js';

@@ -15,7 +15,7 @@ import { tensorData, weightTensors } from '../compiler/src/ir/graph.js';
 import { unpackModel } from '../compiler/src/pack/index.js';
 import type { OptimizeReport } from '../compiler/src/pipeline/report.js';
 import { fixturePath } from '../compiler/src/testing/fixtures.js';
-import { prng } from '../compiler/src/testing/prng.js';
+import { prng } from '../compiler/src/util/prng.js';
 import { syntheticConvChain } from '../compiler/src/testing/synthetic-convnet.js';
 import { readModel } from '../compiler/src/tflite/read.js';
 import { writeModel } from '../compiler/src/tflite/write.js';

@@ -13,7 +13,7 @@ import { isPacked, PACKED_SUFFIX, unpackModel } from '../compiler/src/pack/index
 import { inspectPacked } from '../compiler/src/pack/inspect-packed.js';
 import { DEFAULT_OPTIONS, type OptimizeOptions } from '../compiler/src/pipeline/config.js';
 import { optimizeFile } from '../compiler/src/pipeline/optimize.js';
-import { prng } from '../compiler/src/testing/prng.js';
+import { prng } from '../compiler/src/util/prng.js';
 import { FASHION_CNN_SHAPES, PARAM_NAMES, type FashionCnnWeights } from '../compiler/src/train/fashion-cnn.js';
 import { fashionCnnModel } from '../compiler/src/train/fashion-cnn-tflite.js';
 import { writeModel } from '../compiler/src/tflite/write.js';

@@ -26,7 +26,7 @@ import { quantizationProblems } from '../compiler/src/passes/quantize-int8-verif
 import { mergeOptions } from '../compiler/src/pipeline/config.js';
 import { optimizeFile } from '../compiler/src/pipeline/optimize.js';
 import { fixturePath, readFixture, REPO_ROOT } from '../compiler/src/testing/fixtures.js';
-import { prng } from '../compiler/src/testing/prng.js';
+import { prng } from '../compiler/src/util/prng.js';
 import { TensorType } from '../compiler/src/ir/tensor-type.js';
 import { readModel } from '../compiler/src/tflite/read.js';
 

@@ -7,7 +7,7 @@ import { loadLiteRt, type TensorInfo, type TypedArray } from '../compiler/src/ev
 import { prepareBytesForLiteRt } from '../compiler/src/eval/litert-compat.js';
 import { fixtureModels, liteRtCanRun, readFixture } from '../compiler/src/testing/fixtures.js';
 import { personDetectInput } from '../compiler/src/testing/person-detect.js';
-import { prng } from '../compiler/src/testing/prng.js';
+import { prng } from '../compiler/src/util/prng.js';
 import { readModel } from '../compiler/src/tflite/read.js';
 import { writeModel } from '../compiler/src/tflite/write.js';
 

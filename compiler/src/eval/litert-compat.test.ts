@@ -3,7 +3,7 @@ import { loadLiteRt } from './litert.js';
 import { needsLiteRtPreparation, prepareBytesForLiteRt, prepareForLiteRt } from './litert-compat.js';
 import { readFixture } from '../testing/fixtures.js';
 import { personDetectInput } from '../testing/person-detect.js';
-import { prng } from '../testing/prng.js';
+import { prng } from '../util/prng.js';
 import { readModel } from '../tflite/read.js';
 import { writeModel } from '../tflite/write.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LiteRtError, loadLiteRt, typedArrayFor, type TypedArray } from './litert.js';
 import { readFixture } from '../testing/fixtures.js';
-import { prng } from '../testing/prng.js';
+import { prng } from '../util/prng.js';
 import { readModel } from '../tflite/read.js';
 
 describe('loadLiteRt', () => {

@@ -18,7 +18,7 @@ import {
 import { loadLiteRt } from '../eval/litert.js';
 import { prepareBytesForLiteRt } from '../eval/litert-compat.js';
 import { readFixture } from '../testing/fixtures.js';
-import { prng } from '../testing/prng.js';
+import { prng } from '../util/prng.js';
 import { readModel } from '../tflite/read.js';
 import { writeModel } from '../tflite/write.js';
 

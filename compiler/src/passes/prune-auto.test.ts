@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compare, openFloatRunner, runAll, type EvalData } from '../eval/evaluate.js';
 import type { Model } from '../ir/model.js';
-import { prng } from '../testing/prng.js';
+import { prng } from '../util/prng.js';
 import { syntheticConvChain } from '../testing/synthetic-convnet.js';
 import { writeModel } from '../tflite/write.js';
 import { silentContext, type PassResult } from './pass.js';

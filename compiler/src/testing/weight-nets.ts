@@ -5,7 +5,7 @@
  */
 import type { Model, Operator, Tensor } from '../ir/model.js';
 import { TensorType } from '../ir/tensor-type.js';
-import { prng } from './prng.js';
+import { prng } from '../util/prng.js';
 
 export interface LayerSpec {
   /** 3 CONV_2D, 4 DEPTHWISE_CONV_2D, 9 FULLY_CONNECTED, 67 TRANSPOSE_CONV. */

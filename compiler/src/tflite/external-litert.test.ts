@@ -8,7 +8,7 @@ import { loadLiteRt, type TypedArray } from '../eval/litert.js';
 import { prepareBytesForLiteRt } from '../eval/litert-compat.js';
 import { readFixture } from '../testing/fixtures.js';
 import { personDetectInput } from '../testing/person-detect.js';
-import { prng } from '../testing/prng.js';
+import { prng } from '../util/prng.js';
 import { readModel } from './read.js';
 import { writeModel } from './write.js';
 

@@ -5,7 +5,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { fixtureModels, readFixture } from '../testing/fixtures.js';
-import { prng } from '../testing/prng.js';
+import { prng } from '../util/prng.js';
 import { ModelFormatError } from './errors.js';
 import { readModel } from './read.js';
 import { writeModel } from './write.js';

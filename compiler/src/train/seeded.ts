@@ -1,16 +1,6 @@
 // Seeded randomness for reproducible training: same seed, same initial weights, order and dropout.
 
-/** mulberry32: a small, fast 32-bit generator; deterministic across platforms. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from '../util/prng.js';
 
 /** Glorot/Xavier uniform values in ±sqrt(6 / (fanIn + fanOut)). */
 export function glorotUniform(count: number, fanIn: number, fanOut: number, rand: () => number): Float32Array {

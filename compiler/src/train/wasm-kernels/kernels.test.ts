@@ -1,7 +1,7 @@
 // The composed wasm gradient kernels against tfjs's own pure-JS cpu kernels, on random geometry.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initTf, tf } from '../backend.js';
-import { prng } from '../../testing/prng.js';
+import { prng } from '../../util/prng.js';
 
 function randomTensor(rand: () => number, shape: number[]): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);

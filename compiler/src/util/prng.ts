@@ -1,4 +1,4 @@
-/** Deterministic pseudo-random numbers for tests (mulberry32): same seed, same sequence, everywhere. */
+/** Deterministic pseudo-random numbers (mulberry32): same seed, same sequence, on every platform. Used by training (initialisers, shuffles) and tests. */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
