@@ -9,7 +9,7 @@ import type { Buffer, Model, Subgraph } from '../ir/model.js';
 import { TensorType } from '../ir/tensor-type.js';
 import { BuiltinOperator } from '../tflite/builtin-ops.js';
 import type { Pass, PassResult } from './pass.js';
-import { float16BitsToFloat32 } from './quant-math.js';
+import { float16BitsToFloat32 } from '../ir/float16.js';
 
 export type FoldFp16Options = Record<string, never>;
 

@@ -9,7 +9,7 @@ import type { Buffer, Model, Operator, Subgraph, Tensor } from '../ir/model.js';
 import { TensorType } from '../ir/tensor-type.js';
 import { BuiltinOperator } from '../tflite/builtin-ops.js';
 import type { Pass, PassResult } from './pass.js';
-import { float32ToFloat16Bits } from './quant-math.js';
+import { float32ToFloat16Bits } from '../ir/float16.js';
 
 export interface QuantizeFloat16Options {
   /** Constants with fewer elements stay float32 (default 1: convert all). */

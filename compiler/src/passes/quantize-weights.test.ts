@@ -5,7 +5,7 @@ import type { Model } from '../ir/model.js';
 import { TensorType } from '../ir/tensor-type.js';
 import { foldFp16Weights } from './fold-fp16-weights.js';
 import { silentContext, type PassResult } from './pass.js';
-import { float16BitsToFloat32, float32ToFloat16Bits } from './quant-math.js';
+import { float16BitsToFloat32, float32ToFloat16Bits } from '../ir/float16.js';
 import { quantizeDynamic } from './quantize-dynamic.js';
 import { quantizeFloat16 } from './quantize-float16.js';
 import { testFloatModel } from './quantize-test-model.js';

@@ -4,6 +4,7 @@
  */
 import type { Quantization, Tensor } from '../ir/model.js';
 import { TensorType, elementSize } from '../ir/tensor-type.js';
+import { float16BitsToFloat32 } from '../ir/float16.js';
 
 /** Keeps, along `axis` of a row-major array of `shape`, only the indices in `kept` (ascending). */
 export function sliceBytes(data: Uint8Array, shape: readonly number[], bytesPerElement: number, axis: number, kept: readonly number[]): Uint8Array {
@@ -40,15 +41,6 @@ export function sliceQuantization(q: Quantization | undefined, axis: number, kep
   return out;
 }
 
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac === 0 ? sign * Infinity : NaN;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
-
 /**
  * Real values of a constant tensor (dequantized with its per-tensor or per-axis params), used only
  * to rank channels, so float64 precision and a copy are fine.
@@ -62,7 +54,7 @@ export function realValues(tensor: Tensor, data: Uint8Array): Float64Array {
   for (let i = 0; i < n; i++) {
     switch (tensor.type) {
       case TensorType.FLOAT32: out[i] = view.getFloat32(i * 4, true); break;
-      case TensorType.FLOAT16: out[i] = halfToFloat(view.getUint16(i * 2, true)); break;
+      case TensorType.FLOAT16: out[i] = float16BitsToFloat32(view.getUint16(i * 2, true)); break;
       case TensorType.INT8: out[i] = view.getInt8(i); break;
       case TensorType.UINT8: out[i] = view.getUint8(i); break;
       case TensorType.INT16: out[i] = view.getInt16(i * 2, true); break;

@@ -9,7 +9,7 @@ import { prng } from '../seeded.js';
 import { fashionCnnModel } from '../fashion-cnn-tflite.js';
 import { initialWeights } from '../fashion-cnn.js';
 import { GraphExecutor, UnsupportedOpError } from './executor.js';
-import { floatToHalf, halfToFloat } from './constants.js';
+import { float16BitsToFloat32 as halfToFloat, float32ToFloat16Bits as floatToHalf } from '../../ir/float16.js';
 import { readModel } from '../../tflite/read.js';
 import { writeModel } from '../../tflite/write.js';
 import { loadLiteRt } from '../../eval/litert.js';

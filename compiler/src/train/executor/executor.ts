@@ -10,7 +10,8 @@ import type { Model, Operator, Subgraph } from '../../ir/model.js';
 import { opBuiltinCode, opName, replaceBuffer, weightTensors } from '../../ir/graph.js';
 import { TensorType, tensorTypeName } from '../../ir/tensor-type.js';
 import { BuiltinOperator as Op } from '../../tflite/builtin-ops.js';
-import { constantAsFloat, constantAsInts, floatToHalf } from './constants.js';
+import { float32ToFloat16Bits } from '../../ir/float16.js';
+import { constantAsFloat, constantAsInts } from './constants.js';
 import { KERNELS, type OpContext } from './ops.js';
 
 export class UnsupportedOpError extends Error {
@@ -207,7 +208,7 @@ export class GraphExecutor {
       const values = slot.variable.dataSync() as Float32Array;
       let bytes: Uint8Array;
       if (t.type === TensorType.FLOAT16) {
-        const half = Uint16Array.from(values, floatToHalf);
+        const half = Uint16Array.from(values, float32ToFloat16Bits);
         bytes = new Uint8Array(half.buffer);
       } else {
         bytes = new Uint8Array(Float32Array.from(values).buffer);
