@@ -28,12 +28,19 @@ final class SectionDecoders {
     for (int c = 0; c < contexts; c++) lengths[c] = Huffman.readLengths(br, 256);
     final int[] fast = Huffman.buildDecoder(lengths);
     final int ctxMask = contexts - 1; // 1, 2 or 4
+    final java.nio.ByteBuffer words = java.nio.ByteBuffer.wrap(in).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    final int wordEnd = end - 8;
     int pos = br.pos;
     long buf = br.buf;
     int count = br.count;
     final int outEnd = outStart + outLength;
     for (int o = outStart; o < outEnd; o++) {
-      if (count < 15) {
+      // Branch-free 64-bit refill, as in decodeInt8.
+      if (pos <= wordEnd) {
+        buf |= words.getLong(pos) << count;
+        pos += (63 - count) >>> 3;
+        count |= 56;
+      } else if (count < 15) {
         while (count <= 56) {
           buf |= (long) (pos < end ? in[pos] & 0xFF : 0) << count;
           pos++;
