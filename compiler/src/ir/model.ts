@@ -21,6 +21,24 @@ export interface Model {
   metadataBuffer?: number[];
   metadata?: Metadata[];
   signatureDefs?: SignatureDef[];
+  /** Files/URIs that hold external weight data; ExternalBuffer.group indexes this list. */
+  externalBufferGroups?: ExternalBufferGroup[];
+  /** Weight slices stored outside the .tflite; tensors refer to them by `id` (Tensor.externalBuffer). */
+  externalBuffers?: ExternalBuffer[];
+}
+
+export interface ExternalBufferGroup {
+  name?: string;
+}
+
+export interface ExternalBuffer {
+  /** Unique id, referenced by Tensor.externalBuffer (0 there means "no external buffer"). */
+  id: number;
+  /** Index into Model.externalBufferGroups. */
+  group: number;
+  offset: bigint;
+  length: bigint;
+  packing?: string;
 }
 
 export interface OperatorCode {
@@ -38,6 +56,8 @@ export interface Subgraph {
   inputs: number[];
   outputs: number[];
   operators: Operator[];
+  /** Index into the debug metadata; present only when not the schema default -1. */
+  debugMetadataIndex?: number;
 }
 
 export interface Tensor {
@@ -53,6 +73,8 @@ export interface Tensor {
   sparsity?: Sparsity;
   hasRank: boolean;
   variantTensors?: VariantSubType[];
+  /** ExternalBuffer.id holding this constant's data; present only when not 0 (the schema's "none"). */
+  externalBuffer?: number;
 }
 
 export interface Quantization {
@@ -61,9 +83,37 @@ export interface Quantization {
   scale?: number[];
   /** int64 in the schema; values fit comfortably in a double for every real model. */
   zeroPoint?: bigint[];
-  /** Union QuantizationDetails (only CustomQuantization exists): its raw custom bytes. */
-  details?: { type: number; custom?: Uint8Array };
+  /** Union QuantizationDetails; when set, the runtime uses it instead of scale/zeroPoint. */
+  details?: QuantizationDetails;
   quantizedDimension: number;
+}
+
+/** QuantizationDetails union members, tagged with their union type id. */
+export type QuantizationDetails = CustomQuantization | BlockwiseQuantization | MultiAxisQuantization;
+
+export interface CustomQuantization {
+  type: 1;
+  custom?: Uint8Array;
+}
+
+export interface BlockwiseQuantization {
+  type: 2;
+  /** Index of the scales tensor in the same subgraph. */
+  scales: number;
+  /** Index of the zero-points tensor in the same subgraph; -1 means all zero points are 0. */
+  zeroPoints: number;
+  blockSize: number;
+}
+
+export interface MultiAxisQuantization {
+  type: 3;
+  /** Index of the scales tensor in the same subgraph. */
+  scales: number;
+  /** Index of the zero-points tensor in the same subgraph; -1 means all zero points are 0. */
+  zeroPoints: number;
+  /** 0 for per-channel quantization. */
+  blockSize: number;
+  quantizedDimensions?: number[];
 }
 
 export interface Sparsity {
@@ -92,7 +142,7 @@ export interface VariantSubType {
 }
 
 /** Scalar, vector or nested-table value of a builtin-options field. */
-export type OptionValue = number | bigint | boolean | string | number[] | bigint[] | string[] | OptionTable | OptionTable[] | undefined;
+export type OptionValue = number | bigint | boolean | string | number[] | bigint[] | boolean[] | string[] | OptionTable | OptionTable[] | undefined;
 
 export interface OptionTable {
   [field: string]: OptionValue;
@@ -117,6 +167,8 @@ export interface Operator {
   customOptionsFormat: number;
   mutatingVariableInputs?: boolean[];
   intermediates?: number[];
+  /** Index into the debug metadata; present only when not the schema default -1. */
+  debugMetadataIndex?: number;
 }
 
 export interface Buffer {
@@ -143,5 +195,7 @@ export interface SignatureDef {
   inputs: TensorMap[];
   outputs: TensorMap[];
   signatureKey?: string;
+  /** Deprecated in the schema but present in old files; kept so they round-trip. */
+  deprecatedTag?: string;
   subgraphIndex: number;
 }

@@ -76,12 +76,8 @@ export function readOptions(which: 1 | 2, type: number, table: Table | undefined
   return { type: name!, fields };
 }
 
-// Bool vectors become 0/1 numbers: OptionValue has no boolean[] member.
-function vectorValue(table: Table, slot: number, kind: ScalarKind, name: string): number[] | bigint[] | undefined {
-  const v = table.scalars(slot, kind, name);
-  if (v === undefined) return undefined;
-  if (kind === 'bool') return v.map((b) => (b ? 1 : 0));
-  return v as number[] | bigint[];
+function vectorValue(table: Table, slot: number, kind: ScalarKind, name: string): number[] | bigint[] | boolean[] | undefined {
+  return table.scalars(slot, kind, name) as number[] | bigint[] | boolean[] | undefined;
 }
 
 /** Union type id of an options value, or a ModelFormatError for names the schema does not have. */

@@ -49,7 +49,7 @@ function nonDefault(f: OptionField, seed: number): OptionValue {
   if (f.kind === 'vector') {
     switch (f.scalar) {
       case 'long': case 'ulong': return [BigInt(seed), -3n, 1n << 40n].map((v) => (f.scalar === 'ulong' && v < 0n ? 3n : v));
-      case 'bool': return [1, 0, 1];
+      case 'bool': return [true, false, true];
       case 'float': case 'double': return [0.5, -2.25, seed];
       case 'ubyte': case 'byte': return [seed % 100, 7, 0];
       default: return [seed, 2, 3];

@@ -3,13 +3,14 @@
  * into `bytes`. Any malformed input throws ModelFormatError (see fb-reader.ts for how).
  */
 import type {
-  Buffer, DimensionMetadata, Metadata, Model, Operator, OperatorCode, Quantization, SignatureDef,
-  SparseIndexVector, Sparsity, Subgraph, Tensor, TensorMap, VariantSubType,
+  Buffer, DimensionMetadata, ExternalBuffer, ExternalBufferGroup, Metadata, Model, Operator, OperatorCode, Quantization,
+  QuantizationDetails, SignatureDef, SparseIndexVector, Sparsity, Subgraph, Tensor, TensorMap, VariantSubType,
 } from '../ir/model.js';
 import { isTensorType, type TensorType } from '../ir/tensor-type.js';
 import { ModelFormatError } from './errors.js';
 import { FlatReader, type Table } from './fb-reader.js';
 import { readOptions } from './options-codec.js';
+import { validateReferences } from './validate.js';
 
 export function readModel(bytes: Uint8Array): Model {
   try {
@@ -39,7 +40,31 @@ function decodeModel(r: FlatReader): Model {
   if (metadata !== undefined) model.metadata = metadata.map(readMetadata);
   const signatureDefs = root.tables(7, 'signature_defs');
   if (signatureDefs !== undefined) model.signatureDefs = signatureDefs.map(readSignatureDef);
+  const groups = root.tables(8, 'external_buffer_groups');
+  if (groups !== undefined) model.externalBufferGroups = groups.map(readExternalBufferGroup);
+  const externalBuffers = root.tables(9, 'external_buffers');
+  if (externalBuffers !== undefined) model.externalBuffers = externalBuffers.map(readExternalBuffer);
   return model;
+}
+
+function readExternalBufferGroup(t: Table): ExternalBufferGroup {
+  const g: ExternalBufferGroup = {};
+  const name = t.string(0, 'name');
+  if (name !== undefined) g.name = name;
+  return g;
+}
+
+function readExternalBuffer(t: Table): ExternalBuffer {
+  const eb: ExternalBuffer = { id: t.uint(0), group: t.uint(1), offset: t.ulong(2), length: t.ulong(3) };
+  const packing = t.string(4, 'packing');
+  if (packing !== undefined) eb.packing = packing;
+  return eb;
+}
+
+/** Optional int fields whose schema default is -1 are kept only when set to something else. */
+function debugMetadataIndex(t: Table, slot: number): number | undefined {
+  const i = t.int(slot, -1);
+  return i === -1 ? undefined : i;
 }
 
 function readOperatorCode(t: Table): OperatorCode {
@@ -65,6 +90,8 @@ function readSubgraph(t: Table): Subgraph {
   };
   const name = t.string(4, 'name');
   if (name !== undefined) sg.name = name;
+  const debug = debugMetadataIndex(t, 5);
+  if (debug !== undefined) sg.debugMetadataIndex = debug;
   return sg;
 }
 
@@ -93,6 +120,8 @@ function readTensor(t: Table): Tensor {
   if (sig !== undefined) tensor.shapeSignature = sig;
   const variants = t.tables(9, 'variant_tensors');
   if (variants !== undefined) tensor.variantTensors = variants.map(readVariant);
+  const external = t.uint(10);
+  if (external !== 0) tensor.externalBuffer = external;
   return tensor;
 }
 
@@ -108,17 +137,24 @@ function readQuantization(t: Table): Quantization {
   if (zp !== undefined) q.zeroPoint = zp as bigint[];
   const detailsType = t.ubyte(4);
   if (detailsType > 3) throw new ModelFormatError(`${t.where}: unknown quantization details type ${detailsType}`);
-  if (detailsType !== 0) {
-    // Only CustomQuantization (type 1) carries data the IR can hold; Blockwise/MultiAxis (2, 3) keep
-    // just their type, and writeModel refuses them rather than write wrong scales.
-    const details: { type: number; custom?: Uint8Array } = { type: detailsType };
-    if (detailsType === 1) {
-      const custom = t.table(5, 'details')?.bytes(0, 'custom');
-      if (custom !== undefined) details.custom = custom;
-    }
-    q.details = details;
-  }
+  if (detailsType !== 0) q.details = readDetails(detailsType, t.table(5, 'details'));
   return q;
+}
+
+/** A details union value; a missing table reads as all-default fields, as flatc's accessors do. */
+function readDetails(type: number, t: Table | undefined): QuantizationDetails {
+  if (type === 1) {
+    const custom = t?.bytes(0, 'custom');
+    return custom === undefined ? { type: 1 } : { type: 1, custom };
+  }
+  const scales = t?.int(0) ?? 0;
+  const zeroPoints = t?.int(1) ?? 0;
+  const blockSize = t?.int(2) ?? 0;
+  if (type === 2) return { type: 2, scales, zeroPoints, blockSize };
+  const details: QuantizationDetails = { type: 3, scales, zeroPoints, blockSize };
+  const dims = t?.ints(3, 'quantized_dimensions');
+  if (dims !== undefined) details.quantizedDimensions = dims;
+  return details;
 }
 
 function readSparsity(t: Table): Sparsity {
@@ -180,6 +216,8 @@ function readOperator(t: Table): Operator {
   if (mutating !== undefined) op.mutatingVariableInputs = mutating as boolean[];
   const intermediates = t.ints(8, 'intermediates');
   if (intermediates !== undefined) op.intermediates = intermediates;
+  const debug = debugMetadataIndex(t, 13);
+  if (debug !== undefined) op.debugMetadataIndex = debug;
   return op;
 }
 
@@ -217,37 +255,7 @@ function readSignatureDef(t: Table): SignatureDef {
   };
   const key = t.string(2, 'signature_key');
   if (key !== undefined) s.signatureKey = key;
+  const tag = t.string(3, 'deprecated_tag');
+  if (tag !== undefined) s.deprecatedTag = tag;
   return s;
-}
-
-function checkIndex(i: number, n: number, where: string, allowOmitted = false): void {
-  if (allowOmitted && i === -1) return;
-  if (!(Number.isInteger(i) && i >= 0 && i < n)) throw new ModelFormatError(`${where}: index ${i} out of range (${n} available)`);
-}
-
-/** Cross-references the flatbuffer layout cannot guarantee. */
-function validateReferences(m: Model): void {
-  const nb = m.buffers.length;
-  m.subgraphs.forEach((sg, s) => {
-    const nt = sg.tensors.length;
-    const at = `subgraph ${s}`;
-    // Buffer 0 is the empty sentinel by convention, so it is accepted even if the buffers vector is missing.
-    sg.tensors.forEach((t, i) => { if (t.buffer !== 0) checkIndex(t.buffer, nb, `${at} tensor ${i}: buffer`); });
-    sg.inputs.forEach((i) => checkIndex(i, nt, `${at}: input tensor`));
-    sg.outputs.forEach((i) => checkIndex(i, nt, `${at}: output tensor`));
-    sg.operators.forEach((op, o) => {
-      const ow = `${at} operator ${o}`;
-      checkIndex(op.opcodeIndex, m.operatorCodes.length, `${ow}: opcode_index`);
-      op.inputs.forEach((i) => checkIndex(i, nt, `${ow}: input tensor`, true));
-      op.outputs.forEach((i) => checkIndex(i, nt, `${ow}: output tensor`, true));
-      op.intermediates?.forEach((i) => checkIndex(i, nt, `${ow}: intermediate tensor`));
-    });
-  });
-  m.metadataBuffer?.forEach((b) => checkIndex(b, nb, 'metadata_buffer'));
-  m.metadata?.forEach((md, i) => checkIndex(md.buffer, nb, `metadata ${i}: buffer`));
-  m.signatureDefs?.forEach((sd, i) => {
-    checkIndex(sd.subgraphIndex, m.subgraphs.length, `signature_def ${i}: subgraph_index`);
-    const nt = m.subgraphs[sd.subgraphIndex]!.tensors.length;
-    for (const tm of [...sd.inputs, ...sd.outputs]) checkIndex(tm.tensorIndex, nt, `signature_def ${i}: tensor_index`);
-  });
 }

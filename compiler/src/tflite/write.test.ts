@@ -38,23 +38,38 @@ function everyFieldModel(): Model {
           { name: 'v', type: TensorType.VARIANT, buffer: 0, isVariable: false, hasRank: false,
             variantTensors: [{ shape: [2, 3], type: TensorType.INT32, hasRank: true }, { type: TensorType.FLOAT32, hasRank: false }] },
           { type: TensorType.FLOAT32, buffer: 0, isVariable: false, hasRank: false, shape: [] },
+          // Weight data outside the file (id above 2^31: ids are uint), with blockwise and multi-axis details.
+          { name: 'scales', shape: [4, 2], type: TensorType.FLOAT16, buffer: 0, isVariable: false, hasRank: true, externalBuffer: 0x80000001 },
+          { name: 'w4', shape: [4, 64], type: TensorType.INT4, buffer: 0, isVariable: false, hasRank: true, externalBuffer: 7,
+            quantization: { details: { type: 2, scales: 5, zeroPoints: -1, blockSize: 32 }, quantizedDimension: 0 } },
+          { name: 'w8', shape: [4, 64], type: TensorType.INT8, buffer: 0, isVariable: false, hasRank: true,
+            quantization: { details: { type: 3, scales: 5, zeroPoints: 6, blockSize: 32, quantizedDimensions: [0, 1] }, quantizedDimension: 0 } },
+          { name: 'w8pc', shape: [4, 64], type: TensorType.INT8, buffer: 0, isVariable: false, hasRank: true,
+            quantization: { details: { type: 3, scales: 5, zeroPoints: 0, blockSize: 0 }, quantizedDimension: 0 } },
         ],
         inputs: [0],
         outputs: [4],
+        debugMetadataIndex: 0,
         operators: [
           { opcodeIndex: 0, inputs: [0, 1, -1], outputs: [4], customOptionsFormat: 0, intermediates: [3],
             builtinOptions: { type: 'FullyConnectedOptions', fields: { fusedActivationFunction: 1, weightsFormat: 0, keepNumDims: true, asymmetricQuantizeInputs: false, quantizedBiasType: 0 } } },
           { opcodeIndex: 1, inputs: [4, 2], outputs: [4], customOptionsFormat: 0, mutatingVariableInputs: [false, true],
             builtinOptions: { type: 'GeluOptions', fields: { approximate: true } } },
-          { opcodeIndex: 2, inputs: [4], outputs: [4], customOptions: bytesOf(1, 2, 3, 4, 5), customOptionsFormat: 0 },
+          { opcodeIndex: 2, inputs: [4], outputs: [4], customOptions: bytesOf(1, 2, 3, 4, 5), customOptionsFormat: 0, debugMetadataIndex: 3 },
         ],
       },
-      { tensors: [], inputs: [], outputs: [], operators: [] },
+      { tensors: [], inputs: [], outputs: [], operators: [], debugMetadataIndex: -7 },
     ],
     buffers: [{ data: new Uint8Array(0) }, { data: new Uint8Array(16).fill(7) }, { data: bytesOf(1, 2, 3) }, { data: bytesOf(42) }],
     metadataBuffer: [3],
     metadata: [{ name: 'min_runtime_version', buffer: 3 }],
-    signatureDefs: [{ signatureKey: 'serving_default', subgraphIndex: 0, inputs: [{ name: 'x', tensorIndex: 0 }], outputs: [{ name: 'y', tensorIndex: 4 }] }],
+    signatureDefs: [{ signatureKey: 'serving_default', deprecatedTag: 'serve', subgraphIndex: 0, inputs: [{ name: 'x', tensorIndex: 0 }], outputs: [{ name: 'y', tensorIndex: 4 }] }],
+    externalBufferGroups: [{ name: 'weights.bin' }, {}],
+    externalBuffers: [
+      { id: 0x80000001, group: 0, offset: 0n, length: 16n, packing: 'unpacked' },
+      // ulong fields beyond 2^63 survive: they are not squeezed through a signed or double value.
+      { id: 7, group: 1, offset: (1n << 63n) + 5n, length: (1n << 64n) - 1n },
+    ],
   };
 }
 
@@ -64,6 +79,34 @@ describe('writeModel', () => {
     const bytes = writeModel(model);
     expect(readModel(bytes)).toEqual(model);
     expect(Buffer.from(writeModel(readModel(bytes))).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it('round-trips external buffers, debug metadata indices, deprecated_tag and blockwise/multi-axis details', () => {
+    const back = readModel(writeModel(everyFieldModel()));
+    const [sg0, sg1] = back.subgraphs;
+    expect(back.externalBufferGroups).toEqual([{ name: 'weights.bin' }, {}]);
+    expect(back.externalBuffers).toEqual([
+      { id: 0x80000001, group: 0, offset: 0n, length: 16n, packing: 'unpacked' },
+      { id: 7, group: 1, offset: (1n << 63n) + 5n, length: 0xffffffffffffffffn },
+    ]);
+    expect(sg0!.tensors.map((t) => t.externalBuffer)).toEqual([undefined, undefined, undefined, undefined, undefined, 0x80000001, 7, undefined, undefined]);
+    expect(sg0!.tensors.slice(6).map((t) => t.quantization?.details)).toEqual([
+      { type: 2, scales: 5, zeroPoints: -1, blockSize: 32 },
+      { type: 3, scales: 5, zeroPoints: 6, blockSize: 32, quantizedDimensions: [0, 1] },
+      { type: 3, scales: 5, zeroPoints: 0, blockSize: 0 },
+    ]);
+    expect([sg0!.debugMetadataIndex, sg1!.debugMetadataIndex]).toEqual([0, -7]);
+    expect(sg0!.operators.map((op) => op.debugMetadataIndex)).toEqual([undefined, undefined, 3]);
+    expect(back.signatureDefs![0]!.deprecatedTag).toBe('serve');
+  });
+
+  it('writes a debug index equal to the schema default -1 as absent, and reads it back absent', () => {
+    const model = everyFieldModel();
+    model.subgraphs[0]!.debugMetadataIndex = -1;
+    model.subgraphs[0]!.operators[2]!.debugMetadataIndex = -1;
+    const back = readModel(writeModel(model));
+    expect('debugMetadataIndex' in back.subgraphs[0]!).toBe(false);
+    expect('debugMetadataIndex' in back.subgraphs[0]!.operators[2]!).toBe(false);
   });
 
   it('keeps absent optional fields absent', () => {
@@ -110,35 +153,50 @@ describe('writeModel', () => {
     const model = everyFieldModel();
     model.subgraphs[0]!.operators[0]!.builtinOptions = { type: 'NoSuchOptions', fields: {} };
     expect(() => writeModel(model)).toThrow(ModelFormatError);
-    const blockwise = everyFieldModel();
-    blockwise.subgraphs[0]!.tensors[2]!.quantization = { details: { type: 2 }, quantizedDimension: 0 };
-    expect(() => writeModel(blockwise)).toThrow(/Blockwise/);
+    const details = everyFieldModel();
+    (details.subgraphs[0]!.tensors[6]!.quantization!.details as { type: number }).type = 4;
+    expect(() => writeModel(details)).toThrow(/tensor 6: unknown quantization details type 4/);
   });
 });
 
-describe('readModel reference checks', () => {
-  const broken = (edit: (m: Model) => void): Uint8Array => {
+describe('reference checks shared by readModel and writeModel', () => {
+  const edited = (edit: (m: Model) => void): Model => {
     const m = everyFieldModel();
     edit(m);
-    return writeModel(m);
+    return m;
   };
   const cases: Array<[string, (m: Model) => void, RegExp]> = [
     ['tensor buffer', (m) => { m.subgraphs[0]!.tensors[1]!.buffer = 99; }, /tensor 1: buffer/],
-    ['op input', (m) => { m.subgraphs[0]!.operators[0]!.inputs[0] = 5; }, /operator 0: input/],
+    ['op input', (m) => { m.subgraphs[0]!.operators[0]!.inputs[0] = 20; }, /operator 0: input/],
     ['op output -2', (m) => { m.subgraphs[0]!.operators[0]!.outputs[0] = -2; }, /operator 0: output/],
     ['opcode index', (m) => { m.subgraphs[0]!.operators[1]!.opcodeIndex = 3; }, /opcode_index/],
-    ['subgraph input', (m) => { m.subgraphs[0]!.inputs = [7]; }, /input tensor/],
+    ['subgraph input', (m) => { m.subgraphs[0]!.inputs = [20]; }, /input tensor/],
     ['subgraph output', (m) => { m.subgraphs[0]!.outputs = [-1]; }, /output tensor/],
-    ['intermediate', (m) => { m.subgraphs[0]!.operators[0]!.intermediates = [5]; }, /intermediate/],
+    ['intermediate', (m) => { m.subgraphs[0]!.operators[0]!.intermediates = [20]; }, /intermediate/],
     ['metadata buffer', (m) => { m.metadata![0]!.buffer = 4; }, /metadata 0/],
     ['signature subgraph', (m) => { m.signatureDefs![0]!.subgraphIndex = 2; }, /signature_def 0/],
-    ['signature tensor', (m) => { m.signatureDefs![0]!.outputs[0]!.tensorIndex = 5; }, /signature_def 0/],
+    ['signature tensor', (m) => { m.signatureDefs![0]!.outputs[0]!.tensorIndex = 20; }, /signature_def 0/],
     ['tensor type', (m) => { (m.subgraphs[0]!.tensors[0] as { type: number }).type = 99; }, /unknown tensor type 99/],
+    ['external buffer group', (m) => { m.externalBuffers![1]!.group = 2; }, /external_buffer 1: group: index 2 out of range/],
+    ['external buffer groups missing', (m) => { delete m.externalBufferGroups; }, /external_buffer 0: group: index 0 out of range \(0 available\)/],
+    ['duplicate external buffer id', (m) => { m.externalBuffers![1]!.id = 0x80000001; }, /external_buffer 1: duplicate id 2147483649/],
+    ['tensor external buffer id', (m) => { m.subgraphs[0]!.tensors[6]!.externalBuffer = 8; }, /tensor 6: external_buffer 8 matches no external buffer id/],
+    ['blockwise scales', (m) => { (m.subgraphs[0]!.tensors[6]!.quantization!.details as { scales: number }).scales = 9; }, /tensor 6: quantization details scales tensor: index 9/],
+    ['blockwise zero points', (m) => { (m.subgraphs[0]!.tensors[6]!.quantization!.details as { zeroPoints: number }).zeroPoints = -2; }, /tensor 6: quantization details zero_points tensor: index -2/],
+    ['multi-axis zero points', (m) => { (m.subgraphs[0]!.tensors[7]!.quantization!.details as { zeroPoints: number }).zeroPoints = 9; }, /tensor 7: quantization details zero_points tensor: index 9/],
   ];
-  it.each(cases)('%s out of range → ModelFormatError', (_, edit, message) => {
-    const bytes = broken(edit);
+  it.each(cases)('%s → ModelFormatError from the writer and, for a file written unchecked, the reader', (_, edit, message) => {
+    const model = edited(edit);
+    expect(() => writeModel(model)).toThrow(ModelFormatError);
+    expect(() => writeModel(model)).toThrow(message);
+    const bytes = writeModel(model, { unchecked: true });
     expect(() => readModel(bytes)).toThrow(ModelFormatError);
     expect(() => readModel(bytes)).toThrow(message);
+  });
+
+  it('a valid model passes both: the unchecked and checked writers give the same bytes', () => {
+    const model = everyFieldModel();
+    expect(Buffer.from(writeModel(model, { unchecked: true })).equals(Buffer.from(writeModel(model)))).toBe(true);
   });
 
   it('rejects non-TFLite input', () => {

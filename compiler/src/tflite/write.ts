@@ -7,11 +7,12 @@
  */
 import * as flatbuffers from 'flatbuffers';
 import type {
-  Buffer, DimensionMetadata, Model, Operator, OperatorCode, Quantization, SignatureDef, SparseIndexVector,
-  Sparsity, Subgraph, Tensor, TensorMap, VariantSubType,
+  Buffer, DimensionMetadata, ExternalBuffer, ExternalBufferGroup, Model, Operator, OperatorCode, Quantization,
+  QuantizationDetails, SignatureDef, SparseIndexVector, Sparsity, Subgraph, Tensor, TensorMap, VariantSubType,
 } from '../ir/model.js';
 import { ModelFormatError } from './errors.js';
 import { optionsTypeId, writeOptions, writeScalarVector } from './options-codec.js';
+import { validateReferences } from './validate.js';
 
 const DATA_ALIGN = 16;
 /** Flatbuffers address with signed 32-bit offsets; stay clear of 2 GB with room for the tables. */
@@ -22,10 +23,14 @@ type Offset = flatbuffers.Offset;
 export interface WriteOptions {
   /** Inline-data budget before every buffer moves after the flatbuffer; tests lower it from ~2 GB. */
   inlineLimit?: number;
+  /** Skip the reference checks; only for tests that need a malformed file to exercise the reader. */
+  unchecked?: boolean;
 }
 
+/** Throws ModelFormatError (naming the place) for a model readModel would reject, before writing anything. */
 export function writeModel(model: Model, options: WriteOptions = {}): Uint8Array {
   try {
+    if (options.unchecked !== true) validateReferences(model);
     return write(model, options.inlineLimit ?? INLINE_LIMIT);
   } catch (e) {
     if (e instanceof ModelFormatError) throw e;
@@ -73,10 +78,12 @@ function build(model: Model, extOffsets: bigint[] | null): Uint8Array {
   const metadataBuffer = model.metadataBuffer === undefined ? 0 : w.ints(model.metadataBuffer);
   const metadata = model.metadata === undefined ? 0 : w.offsets(model.metadata.map((m) => w.metadata(m)));
   const signatures = model.signatureDefs === undefined ? 0 : w.offsets(model.signatureDefs.map((s) => w.signatureDef(s)));
+  const groups = model.externalBufferGroups === undefined ? 0 : w.offsets(model.externalBufferGroups.map((g) => w.externalBufferGroup(g)));
+  const externalBuffers = model.externalBuffers === undefined ? 0 : w.offsets(model.externalBuffers.map((e) => w.externalBuffer(e)));
   const codesVec = w.offsets(codes);
   const subgraphsVec = w.offsets(subgraphs);
   const buffersVec = w.offsets(buffers);
-  b.startObject(8);
+  b.startObject(10);
   b.addFieldInt32(0, model.version, 0);
   b.addFieldOffset(1, codesVec, 0);
   b.addFieldOffset(2, subgraphsVec, 0);
@@ -85,6 +92,8 @@ function build(model: Model, extOffsets: bigint[] | null): Uint8Array {
   b.addFieldOffset(5, metadataBuffer, 0);
   b.addFieldOffset(6, metadata, 0);
   b.addFieldOffset(7, signatures, 0);
+  b.addFieldOffset(8, groups, 0);
+  b.addFieldOffset(9, externalBuffers, 0);
   b.finish(b.endObject(), 'TFL3');
   return b.asUint8Array();
 }
@@ -164,12 +173,13 @@ class Writer {
     const outputs = this.ints(sg.outputs);
     const operators = this.offsets(sg.operators.map((op, i) => this.operator(op, `${where} operator ${i}`)));
     const name = this.str(sg.name);
-    b.startObject(5);
+    b.startObject(6);
     b.addFieldOffset(0, tensors, 0);
     b.addFieldOffset(1, inputs, 0);
     b.addFieldOffset(2, outputs, 0);
     b.addFieldOffset(3, operators, 0);
     b.addFieldOffset(4, name, 0);
+    b.addFieldInt32(5, sg.debugMetadataIndex ?? -1, -1);
     return b.endObject();
   }
 
@@ -181,7 +191,7 @@ class Writer {
     const sparsity = t.sparsity === undefined ? 0 : this.sparsity(t.sparsity);
     const signature = t.shapeSignature === undefined ? 0 : this.ints(t.shapeSignature);
     const variants = t.variantTensors === undefined ? 0 : this.offsets(t.variantTensors.map((v) => this.variant(v)));
-    b.startObject(10);
+    b.startObject(11);
     b.addFieldOffset(0, shape, 0);
     b.addFieldInt8(1, t.type, 0);
     b.addFieldInt32(2, t.buffer, 0);
@@ -192,6 +202,7 @@ class Writer {
     b.addFieldOffset(7, signature, 0);
     b.addFieldInt8(8, t.hasRank ? 1 : 0, 0);
     b.addFieldOffset(9, variants, 0);
+    b.addFieldInt32(10, t.externalBuffer ?? 0, 0);
     return b.endObject();
   }
 
@@ -201,16 +212,7 @@ class Writer {
     const max = q.max === undefined ? 0 : writeScalarVector(b, 'float', q.max, 'max');
     const scale = q.scale === undefined ? 0 : writeScalarVector(b, 'float', q.scale, 'scale');
     const zeroPoint = q.zeroPoint === undefined ? 0 : writeScalarVector(b, 'long', q.zeroPoint, 'zero_point');
-    let details = 0;
-    if (q.details !== undefined) {
-      if (q.details.type !== 1) {
-        throw new ModelFormatError(`quantization details type ${q.details.type} (Blockwise/MultiAxisQuantization) cannot be written: the IR does not hold its fields`);
-      }
-      const custom = q.details.custom === undefined ? 0 : this.bytes(q.details.custom, DATA_ALIGN);
-      b.startObject(1);
-      b.addFieldOffset(0, custom, 0);
-      details = b.endObject();
-    }
+    const details = q.details === undefined ? 0 : this.details(q.details);
     b.startObject(7);
     b.addFieldOffset(0, min, 0);
     b.addFieldOffset(1, max, 0);
@@ -219,6 +221,24 @@ class Writer {
     b.addFieldInt8(4, q.details?.type ?? 0, 0);
     b.addFieldOffset(5, details, 0);
     b.addFieldInt32(6, q.quantizedDimension, 0);
+    return b.endObject();
+  }
+
+  details(d: QuantizationDetails): Offset {
+    const b = this.b;
+    if (d.type === 1) {
+      const custom = d.custom === undefined ? 0 : this.bytes(d.custom, DATA_ALIGN);
+      b.startObject(1);
+      b.addFieldOffset(0, custom, 0);
+      return b.endObject();
+    }
+    // BlockwiseQuantization and MultiAxisQuantization share their first three fields.
+    const dims = d.type === 3 && d.quantizedDimensions !== undefined ? this.ints(d.quantizedDimensions) : 0;
+    b.startObject(d.type === 3 ? 4 : 3);
+    b.addFieldInt32(0, d.scales, 0);
+    b.addFieldInt32(1, d.zeroPoints, 0);
+    b.addFieldInt32(2, d.blockSize, 0);
+    if (d.type === 3) b.addFieldOffset(3, dims, 0);
     return b.endObject();
   }
 
@@ -283,7 +303,7 @@ class Writer {
     const custom = op.customOptions === undefined ? 0 : this.bytes(op.customOptions, 1);
     const mutating = op.mutatingVariableInputs === undefined ? 0 : writeScalarVector(b, 'bool', op.mutatingVariableInputs, 'mutating_variable_inputs');
     const intermediates = op.intermediates === undefined ? 0 : this.ints(op.intermediates);
-    b.startObject(13);
+    b.startObject(14);
     b.addFieldInt32(0, op.opcodeIndex, 0);
     b.addFieldOffset(1, inputs, 0);
     b.addFieldOffset(2, outputs, 0);
@@ -295,6 +315,7 @@ class Writer {
     b.addFieldOffset(8, intermediates, 0);
     if (op.builtinOptions2 !== undefined) b.addFieldInt8(11, optionsTypeId(2, op.builtinOptions2, where), 0);
     b.addFieldOffset(12, options2, 0);
+    b.addFieldInt32(13, op.debugMetadataIndex ?? -1, -1);
     return b.endObject();
   }
 
@@ -321,11 +342,33 @@ class Writer {
     const inputs = this.offsets(s.inputs.map((m) => this.tensorMap(m)));
     const outputs = this.offsets(s.outputs.map((m) => this.tensorMap(m)));
     const key = this.str(s.signatureKey);
+    const tag = this.str(s.deprecatedTag);
     b.startObject(5);
     b.addFieldOffset(0, inputs, 0);
     b.addFieldOffset(1, outputs, 0);
     b.addFieldOffset(2, key, 0);
+    b.addFieldOffset(3, tag, 0);
     b.addFieldInt32(4, s.subgraphIndex, 0);
+    return b.endObject();
+  }
+
+  externalBufferGroup(g: ExternalBufferGroup): Offset {
+    const b = this.b;
+    const name = this.str(g.name);
+    b.startObject(1);
+    b.addFieldOffset(0, name, 0);
+    return b.endObject();
+  }
+
+  externalBuffer(e: ExternalBuffer): Offset {
+    const b = this.b;
+    const packing = this.str(e.packing);
+    b.startObject(5);
+    b.addFieldInt32(0, e.id, 0);
+    b.addFieldInt32(1, e.group, 0);
+    b.addFieldInt64(2, e.offset, 0n);
+    b.addFieldInt64(3, e.length, 0n);
+    b.addFieldOffset(4, packing, 0);
     return b.endObject();
   }
 }
