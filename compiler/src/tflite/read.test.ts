@@ -1,8 +1,11 @@
 /** Reader cases that only a hand-built flatbuffer can produce. */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import * as flatbuffers from 'flatbuffers';
 import { describe, expect, it } from 'vitest';
 import { ModelFormatError } from './errors.js';
 import { readModel } from './read.js';
+import { writeModel } from './write.js';
 
 function offsetsVector(b: flatbuffers.Builder, offsets: number[]): number {
   b.startVector(4, offsets.length, 4);
@@ -74,5 +77,37 @@ describe('readModel on hand-built flatbuffers', () => {
     expect(readModel(build()).version).toBe(3);
     expect(readModel(build('TFL3')).version).toBe(3);
     expect(() => readModel(build('ABCD'))).toThrow(/file identifier "ABCD"/);
+  });
+});
+
+describe('readModel on a file encoded by flatc, not by writeModel', () => {
+  // testdata/schema-3d-fields.tflite was built by `flatc -b schema.fbs schema-3d-fields.json` (flatc 2.0.8,
+  // upstream LiteRT schema of 2026-08), so the field ids below are checked against an independent encoder.
+  const bytes = new Uint8Array(readFileSync(fileURLToPath(new URL('./testdata/schema-3d-fields.tflite', import.meta.url))));
+
+  it('reads external buffers, debug indices, deprecated_tag, blockwise/multi-axis details and [bool] options', () => {
+    const m = readModel(bytes);
+    expect(m.externalBufferGroups).toEqual([{ name: 'weights.bin' }, {}]);
+    expect(m.externalBuffers).toEqual([
+      { id: 0x80000001, group: 0, offset: 0n, length: 16n, packing: 'unpacked' },
+      { id: 7, group: 1, offset: (1n << 63n) + 5n, length: (1n << 64n) - 1n },
+    ]);
+    const sg = m.subgraphs[0]!;
+    expect(sg.debugMetadataIndex).toBe(4);
+    expect(sg.tensors.map((t) => t.externalBuffer)).toEqual([0x80000001, 7, undefined]);
+    expect(sg.tensors.map((t) => t.quantization?.details)).toEqual([
+      undefined,
+      { type: 2, scales: 0, zeroPoints: -1, blockSize: 32 },
+      { type: 3, scales: 0, zeroPoints: 1, blockSize: 16, quantizedDimensions: [0, 1] },
+    ]);
+    const op = sg.operators[0]!;
+    expect(op.debugMetadataIndex).toBe(3);
+    expect(op.builtinOptions2?.fields['windowReversal']).toStrictEqual([true, false, true]);
+    expect(m.signatureDefs![0]!.deprecatedTag).toBe('serve');
+  });
+
+  it('writeModel reproduces the same model from it', () => {
+    const m = readModel(bytes);
+    expect(readModel(writeModel(m))).toEqual(m);
   });
 });
