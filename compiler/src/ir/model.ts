@@ -7,6 +7,9 @@
  *   only in whether a default was written compare equal.
  * - Absent vectors/tables are `undefined` (not empty) when the schema distinguishes them
  *   (e.g. `shapeSignature`, `quantization`), so the writer can reproduce absence.
+ * - Scalars added late to the schema whose default means "none" (Tensor.externalBuffer = 0,
+ *   debugMetadataIndex = -1) are optional here and present only when set, so IR built by code that
+ *   predates them stays valid.
  * - Weight data is a zero-copy `Uint8Array` view into the file the model was read from.
  */
 import type { TensorType } from './tensor-type.js';

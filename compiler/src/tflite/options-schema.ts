@@ -9,7 +9,7 @@
  * as their underlying integer kind. `-:kind` marks a deprecated field that still occupies a slot.
  * No options table of the current schema nests another table or holds a vector of strings, so the
  * notation has no syntax for them. Vectors of bool (StablehloConvolutionOptions.window_reversal)
- * read as 0/1 numbers, since OptionValue has no boolean[] member.
+ * read as boolean[].
  */
 
 /** Union BuiltinOptions, in schema order. */
