@@ -171,6 +171,18 @@ describe('graph edits', () => {
     expect(sg.tensors[6].buffer).toBe(3);
   });
 
+  it('keeps and renumbers the scales / zero-point tensors of blockwise quantization', () => {
+    // Remove the FC so x, w, b go; c (ADD input) is blockwise-quantized with scales in 'dead' (6).
+    const base = removeOperator(tiny(), 0, 0);
+    const c = base.subgraphs[0].tensors[4];
+    base.subgraphs[0].tensors[4] = { ...c, quantization: { quantizedDimension: 0, details: { type: 2, scales: 6, zeroPoints: -1, blockSize: 32 } } };
+    const m = dropDeadTensorsAndBuffers(base);
+    const sg = m.subgraphs[0];
+    expect(sg.tensors.map((t) => t.name)).toEqual(['x', 'h', 'c', 'y', 'dead']);
+    expect(sg.tensors[2].quantization?.details).toEqual({ type: 2, scales: 4, zeroPoints: -1, blockSize: 32 });
+    expect(Array.from(m.buffers[sg.tensors[4].buffer].data)).toEqual([10]);
+  });
+
   it('exposes tensors as extra outputs, also in signatures', () => {
     const m = exposeTensorsAsOutputs(tiny(), [3, 5, 3]);
     expect(m.subgraphs[0].outputs).toEqual([5, 3]);

@@ -176,6 +176,14 @@ export function dropDeadTensorsAndBuffers(model: Model): Model {
       if (sig.subgraphIndex !== s) continue;
       for (const m of [...sig.inputs, ...sig.outputs]) mark(m.tensorIndex);
     }
+    // Blockwise / multi-axis quantization keeps its scales and zero points in other tensors.
+    for (const i of live) {
+      const d = sg.tensors[i]?.quantization?.details;
+      if (d && d.type !== 1) {
+        mark(d.scales);
+        mark(d.zeroPoints);
+      }
+    }
     return compactMap(sg.tensors.length, (i) => live.has(i));
   });
 
@@ -193,7 +201,7 @@ export function dropDeadTensorsAndBuffers(model: Model): Model {
   const subgraphs = model.subgraphs.map((sg, s) => {
     const map = tensorMaps[s];
     const t = (i: number): number => (i < 0 ? i : map[i]);
-    const tensors = sg.tensors.filter((_, i) => map[i] >= 0).map((tensor) => remapBuffer(tensor, buf(tensor.buffer)));
+    const tensors = sg.tensors.filter((_, i) => map[i] >= 0).map((tensor) => remapDetails(remapBuffer(tensor, buf(tensor.buffer)), t));
     return {
       ...sg,
       tensors,
@@ -217,6 +225,13 @@ export function dropDeadTensorsAndBuffers(model: Model): Model {
     });
   }
   return out;
+}
+
+function remapDetails(tensor: Tensor, t: (i: number) => number): Tensor {
+  const q = tensor.quantization;
+  const d = q?.details;
+  if (!q || !d || d.type === 1) return tensor;
+  return { ...tensor, quantization: { ...q, details: { ...d, scales: t(d.scales), zeroPoints: t(d.zeroPoints) } } };
 }
 
 function remapBuffer(tensor: Tensor, buffer: number): Tensor {
