@@ -5,8 +5,7 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../compiler/src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { argmax } from '../compiler/src/eval/fidelity.js';
 import { openFloatRunner } from '../compiler/src/eval/evaluate.js';
 import { loadLiteRt } from '../compiler/src/eval/litert.js';
@@ -19,23 +18,12 @@ import { prng } from '../compiler/src/util/prng.js';
 import { syntheticConvChain } from '../compiler/src/testing/synthetic-convnet.js';
 import { readModel } from '../compiler/src/tflite/read.js';
 import { writeModel } from '../compiler/src/tflite/write.js';
+import { runCliInProcess, type CliResult } from '../compiler/src/testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlshrink-optimize-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const cli = (...args: string[]): Promise<CliResult> => runCliInProcess(args);
 
 const f32 = (a: Float32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 

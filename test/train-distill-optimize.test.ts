@@ -6,31 +6,20 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../compiler/src/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FASHION_MNIST_DIR, fashionMnistAvailable } from '../compiler/src/data/fashion-mnist.js';
 import { loadLabeledData } from '../compiler/src/eval/labeled-data.js';
 import { loadLiteRt } from '../compiler/src/eval/litert.js';
 import { argmax } from '../compiler/src/eval/fidelity.js';
 import { unpackModel } from '../compiler/src/pack/index.js';
 import { REPO_ROOT } from '../compiler/src/testing/fixtures.js';
+import { runCliInProcess, type CliResult } from '../compiler/src/testing/run-cli.js';
 
 const teacher = join(REPO_ROOT, 'sample-android-app/src/main/assets/fashion_mnist_cnn.tflite');
 const dir = mkdtempSync(join(tmpdir(), 'mlshrink-train-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const cli = (...args: string[]): Promise<CliResult> => runCliInProcess(args);
 
 describe.skipIf(!existsSync(teacher) || !fashionMnistAvailable())('distill → optimize', () => {
   it('the distilled student is int8-quantized, packed, and still classifies like its float self in LiteRT', async () => {

@@ -1,13 +1,13 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadLiteRt } from '../eval/litert.js';
 import { unpackModel } from '../pack/index.js';
 import { seededValues, syntheticConvChain } from '../testing/synthetic-convnet.js';
 import { writeModel } from '../tflite/write.js';
 import { loadAssetsConfig, planAssets } from './assets.js';
-import { main } from './main.js';
+import { runCliInProcess, type CliResult } from '../testing/run-cli.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -32,18 +32,7 @@ function appAssets(root: string): { inDir: string; data: string } {
   return { inDir, data };
 }
 
-async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const runCli = (args: string[]): Promise<CliResult> => runCliInProcess(args);
 
 function listFiles(dir: string): string[] {
   return (readdirSync(dir, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
