@@ -4,10 +4,7 @@
  */
 import type { Buffer, Model, Operator, OperatorCode, SignatureDef, Subgraph, Tensor } from './model.js';
 import { TensorType } from './tensor-type.js';
-import { builtinOpName } from '../tflite/builtin-ops.js';
-
-/** Builtin operator codes the helpers below need (schema facts). */
-const OP = { CONV_2D: 3, DEPTHWISE_CONV_2D: 4, FULLY_CONNECTED: 9, CUSTOM: 32, TRANSPOSE_CONV: 67 } as const;
+import { BuiltinOperator as OP, builtinOpName } from '../tflite/builtin-ops.js';
 
 /** The builtin name of an operator ("CONV_2D"), or the custom code of a CUSTOM op. */
 export function opName(model: Model, op: Operator): string {

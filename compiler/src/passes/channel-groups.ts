@@ -13,56 +13,7 @@
  */
 import type { Model, Operator, Subgraph } from '../ir/model.js';
 import { elementSize } from '../ir/tensor-type.js';
-import { builtinOpName } from '../tflite/builtin-ops.js';
-
-/** BuiltinOperator codes (schema facts) this analysis understands. */
-export const Op = {
-  ADD: 0,
-  AVERAGE_POOL_2D: 1,
-  CONCATENATION: 2,
-  CONV_2D: 3,
-  DEPTHWISE_CONV_2D: 4,
-  DEQUANTIZE: 6,
-  FLOOR: 8,
-  FULLY_CONNECTED: 9,
-  L2_POOL_2D: 12,
-  LOGISTIC: 14,
-  MAX_POOL_2D: 17,
-  MUL: 18,
-  RELU: 19,
-  RELU_N1_TO_1: 20,
-  RELU6: 21,
-  RESHAPE: 22,
-  RESIZE_BILINEAR: 23,
-  TANH: 28,
-  PAD: 34,
-  MEAN: 40,
-  SUB: 41,
-  DIV: 42,
-  SQUEEZE: 43,
-  EXP: 47,
-  PRELU: 54,
-  MAXIMUM: 55,
-  MINIMUM: 57,
-  NEG: 59,
-  PADV2: 60,
-  TRANSPOSE_CONV: 67,
-  SUM: 74,
-  SQRT: 75,
-  RSQRT: 76,
-  REDUCE_MAX: 82,
-  SQUARE: 92,
-  RESIZE_NEAREST_NEIGHBOR: 97,
-  LEAKY_RELU: 98,
-  SQUARED_DIFFERENCE: 99,
-  MIRROR_PAD: 100,
-  ABS: 101,
-  ELU: 111,
-  QUANTIZE: 114,
-  HARD_SWISH: 117,
-  GELU: 150,
-  RELU_0_TO_1: 152,
-} as const;
+import { BuiltinOperator as Op, builtinOpName } from '../tflite/builtin-ops.js';
 
 const UNARY = new Set<number>([
   Op.FLOOR, Op.LOGISTIC, Op.RELU, Op.RELU_N1_TO_1, Op.RELU6, Op.TANH, Op.EXP, Op.NEG, Op.SQRT,

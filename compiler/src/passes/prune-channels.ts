@@ -7,7 +7,8 @@
 import type { Buffer, Model, Operator, Subgraph, Tensor } from '../ir/model.js';
 import { countMacs, countParams } from '../ir/macs.js';
 import { elementSize } from '../ir/tensor-type.js';
-import { analyzeChannels, constInts, Op, type ChannelAnalysis, type ChannelGroup, type ConstRef } from './channel-groups.js';
+import { BuiltinOperator as Op } from '../tflite/builtin-ops.js';
+import { analyzeChannels, constInts, type ChannelAnalysis, type ChannelGroup, type ConstRef } from './channel-groups.js';
 import type { Pass, PassResult } from './pass.js';
 import { realValues, sliceBytes, sliceQuantization } from './tensor-slice.js';
 
