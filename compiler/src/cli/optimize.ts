@@ -27,6 +27,9 @@ interface OptimizeArgs {
   'max-accuracy-drop'?: number;
   pack?: string;
   normalize?: string;
+  finetune?: number;
+  'finetune-data'?: string;
+  'finetune-samples'?: number;
   verbose?: boolean;
 }
 
@@ -62,6 +65,9 @@ function flagOptions(args: OptimizeArgs): Partial<OptimizeOptions> {
       maxAccuracyDrop: args['max-accuracy-drop'],
       pack: args.pack,
       normalize: args.normalize === undefined ? undefined : parseNormalize(args.normalize),
+      finetune: args.finetune,
+      finetuneData: args['finetune-data'],
+      finetuneSamples: args['finetune-samples'],
     },
     'command line',
   );
@@ -86,6 +92,9 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
       .option('max-accuracy-drop', { type: 'number', describe: 'fraction, 0.01 = one point (default 0.01)' })
       .option('pack', { type: 'string', choices: ['huffman', 'none'], describe: 'default huffman' })
       .option('normalize', { type: 'string', describe: '"[0,1]" (default), "[-1,1]" or {"mean":[..],"std":[..]}' })
+      .option('finetune', { type: 'number', describe: 'recovery fine-tuning epochs before pruning/int8 (distilled from the original)' })
+      .option('finetune-data', { type: 'string', describe: 'training inputs for --finetune (default: the calibration data)' })
+      .option('finetune-samples', { type: 'number', describe: 'training samples used at most (default 60000)' })
       .option('verbose', { alias: 'v', type: 'boolean', describe: 'log each step on stderr' }),
   handler: async (args) => {
     const flags = flagOptions(args);

@@ -41,6 +41,15 @@ export interface OptimizeOptions {
   pruneGlobal: boolean;
   /** Per-layer sparsity by weight tensor name (config file only), overriding `prune` for those layers. */
   pruneLayers?: Record<string, number>;
+  /**
+   * Recovery fine-tuning epochs before pruning/quantization (0 = off): gradual magnitude pruning to
+   * `prune`, int8 fake-quant when quantizing to int8, distilled from the original model.
+   */
+  finetune: number;
+  /** Training inputs for fine-tuning (class folders, IDX or CSV; labels optional); default the calibration data. */
+  finetuneData?: string;
+  /** Training samples used at most for fine-tuning. */
+  finetuneSamples: number;
 }
 
 export const DEFAULT_OPTIONS: OptimizeOptions = {
@@ -59,6 +68,8 @@ export const DEFAULT_OPTIONS: OptimizeOptions = {
   pruneSkipFirst: true,
   pruneSkipLast: true,
   pruneGlobal: false,
+  finetune: 0,
+  finetuneSamples: 60000,
 };
 
 export const CONFIG_FILE = 'mlshrink.config.json';
@@ -98,6 +109,9 @@ const CHECKS: { [K in keyof OptimizeOptions]-?: Check } = {
     typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => fraction(x) === undefined)
       ? undefined
       : 'an object mapping weight tensor names to sparsities in [0, 1)',
+  finetune: (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? undefined : 'a non-negative integer (epochs; 0 = off)'),
+  finetuneData: path,
+  finetuneSamples: count,
 };
 
 /** Checks a partial option set; `where` names its source in error messages (a file or "--flag"). */
@@ -131,7 +145,7 @@ export function loadConfig(file: string): Partial<OptimizeOptions> {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UserError(`${file}: config must be a JSON object`);
   const options = validateOptions(json as Record<string, unknown>, file);
   const base = dirname(resolve(file));
-  for (const key of ['calibration', 'eval'] as const) {
+  for (const key of ['calibration', 'eval', 'finetuneData'] as const) {
     const p = options[key];
     if (p !== undefined && !isAbsolute(p)) options[key] = join(base, p);
   }

@@ -2,7 +2,7 @@
  * The optimize pipeline: one .tflite in, a compressed model plus a report out.
  *
  * Pass order (each optional, decided by the options):
- *   prune-channels → prune-magnitude | prune-auto → [cluster, when weights stay float]
+ *   prune-channels → [finetune] → prune-magnitude | prune-auto → [cluster, when weights stay float]
  *   → quantize (int8 | dynamic | float16) → [cluster, when weights are int8] → write → pack
  * Pruning runs on float weights so calibration sees the pruned network; symmetric int8
  * quantization keeps its zeros. Clustering runs after quantization when the weights end up int8,
@@ -117,7 +117,14 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
   const original = readInput(modelPath);
   const warnings: string[] = [];
 
-  const needsShape = options.calibration !== undefined || options.eval !== undefined;
+  if (options.finetune > 0) {
+    if (options.prune === 'auto') throw new UserError(`${modelPath}: --finetune needs a numeric --prune sparsity (not "auto")`);
+    if (options.pruneLayers || options.pruneGlobal) throw new UserError(`${modelPath}: --finetune prunes every layer to the one --prune sparsity; pruneLayers and pruneGlobal are not supported with it`);
+    if (options.finetuneData === undefined && options.calibration === undefined) {
+      throw new UserError(`${modelPath}: --finetune needs training inputs: --finetune-data <dir|IDX|CSV> or --calibration <dir>`);
+    }
+  }
+  const needsShape = options.calibration !== undefined || options.eval !== undefined || options.finetune > 0;
   const shape = needsShape ? inputShapeOf(modelPath, original.model) : [];
   const calibration: LabeledData | undefined =
     options.calibration !== undefined ? loadLabeledData(options.calibration, shape, options.normalize, options.calibrationSamples) : undefined;
@@ -160,6 +167,13 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
       if (e instanceof LiteRtError) throw new UserError(`${modelPath}: prune-auto: LiteRT cannot run the model: ${e.message}`);
       throw e;
     }
+  } else if (options.finetune > 0) {
+    model = await finetuneStep(modelPath, model, original.bytes, shape, options, passes, ctx);
+    ctx.onPassDone?.('finetune', model);
+    // Fine-tuning pruned every weight tensor to exactly `prune` with the smallest magnitudes as
+    // zeros, so the pass finds those zeros in place; it must cover the same tensors (first, last
+    // and small ones too), or the report would understate what was pruned.
+    if (options.prune > 0) await run(pruneMagnitude, { minElements: 0, skipFirst: false, skipLast: false, sparsity: options.prune, global: false });
   } else if (options.prune > 0 || options.pruneLayers) {
     await run(pruneMagnitude, { ...pruneOpts, sparsity: options.prune, global: options.pruneGlobal, perLayer: layerSparsities(modelPath, model, options.pruneLayers) });
   }
@@ -278,6 +292,49 @@ async function referenceOutputs(modelPath: string, original: { bytes: Uint8Array
     if (e instanceof UserError) throw e;
     throw new UserError(`${modelPath}: cannot evaluate the input model in LiteRT: ${e instanceof Error ? e.message : String(e)}`);
   }
+}
+
+/**
+ * Recovery fine-tuning (gradual pruning to `options.prune`, int8 QAT when quantizing to int8, distilled
+ * from the original model). tfjs is imported here only, so runs without --finetune never load it.
+ */
+async function finetuneStep(
+  modelPath: string,
+  model: Model,
+  teacher: Uint8Array,
+  shape: readonly number[],
+  options: OptimizeOptions,
+  passes: PassReport[],
+  ctx: OptimizeContext,
+): Promise<Model> {
+  const dataPath = options.finetuneData ?? options.calibration!;
+  const data = loadLabeledData(dataPath, shape, options.normalize, options.finetuneSamples);
+  if (data.inputs.length === 0) throw new UserError(`${dataPath}: no training inputs for --finetune`);
+  const sparsity = options.prune === 'auto' ? 0 : options.prune;
+  const qat = options.quantize === 'int8';
+  ctx.log(`finetune: ${options.finetune} epoch(s) on ${data.inputs.length} samples, sparsity ${sparsity}${qat ? ', int8 QAT' : ''}, distilled from the original …`);
+  const { initTf } = await import('../train/backend.js');
+  const { finetune } = await import('../train/finetune.js');
+  await initTf();
+  const started = Date.now();
+  const result = await finetune(model, { inputs: data.inputs, labels: data.labels }, {
+    epochs: options.finetune,
+    sparsity,
+    qat,
+    teacher,
+    seed: 1,
+    onEpoch: (e) => ctx.log(`finetune: epoch ${e.epoch} loss ${e.loss.toFixed(4)}${e.teacherAgreement !== undefined ? ` teacher agreement ${(e.teacherAgreement * 100).toFixed(1)} %` : ''}`),
+  });
+  ctx.log(`finetune: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const last = result.history[result.history.length - 1];
+  const stats: PassReport['stats'] = { epochs: options.finetune, samples: data.inputs.length, labeled: data.labels !== undefined, sparsity, qat };
+  if (last) {
+    stats.finalLoss = last.loss;
+    if (last.teacherAgreement !== undefined) stats.teacherAgreement = last.teacherAgreement;
+    if (last.accuracy !== undefined) stats.trainAccuracy = last.accuracy;
+  }
+  passes.push({ name: 'finetune', stats, warnings: [] });
+  return result.model;
 }
 
 /** `pruneLayers` (tensor name → sparsity) as tensor index → sparsity; unknown names are user errors. */
