@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../compiler/src/cli/main.js';
 import { loadLiteRt } from '../compiler/src/eval/litert.js';
-import { weightTensors } from '../compiler/src/ir/graph.js';
+import { tensorData, weightTensors } from '../compiler/src/ir/graph.js';
+import type { Model } from '../compiler/src/ir/model.js';
+import { DEFAULT_OPTIONS } from '../compiler/src/pipeline/config.js';
+import { optimizeFile } from '../compiler/src/pipeline/optimize.js';
 import { unpackModel } from '../compiler/src/pack/index.js';
 import { REPO_ROOT } from '../compiler/src/testing/fixtures.js';
 import { TensorType } from '../compiler/src/ir/tensor-type.js';
@@ -74,6 +77,36 @@ describe.skipIf(!existsSync(modelPath) || !existsSync(calibration))('optimize --
     } finally {
       rt.dispose();
     }
+  }, 60_000);
+
+  it('the prune pass keeps the fine-tuned zeros (they are the smallest magnitudes) and adds at most one per tensor', async () => {
+    const seen = new Map<string, Model>();
+    await optimizeFile(modelPath, join(dir, 'mask'), { ...DEFAULT_OPTIONS, prune: 0.8, quantize: 'none', pack: 'none', finetune: 1, finetuneData: calibration, finetuneSamples: 64 }, {
+      log() {},
+      onPassDone: (name, m) => seen.set(name, m),
+    });
+    const tuned = seen.get('finetune')!;
+    const pruned = seen.get('prune-magnitude')!;
+    let tensors = 0;
+    for (const op of tuned.subgraphs[0]!.operators) {
+      const w = weightTensors(tuned, tuned.subgraphs[0]!, op);
+      if (!w) continue;
+      const a = tensorData(tuned, tuned.subgraphs[0]!.tensors[w.weight]!) as Float32Array;
+      const b = tensorData(pruned, pruned.subgraphs[0]!.tensors[w.weight]!) as Float32Array;
+      let tunedZeros = 0;
+      let changed = 0;
+      for (let i = 0; i < a.length; i++) {
+        if (a[i] === 0) {
+          tunedZeros++;
+          expect(b[i]).toBe(0);
+        }
+        if (a[i] !== b[i]) changed++;
+      }
+      expect(tunedZeros).toBe(Math.floor(0.8 * a.length));
+      expect(changed).toBeLessThanOrEqual(1);
+      tensors++;
+    }
+    expect(tensors).toBeGreaterThanOrEqual(3);
   }, 60_000);
 
   it('refuses --prune auto and missing training data with one-line user errors', async () => {
