@@ -7,8 +7,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../compiler/src/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadLiteRt } from '../compiler/src/eval/litert.js';
 import { tensorData, weightTensors } from '../compiler/src/ir/graph.js';
 import type { Model } from '../compiler/src/ir/model.js';
@@ -16,6 +15,7 @@ import { DEFAULT_OPTIONS } from '../compiler/src/pipeline/config.js';
 import { optimizeFile } from '../compiler/src/pipeline/optimize.js';
 import { unpackModel } from '../compiler/src/pack/index.js';
 import { REPO_ROOT } from '../compiler/src/testing/fixtures.js';
+import { runCliInProcess, type CliResult } from '../compiler/src/testing/run-cli.js';
 import { TensorType } from '../compiler/src/ir/tensor-type.js';
 import { readModel } from '../compiler/src/tflite/read.js';
 
@@ -24,18 +24,7 @@ const calibration = join(REPO_ROOT, 'sample-android-app/mlshrink/calibration');
 const dir = mkdtempSync(join(tmpdir(), 'mlshrink-finetune-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const cli = (...args: string[]): Promise<CliResult> => runCliInProcess(args);
 
 describe.skipIf(!existsSync(modelPath) || !existsSync(calibration))('optimize --finetune', () => {
   it('fine-tunes, prunes to exactly 80 % per weight tensor, quantizes to int8, and LiteRT runs the result', async () => {

@@ -3,8 +3,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initTf, tf } from './backend.js';
 import { distillationLoss } from './distill-loss.js';
-import { distill, logitsTensor, teacherLogits, type TrainingData } from './distill.js';
-import { prng } from './seeded.js';
+import { distill, logitsTensor, teacherLogits } from './distill.js';
+import { quadrantTask } from '../testing/quadrant-task.js';
 import { Act, IrBuilder } from './students/ir-builder.js';
 import { buildStudent } from './students/index.js';
 import { writeModel } from '../tflite/write.js';
@@ -54,21 +54,6 @@ describe('distillationLoss', () => {
     });
   });
 });
-
-/** 12×12 images whose class is the brightest of four quadrants, plus noise. */
-function quadrantTask(n: number, seed: number): TrainingData {
-  const r = prng(seed);
-  const inputs: Float32Array[] = [];
-  const labels: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const label = Math.floor(r() * 4);
-    const img = Float32Array.from({ length: 144 }, () => r() * 0.5);
-    for (let y = 0; y < 6; y++) for (let x = 0; x < 6; x++) img[(y + 6 * (label >> 1)) * 12 + x + 6 * (label & 1)] += 0.5;
-    inputs.push(img);
-    labels.push(label);
-  }
-  return { inputs, labels };
-}
 
 function tinyTeacher(): Model {
   const b = new IrBuilder(5, 'tiny teacher');

@@ -2,10 +2,11 @@
 // straight-through gradients, and a short prune + QAT + distil-from-original run on a tiny task.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initTf, tf } from './backend.js';
-import { distill, executorAccuracy, logitsTensor, type TrainingData } from './distill.js';
+import { distill, executorAccuracy, logitsTensor } from './distill.js';
 import { fakeQuantInt8, finetune, polynomialSparsity, weightChannelAxes } from './finetune.js';
 import { GraphExecutor } from './executor/executor.js';
 import { prng } from './seeded.js';
+import { quadrantTask } from '../testing/quadrant-task.js';
 import { Act, IrBuilder } from './students/ir-builder.js';
 import { quantizeSymmetricPerChannel } from '../passes/quant-math.js';
 import { tensorData } from '../ir/graph.js';
@@ -42,20 +43,6 @@ describe('fakeQuantInt8', () => {
     expect(Array.from(g)).toEqual(Array.from({ length: 60 }, (_, i) => i));
   });
 });
-
-function quadrantTask(n: number, seed: number): TrainingData {
-  const r = prng(seed);
-  const inputs: Float32Array[] = [];
-  const labels: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const label = Math.floor(r() * 4);
-    const img = Float32Array.from({ length: 144 }, () => r() * 0.5);
-    for (let y = 0; y < 6; y++) for (let x = 0; x < 6; x++) img[(y + 6 * (label >> 1)) * 12 + x + 6 * (label & 1)] += 0.5;
-    inputs.push(img);
-    labels.push(label);
-  }
-  return { inputs, labels };
-}
 
 describe('finetune', () => {
   it('prunes to exactly the target sparsity with QAT, distilled from the original, keeping accuracy', async () => {
