@@ -3,7 +3,8 @@
 // scored by LiteRT on the test split. Prints one line per epoch and a JSON summary at the end.
 //   nice -n 10 node --import tsx scripts/distill-experiment.ts [--teacher path] [--student mobilenetv2:0.25]
 //     [--train 60000] [--test 10000] [--epochs 5] [--batch 32] [--lr 0.002] [--schedule cosine|constant] [--temperature 4] [--alpha 0.5]
-//     [--seed 1] [--stem-stride 2] [--out results.json] [--save-dir dir]
+//     [--seed 1] [--stem-stride 2] [--out results.json] [--save-dir dir] [--arm both|distilled|labels-only]
+// `--arm` runs one of the two trainings, so the pair can run as two processes on two cores.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,6 +35,7 @@ const { values: a } = parseArgs({
     'stem-stride': { type: 'string', default: '2' },
     out: { type: 'string' },
     'save-dir': { type: 'string' },
+    arm: { type: 'string', default: 'both' },
   },
 });
 
@@ -73,27 +75,28 @@ const line = (tag: string) => (s: EpochStats): void => {
   console.log(`[${tag}] epoch ${s.epoch} loss ${s.loss.toFixed(4)} train acc ${((s.accuracy ?? 0) * 100).toFixed(2)} %` +
     (s.teacherAgreement !== undefined ? ` agreement ${(s.teacherAgreement * 100).toFixed(2)} %` : '') + ` (${new Date().toISOString()})`);
 };
-const t0 = Date.now();
-const distilled = await distill(teacherBytes, student, train, { ...common, temperature: Number(a.temperature), alpha: Number(a.alpha), teacherRunner: 'executor', onEpoch: line('distilled') });
-const distilledBytes = writeModel(distilled.model);
-const distilledAcc = await evaluateBytes(distilledBytes, test);
-console.log(`distilled student LiteRT test accuracy ${(distilledAcc * 100).toFixed(2)} % (${((Date.now() - t0) / 60000).toFixed(1)} min)`);
-const t1 = Date.now();
-const baseline = await distill(undefined, student, train, { ...common, onEpoch: line('labels only') });
-const baselineBytes = writeModel(baseline.model);
-const baselineAcc = await evaluateBytes(baselineBytes, test);
-console.log(`labels-only student LiteRT test accuracy ${(baselineAcc * 100).toFixed(2)} % (${((Date.now() - t1) / 60000).toFixed(1)} min)`);
-
-if (a['save-dir'] !== undefined) {
-  writeFileSync(join(a['save-dir'], 'student-distilled.tflite'), distilledBytes);
-  writeFileSync(join(a['save-dir'], 'student-labels-only.tflite'), baselineBytes);
+async function trainArm(tag: string, withTeacher: boolean): Promise<{ accuracy: number; bytes: Uint8Array; history: EpochStats[] }> {
+  const t0 = Date.now();
+  const result = withTeacher
+    ? await distill(teacherBytes, student, train, { ...common, temperature: Number(a.temperature), alpha: Number(a.alpha), teacherRunner: 'executor', onEpoch: line(tag) })
+    : await distill(undefined, student, train, { ...common, onEpoch: line(tag) });
+  const bytes = writeModel(result.model);
+  const accuracy = await evaluateBytes(bytes, test);
+  console.log(`${tag} student LiteRT test accuracy ${(accuracy * 100).toFixed(2)} % (${((Date.now() - t0) / 60000).toFixed(1)} min)`);
+  if (a['save-dir'] !== undefined) writeFileSync(join(a['save-dir'], `student-${tag}.tflite`), bytes);
+  return { accuracy, bytes, history: result.history };
 }
+if (!['both', 'distilled', 'labels-only'].includes(a.arm!)) throw new Error(`--arm must be both, distilled or labels-only`);
+const distilled = a.arm === 'labels-only' ? undefined : await trainArm('distilled', true);
+const baseline = a.arm === 'distilled' ? undefined : await trainArm('labels-only', false);
+const distilledAcc = distilled?.accuracy ?? NaN, baselineAcc = baseline?.accuracy ?? NaN;
+
 const summary = {
   teacher: { path: a.teacher, params: teacherParams, testAccuracy: teacherAcc },
   student: { spec: a.student, params: studentParams, paramRatio: studentParams / teacherParams },
   settings: { ...common, train: train.inputs.length, test: test.inputs.length, temperature: Number(a.temperature), alpha: Number(a.alpha), backend },
-  distilled: { testAccuracy: distilledAcc, history: distilled.history },
-  labelsOnly: { testAccuracy: baselineAcc, history: baseline.history },
+  distilled: distilled && { testAccuracy: distilledAcc, history: distilled.history },
+  labelsOnly: baseline && { testAccuracy: baselineAcc, history: baseline.history },
   pointsBelowTeacher: (teacherAcc - distilledAcc) * 100,
   pointsOverLabelsOnly: (distilledAcc - baselineAcc) * 100,
 };

@@ -30,7 +30,7 @@ import { clusterWeights } from '../passes/cluster-weights.js';
 import type { PassContext, PassResult } from '../passes/pass.js';
 import { AUTO_CANDIDATES, planAutoPruning, type PruneAutoPlan } from '../passes/prune-auto.js';
 import { pruneChannels } from '../passes/prune-channels.js';
-import { pruneMagnitude } from '../passes/prune-magnitude.js';
+import { prunableLayers, pruneMagnitude } from '../passes/prune-magnitude.js';
 import { quantizeDynamic } from '../passes/quantize-dynamic.js';
 import { quantizeFloat16 } from '../passes/quantize-float16.js';
 import { quantizeInt8 } from '../passes/quantize-int8.js';
@@ -119,7 +119,7 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
 
   if (options.finetune > 0) {
     if (options.prune === 'auto') throw new UserError(`${modelPath}: --finetune needs a numeric --prune sparsity (not "auto")`);
-    if (options.pruneLayers || options.pruneGlobal) throw new UserError(`${modelPath}: --finetune prunes every layer to the one --prune sparsity; pruneLayers and pruneGlobal are not supported with it`);
+    if (options.pruneGlobal) throw new UserError(`${modelPath}: --finetune prunes each layer to its own target; pruneGlobal is not supported with it`);
     if (options.finetuneData === undefined && options.calibration === undefined) {
       throw new UserError(`${modelPath}: --finetune needs training inputs: --finetune-data <dir|IDX|CSV> or --calibration <dir>`);
     }
@@ -168,12 +168,14 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
       throw e;
     }
   } else if (options.finetune > 0) {
-    model = await finetuneStep(modelPath, model, original.bytes, shape, options, passes, ctx);
+    const sparsity = options.prune as number; // 'auto' is refused with --finetune above
+    const perLayer = layerSparsities(modelPath, model, options.pruneLayers);
+    // Fine-tuning prunes exactly the tensors the prune pass below covers, to their targets, keeping the
+    // smallest magnitudes as zeros; the pass then finds those zeros in place and reports them.
+    const targets = new Map<number, number>(prunableLayers(model, pruneOpts, new Set(perLayer?.keys())).map((l) => [l.tensor, perLayer?.get(l.tensor) ?? sparsity]));
+    model = await finetuneStep(modelPath, model, original.bytes, shape, targets, options, passes, ctx);
     ctx.onPassDone?.('finetune', model);
-    // Fine-tuning pruned every weight tensor to exactly `prune` with the smallest magnitudes as
-    // zeros, so the pass finds those zeros in place; it must cover the same tensors (first, last
-    // and small ones too), or the report would understate what was pruned.
-    if (options.prune > 0) await run(pruneMagnitude, { minElements: 0, skipFirst: false, skipLast: false, sparsity: options.prune, global: false });
+    if (sparsity > 0 || perLayer) await run(pruneMagnitude, { ...pruneOpts, sparsity, perLayer });
   } else if (options.prune > 0 || options.pruneLayers) {
     await run(pruneMagnitude, { ...pruneOpts, sparsity: options.prune, global: options.pruneGlobal, perLayer: layerSparsities(modelPath, model, options.pruneLayers) });
   }
@@ -303,6 +305,7 @@ async function finetuneStep(
   model: Model,
   teacher: Uint8Array,
   shape: readonly number[],
+  sparsities: ReadonlyMap<number, number>,
   options: OptimizeOptions,
   passes: PassReport[],
   ctx: OptimizeContext,
@@ -310,16 +313,16 @@ async function finetuneStep(
   const dataPath = options.finetuneData ?? options.calibration!;
   const data = loadLabeledData(dataPath, shape, options.normalize, options.finetuneSamples);
   if (data.inputs.length === 0) throw new UserError(`${dataPath}: no training inputs for --finetune`);
-  const sparsity = options.prune === 'auto' ? 0 : options.prune;
   const qat = options.quantize === 'int8';
-  ctx.log(`finetune: ${options.finetune} epoch(s) on ${data.inputs.length} samples, sparsity ${sparsity}${qat ? ', int8 QAT' : ''}, distilled from the original …`);
+  const pruned = [...sparsities.values()].filter((s) => s > 0).length;
+  ctx.log(`finetune: ${options.finetune} epoch(s) on ${data.inputs.length} samples, pruning ${pruned} layer(s)${qat ? ', int8 QAT' : ''}, distilled from the original …`);
   const { initTf } = await import('../train/backend.js');
   const { finetune } = await import('../train/finetune.js');
   await initTf();
   const started = Date.now();
   const result = await finetune(model, { inputs: data.inputs, labels: data.labels }, {
     epochs: options.finetune,
-    sparsity,
+    sparsities,
     qat,
     teacher,
     seed: 1,
@@ -327,7 +330,7 @@ async function finetuneStep(
   });
   ctx.log(`finetune: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const last = result.history[result.history.length - 1];
-  const stats: PassReport['stats'] = { epochs: options.finetune, samples: data.inputs.length, labeled: data.labels !== undefined, sparsity, qat };
+  const stats: PassReport['stats'] = { epochs: options.finetune, samples: data.inputs.length, labeled: data.labels !== undefined, prunedLayers: pruned, qat };
   if (last) {
     stats.finalLoss = last.loss;
     if (last.teacherAgreement !== undefined) stats.teacherAgreement = last.teacherAgreement;

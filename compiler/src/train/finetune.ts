@@ -23,6 +23,11 @@ export interface FinetuneOptions {
   seed?: number;
   /** Final fraction of zero weights per weight tensor (biases are kept). */
   sparsity?: number;
+  /**
+   * Final sparsity per weight tensor index, for exactly the tensors the prune pass will cover (it
+   * skips first/last/small layers by default). Overrides `sparsity`; tensors not listed stay dense.
+   */
+  sparsities?: ReadonlyMap<number, number>;
   /** Part of the training over which sparsity ramps up; the rest recovers at the final sparsity. Default 0.7. */
   pruneFraction?: number;
   /** Fake-quantize weights to int8 in the forward pass (straight-through gradients). */
@@ -81,20 +86,23 @@ function magnitudeMask(values: Float32Array, sparsity: number): Float32Array {
 }
 
 export async function finetune(model: Model, data: TrainingData, o: FinetuneOptions): Promise<DistillResult> {
-  const sparsity = o.sparsity ?? 0;
-  if (!(sparsity >= 0 && sparsity < 1)) throw new Error('sparsity must be in [0, 1)');
   const axes = weightChannelAxes(model);
+  const targets = new Map(o.sparsities ?? [...axes.keys()].map((t) => [t, o.sparsity ?? 0]));
+  for (const [t, s] of targets) {
+    if (!(s >= 0 && s < 1)) throw new Error('sparsity must be in [0, 1)');
+    if (!axes.has(t)) throw new Error(`tensor ${t} is not the weight of a CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED`);
+    if (s === 0) targets.delete(t);
+  }
   const masks = new Map<number, tfjs.Tensor>();
   const pruneEvery = 10;
-  const afterStep = sparsity === 0 ? undefined : (exec: GraphExecutor, step: number, total: number): void => {
+  const afterStep = targets.size === 0 ? undefined : (exec: GraphExecutor, step: number, total: number): void => {
     const ramp = Math.max(1, Math.round(total * (o.pruneFraction ?? 0.7)));
     if ((step % pruneEvery === 0 && step <= ramp) || step === ramp || step === 1) {
-      const s = polynomialSparsity(step, ramp, sparsity);
-      for (const t of axes.keys()) {
+      for (const [t, target] of targets) {
         const v = exec.weightVariable(t);
         if (v === undefined) continue;
         masks.get(t)?.dispose();
-        masks.set(t, tf.tensor(magnitudeMask(v.dataSync() as Float32Array, s), v.shape));
+        masks.set(t, tf.tensor(magnitudeMask(v.dataSync() as Float32Array, polynomialSparsity(step, ramp, target)), v.shape));
       }
     }
     for (const [t, mask] of masks) {
