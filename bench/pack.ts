@@ -94,7 +94,7 @@ function seededCnn(seed: number): Uint8Array {
 }
 
 /** The sample CNN after prune 50 % + int8, without and with 16-cluster weight sharing. */
-async function sampleModelInputs(dir: string): Promise<[string, Uint8Array][]> {
+export async function sampleModelInputs(dir: string): Promise<[string, Uint8Array][]> {
   const app = resolve(REPO_ROOT, 'sample-android-app');
   const trained = join(app, 'src/main/assets/fashion_mnist_cnn.tflite');
   const calibration = join(app, 'mlshrink/calibration');
@@ -119,7 +119,7 @@ function cli(cmd: string, args: string[], input: Uint8Array): number | undefined
   return r.status === 0 ? r.stdout.length : undefined;
 }
 
-function otherCompressors(b: Uint8Array): Record<string, number | undefined> {
+export function otherCompressors(b: Uint8Array): Record<string, number | undefined> {
   return {
     gzip: gzipSync(b, { level: 9 }).length,
     xz: cli('xz', ['-9e', '-c'], b),
