@@ -3,12 +3,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initTf, tf } from './backend.js';
 import { distill, executorAccuracy, logitsTensor } from './distill.js';
-import { fakeQuantInt8, finetune, polynomialSparsity, weightChannelAxes } from './finetune.js';
+import { ActivationRanges, fakeQuantActivation, fakeQuantInt8, finetune, polynomialSparsity, weightChannelAxes } from './finetune.js';
 import { GraphExecutor } from './executor/executor.js';
 import { prng } from './seeded.js';
 import { quadrantTask } from '../testing/quadrant-task.js';
 import { Act, IrBuilder } from './students/ir-builder.js';
-import { quantizeSymmetricPerChannel } from '../passes/quant-math.js';
+import { activationParams, quantizeAffine, quantizeSymmetricPerChannel } from '../passes/quant-math.js';
 import { tensorData } from '../ir/graph.js';
 import { writeModel } from '../tflite/write.js';
 
@@ -41,6 +41,38 @@ describe('fakeQuantInt8', () => {
     }
     const g = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(fakeQuantInt8(x, 0), tf.range(0, 60).reshape(shape))))(tf.tensor(w, shape)).dataSync());
     expect(Array.from(g)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+  });
+});
+
+describe('fakeQuantActivation', () => {
+  it('equals the int8 pass activation quantization dequantized; gradients pass inside the range only', () => {
+    const r = prng(9);
+    const x = Float32Array.from({ length: 200 }, () => (r() - 0.3) * 6);
+    const [min, max] = [-1.2, 2.5]; // narrower than the data: some values clip
+    const p = activationParams(min, max);
+    const want = quantizeAffine(x, p);
+    const got = tf.tidy(() => fakeQuantActivation(tf.tensor(x), min, max).dataSync());
+    for (let i = 0; i < x.length; i++) expect(got[i]).toBeCloseTo((want[i]! - p.zeroPoint) * p.scale, 5);
+    const g = tf.tidy(() => tf.grad((v: tf.Tensor) => tf.sum(fakeQuantActivation(v, min, max)))(tf.tensor(x)).dataSync());
+    const lo = (-128 - p.zeroPoint) * p.scale, hi = (127 - p.zeroPoint) * p.scale;
+    for (let i = 0; i < x.length; i++) expect(g[i], `x=${x[i]}`).toBe(x[i]! >= lo && x[i]! <= hi ? 1 : 0);
+    expect(g.some((v) => v === 0) && g.some((v) => v === 1)).toBe(true);
+  });
+
+  it('the executor applies the activation transform to every float op output except the model outputs', () => {
+    const b = new IrBuilder(5, 'tiny');
+    let x = b.input('image', [1, 12, 12, 1]);
+    x = b.conv(x, { out: 4, kernel: 3, stride: 2, act: Act.RELU });
+    const model = b.finish([b.softmax(b.dense(b.globalPool(x), 4))]);
+    const seen: number[] = [];
+    const ranges = new ActivationRanges();
+    const exec = new GraphExecutor(model, { activationTransform: (t, v) => { seen.push(t); return ranges.apply(t, v); } });
+    tf.tidy(() => exec.run([tf.tensor(quadrantTask(2, 3).inputs.flatMap((v) => Array.from(v)), [2, 12, 12, 1])]));
+    const sg = model.subgraphs[0]!;
+    const expected = sg.operators.flatMap((op) => op.outputs).filter((t) => !sg.outputs.includes(t));
+    expect(seen).toEqual(expected);
+    for (const t of expected) expect(ranges.get(t)).toBeDefined();
+    exec.dispose();
   });
 });
 

@@ -6,7 +6,10 @@
  *   re-zeroes the rest after every optimizer step, so the result has exactly the target zeros;
  * - QAT: weights are fake-quantized in the forward pass with the int8 scheme of quantize-int8 (symmetric,
  *   [-127, 127], one scale per output channel: axis 0 for CONV_2D/FULLY_CONNECTED, 3 for depthwise, round
- *   half away from zero) and the straight-through estimator passes gradients unchanged.
+ *   half away from zero) and the straight-through estimator passes gradients unchanged; activations
+ *   (every op output but the model's) are fake-quantized per tensor like the pass's calibrated
+ *   activations (asymmetric, range widened to include 0, scale (max − min)/255), over a moving average
+ *   of the batch ranges, with gradients passed inside the range and stopped outside it.
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { tf } from './backend.js';
@@ -15,6 +18,7 @@ import type { GraphExecutor } from './executor/executor.js';
 import type { Model } from '../ir/model.js';
 import { opBuiltinCode, weightTensors } from '../ir/graph.js';
 import { BuiltinOperator as Op } from '../tflite/builtin-ops.js';
+import { activationParams } from '../passes/quant-math.js';
 
 export interface FinetuneOptions {
   epochs: number;
@@ -63,6 +67,55 @@ export function fakeQuantInt8(w: tfjs.Tensor, axis: number): tfjs.Tensor {
   return quant(w) as tfjs.Tensor;
 }
 
+/**
+ * Asymmetric per-tensor int8 fake quantization over [min, max] (min ≤ 0 ≤ max), as quantize-int8 stores
+ * calibrated activations: q = clamp(round(x / scale) + zp, −128, 127), x' = (q − zp)·scale. The
+ * straight-through estimator passes the gradient where min ≤ x ≤ max, and stops it where x was clipped.
+ */
+export function fakeQuantActivation(x: tfjs.Tensor, min: number, max: number): tfjs.Tensor {
+  const { scale, zeroPoint: zp } = activationParams(min, max);
+  const lo = (-128 - zp) * scale;
+  const hi = (127 - zp) * scale;
+  const quant = tf.customGrad((...args: Array<tfjs.Tensor | tfjs.GradSaveFunc>) => {
+    const v = args[0] as tfjs.Tensor;
+    (args[1] as tfjs.GradSaveFunc)([v]);
+    // tf.round rounds half to even, like the pass's quantizeAffine.
+    const q = tf.clipByValue(tf.add(tf.round(tf.div(v, scale)), zp), -128, 127);
+    const value = tf.mul(tf.sub(q, zp), scale);
+    const gradFunc = (dy: tfjs.Tensor, saved: tfjs.Tensor[]): tfjs.Tensor => {
+      const inside = tf.logicalAnd(tf.greaterEqual(saved[0]!, lo), tf.lessEqual(saved[0]!, hi));
+      return tf.mul(dy, tf.cast(inside, 'float32'));
+    };
+    return { value, gradFunc };
+  });
+  return quant(x) as tfjs.Tensor;
+}
+
+/**
+ * Per-tensor activation ranges for QAT: the first batch's min/max, then an exponential moving average
+ * (decay 0.9) of each batch's, so the grid follows the ranges as weights change.
+ */
+export class ActivationRanges {
+  private readonly ranges = new Map<number, { min: number; max: number }>();
+  constructor(private readonly decay = 0.9) {}
+
+  /** Updates tensor `t`'s range from `x` and returns x fake-quantized to it. */
+  apply(t: number, x: tfjs.Tensor): tfjs.Tensor {
+    const [bmin, bmax] = tf.tidy(() => [tf.min(x), tf.max(x)].map((y) => y.dataSync()[0]!));
+    const r = this.ranges.get(t);
+    const next = r === undefined ? { min: bmin!, max: bmax! } : {
+      min: this.decay * r.min + (1 - this.decay) * bmin!,
+      max: this.decay * r.max + (1 - this.decay) * bmax!,
+    };
+    this.ranges.set(t, next);
+    return fakeQuantActivation(x, next.min, next.max);
+  }
+
+  get(t: number): { min: number; max: number } | undefined {
+    return this.ranges.get(t);
+  }
+}
+
 /** Weight tensors (not biases) of the weighted ops with their output-channel axis. */
 export function weightChannelAxes(model: Model): Map<number, number> {
   const sg = model.subgraphs[0];
@@ -94,6 +147,7 @@ export async function finetune(model: Model, data: TrainingData, o: FinetuneOpti
     if (s === 0) targets.delete(t);
   }
   const masks = new Map<number, tfjs.Tensor>();
+  const ranges = new ActivationRanges();
   const pruneEvery = 10;
   const afterStep = targets.size === 0 ? undefined : (exec: GraphExecutor, step: number, total: number): void => {
     const ramp = Math.max(1, Math.round(total * (o.pruneFraction ?? 0.7)));
@@ -119,7 +173,10 @@ export async function finetune(model: Model, data: TrainingData, o: FinetuneOpti
       temperature: o.temperature,
       alpha: o.alpha,
       teacherRunner: 'executor',
-      executor: o.qat === true ? { weightTransform: (t, w) => (axes.has(t) ? fakeQuantInt8(w, axes.get(t)!) : w) } : undefined,
+      executor: o.qat === true ? {
+        weightTransform: (t, w) => (axes.has(t) ? fakeQuantInt8(w, axes.get(t)!) : w),
+        activationTransform: (t, x) => ranges.apply(t, x),
+      } : undefined,
       afterStep,
       onEpoch: o.onEpoch,
     });

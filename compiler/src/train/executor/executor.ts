@@ -37,6 +37,11 @@ export interface ExecutorOptions {
    * itself keeps the float values. Receives the tensor index the op reads.
    */
   weightTransform?: (tensor: number, value: tfjs.Tensor) => tfjs.Tensor;
+  /**
+   * Applied to every op output that is not a subgraph output, as the next ops read it (e.g. QAT fake
+   * quantization of activations). Receives the tensor index.
+   */
+  activationTransform?: (tensor: number, value: tfjs.Tensor) => tfjs.Tensor;
 }
 
 export class GraphExecutor {
@@ -48,6 +53,7 @@ export class GraphExecutor {
   private readonly folded = new Set<Operator>();
   private readonly irBatch: number;
   private readonly weightTransform?: ExecutorOptions['weightTransform'];
+  private readonly activationTransform?: ExecutorOptions['activationTransform'];
 
   constructor(
     readonly model: Model,
@@ -58,6 +64,7 @@ export class GraphExecutor {
     if (!this.subgraph) throw new RangeError(`model has no subgraph ${sgIndex}`);
     const sg = this.subgraph;
     this.weightTransform = options.weightTransform;
+    this.activationTransform = options.activationTransform;
     for (const op of sg.operators) {
       if (opBuiltinCode(model, op) === Op.CUSTOM || !KERNELS.has(opBuiltinCode(model, op))) {
         throw new UnsupportedOpError(`the training executor does not support ${opName(model, op)}`);
@@ -172,7 +179,8 @@ export class GraphExecutor {
       };
       const result = KERNELS.get(opBuiltinCode(this.model, op))!(ctx);
       const results = Array.isArray(result) ? result : [result];
-      op.outputs.forEach((t, k) => values.set(t, results[k]));
+      const act = this.activationTransform;
+      op.outputs.forEach((t, k) => values.set(t, act !== undefined && !sg.outputs.includes(t) && sg.tensors[t].type === TensorType.FLOAT32 ? act(t, results[k]) : results[k]));
     }
     return outputs.map(value);
   }
