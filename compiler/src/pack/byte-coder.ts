@@ -7,11 +7,13 @@
 import { BitReader } from './bit-reader.js';
 import { BitWriter } from './bit-writer.js';
 import { PackFormatError } from './errors.js';
-import { buildDecoder, codeLengths, encoderCodes, LOOKUP_BITS } from './huffman.js';
-import { finishSection } from './int8-coder.js';
+import { bitWindow, finishWindow } from './bit-window.js';
+import { buildDecoder, codeLengths, encoderCodes } from './huffman.js';
 import { readLengths, writeLengths } from './table-coder.js';
 
 export const BYTE_CONTEXT_OPTIONS = [1, 2, 4] as const;
+/** First-level lookup width of the decoder (decoder-internal, not format). */
+const BYTE_LOOKUP_BITS = 11;
 
 export function encodeBytes(data: Uint8Array, contexts: number): Uint8Array {
   const counts: Float64Array[] = [];
@@ -35,34 +37,22 @@ export function decodeBytes(
   const br = new BitReader(data, start, end);
   const lengths = [];
   for (let c = 0; c < contexts; c++) lengths.push(readLengths(br, 256));
-  const fast = buildDecoder(lengths);
-  const mask = (1 << LOOKUP_BITS) - 1;
+  const fast = buildDecoder(lengths, BYTE_LOOKUP_BITS);
+  const mask = (1 << BYTE_LOOKUP_BITS) - 1;
   const ctxMask = contexts - 1; // contexts is a power of two
-  let pos = br.pos;
-  let buf = br.buf;
-  let count = br.count;
+  // The loop makes no calls and keeps its state in locals: it is the decoder's hot path.
+  const win = bitWindow(data, start, end, br);
+  const view = win.view;
+  const limit = win.limit;
+  let bp = win.start;
   for (let i = 0; i < outLength; i++) {
-    if (count < 15) {
-      // Two bytes at once: at most 14 + 16 = 30 bits, so the buffer stays a small integer (a V8 Smi).
-      if (pos + 1 < end) {
-        buf |= (data[pos] | (data[pos + 1] << 8)) << count;
-        pos += 2;
-        count += 16;
-      } else {
-        do {
-          buf |= (pos < end ? data[pos] : 0) << count;
-          pos++;
-          count += 8;
-        } while (count <= 16);
-      }
-    }
-    let e = fast[((i & ctxMask) << LOOKUP_BITS) | (buf & mask)];
-    if (e & 16) e = fast[(e >>> 5) + ((buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
+    if (bp > limit) throw new PackFormatError('byte section: codes run past the section end');
+    const w = view.getInt32(bp >>> 3, true) >>> (bp & 7); // ≥ 25 valid bits
+    let e = fast[((i & ctxMask) << BYTE_LOOKUP_BITS) | (w & mask)];
+    if (e & 16) e = fast[(e >>> 5) + ((w >>> BYTE_LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
     if (e === 0) throw new PackFormatError('invalid Huffman code');
-    const l = e & 15;
-    buf >>>= l;
-    count -= l;
+    bp += e & 15;
     out[outStart + i] = e >>> 5;
   }
-  finishSection(pos, buf, count, start, end);
+  finishWindow(win, bp);
 }

@@ -116,19 +116,19 @@ function reverseBits(v: number, n: number): number {
  *   0                                 no code starts with these bits (corrupt input)
  * Two levels resolve every code of up to MAX_CODE_LENGTH bits with no bit-by-bit loop.
  */
-export function buildDecoder(tables: Uint8Array[]): Int32Array {
-  const mask = (1 << LOOKUP_BITS) - 1;
-  const main = tables.length << LOOKUP_BITS;
-  // First pass: the second-level size each first-level prefix needs (its longest code minus LOOKUP_BITS).
+export function buildDecoder(tables: Uint8Array[], lookupBits = LOOKUP_BITS): Int32Array {
+  const mask = (1 << lookupBits) - 1;
+  const main = tables.length << lookupBits;
+  // First pass: the second-level size each first-level prefix needs (its longest code minus lookupBits).
   const codesOf: Uint32Array[] = [];
   const subBits: Uint8Array[] = [];
   let total = main;
   for (const lengths of tables) {
     const codes = encoderCodes(lengths);
-    const bits = new Uint8Array(1 << LOOKUP_BITS);
+    const bits = new Uint8Array(1 << lookupBits);
     for (let s = 0; s < lengths.length; s++) {
       const l = lengths[s];
-      if (l > LOOKUP_BITS && l - LOOKUP_BITS > bits[codes[s] & mask]) bits[codes[s] & mask] = l - LOOKUP_BITS;
+      if (l > lookupBits && l - lookupBits > bits[codes[s] & mask]) bits[codes[s] & mask] = l - lookupBits;
     }
     for (let p = 0; p < bits.length; p++) if (bits[p]) total += 1 << bits[p];
     codesOf.push(codes);
@@ -137,10 +137,10 @@ export function buildDecoder(tables: Uint8Array[]): Int32Array {
   const out = new Int32Array(total);
   let next = main;
   tables.forEach((lengths, c) => {
-    const base = c << LOOKUP_BITS;
+    const base = c << lookupBits;
     const codes = codesOf[c];
     const bits = subBits[c];
-    const subStart = new Int32Array(1 << LOOKUP_BITS);
+    const subStart = new Int32Array(1 << lookupBits);
     for (let p = 0; p < bits.length; p++) {
       if (!bits[p]) continue;
       subStart[p] = next;
@@ -150,11 +150,11 @@ export function buildDecoder(tables: Uint8Array[]): Int32Array {
     for (let s = 0; s < lengths.length; s++) {
       const l = lengths[s];
       if (l === 0) continue;
-      if (l <= LOOKUP_BITS) {
-        for (let r = codes[s]; r < 1 << LOOKUP_BITS; r += 1 << l) out[base + r] = (s << 5) | l;
+      if (l <= lookupBits) {
+        for (let r = codes[s]; r < 1 << lookupBits; r += 1 << l) out[base + r] = (s << 5) | l;
       } else {
         const p = codes[s] & mask;
-        for (let r = codes[s] >>> LOOKUP_BITS; r < 1 << bits[p]; r += 1 << (l - LOOKUP_BITS)) out[subStart[p] + r] = (s << 5) | l;
+        for (let r = codes[s] >>> lookupBits; r < 1 << bits[p]; r += 1 << (l - lookupBits)) out[subStart[p] + r] = (s << 5) | l;
       }
     }
   });

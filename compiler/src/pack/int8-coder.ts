@@ -14,7 +14,8 @@
 import { BitReader } from './bit-reader.js';
 import { BitWriter } from './bit-writer.js';
 import { PackFormatError } from './errors.js';
-import { buildDecoder, codeLengths, encoderCodes, LOOKUP_BITS } from './huffman.js';
+import { bitWindow, finishWindow } from './bit-window.js';
+import { buildDecoder, codeLengths, encoderCodes } from './huffman.js';
 import { readLengths, writeLengths } from './table-coder.js';
 
 export const INT8_ALPHABET = 303;
@@ -186,6 +187,12 @@ export function encodeInt8(data: Uint8Array, contexts: number, tokens: Int8Token
  *   bits 22-26 escape extra-bit count.
  */
 const E_RUN = 1 << 20;
+/**
+ * First-level lookup width of the int8 decoder (a decoder-internal choice, not format): with up to 32
+ * tables per section, 2^9-entry tables keep the working set near L1 size; longer codes take the
+ * second level.
+ */
+const INT8_LOOKUP_BITS = 9;
 const E_ESCAPE = 1 << 21;
 
 function leafEntry(s: number, length: number, ctxOf: Uint8Array): number {
@@ -214,12 +221,12 @@ export function decodeInt8(
   const ctxOf = contextTable(contexts, t);
   const lengths = [];
   for (let c = 0; c < (density ? DENSITY_LEVELS : 1) * contexts; c++) lengths.push(readLengths(br, INT8_ALPHABET));
-  const fast = buildDecoder(lengths);
+  const fast = buildDecoder(lengths, INT8_LOOKUP_BITS);
   for (let i = 0; i < fast.length; i++) {
     const e = fast[i];
     if (e !== 0 && !(e & 16)) fast[i] = leafEntry(e >>> 5, e & 15, ctxOf);
   }
-  const mask = (1 << LOOKUP_BITS) - 1;
+  const mask = (1 << INT8_LOOKUP_BITS) - 1;
   // Zero runs are skipped over, so clear the section first (one fill instead of one per run).
   out.fill(0, outStart, outStart + outLength);
   let o = outStart;
@@ -232,47 +239,29 @@ export function decodeInt8(
   let classBase = 0;
   let zLo = 0;
   let zHi = density ? 1024 : 0x7fffffff;
-  // Bit-reader state lives in locals and the loop makes no calls: it is the decoder's hot path.
-  let pos = br.pos;
-  let buf = br.buf;
-  let count = br.count;
+  // The loop makes no calls and keeps its state in locals: it is the decoder's hot path.
+  const win = bitWindow(data, start, end, br);
+  const view = win.view;
+  const limit = win.limit;
+  let bp = win.start;
   while (o < outEnd) {
-    if (count < 15) {
-      // Two bytes at once: at most 14 + 16 = 30 bits, so the buffer stays a small integer (a V8 Smi).
-      if (pos + 1 < end) {
-        buf |= (data[pos] | (data[pos + 1] << 8)) << count;
-        pos += 2;
-        count += 16;
-      } else {
-        do {
-          buf |= (pos < end ? data[pos] : 0) << count;
-          pos++;
-          count += 8;
-        } while (count <= 16);
-      }
-    }
-    let e = fast[classBase + (pc << LOOKUP_BITS) + (buf & mask)];
-    if (e & 16) e = fast[(e >>> 5) + ((buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
+    if (bp > limit) throw new PackFormatError('int8 section: codes run past the section end');
+    const w = view.getInt32(bp >>> 3, true) >>> (bp & 7); // ≥ 25 valid bits
+    let e = fast[classBase + (pc << INT8_LOOKUP_BITS) + (w & mask)];
+    if (e & 16) e = fast[(e >>> 5) + ((w >>> INT8_LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
     if (e === 0) throw new PackFormatError('invalid Huffman code');
-    const l = e & 15;
-    buf >>>= l;
-    count -= l;
+    bp += e & 15;
     pc = (e >>> 17) & 7;
     let len = ((e >>> 13) & 15) + 1;
     if (e & E_ESCAPE) {
-      // Up to 31 extra bits, in chunks of at most 16 so the buffer stays below 2^30.
+      // Up to 31 extra bits, in chunks of at most 16 (a window holds 25).
       const ex = (e >>> 22) & 31;
       let x = 0;
       for (let got = 0; got < ex; got += 16) {
         const take = ex - got < 16 ? ex - got : 16;
-        while (count < take) {
-          buf |= (pos < end ? data[pos] : 0) << count;
-          pos++;
-          count += 8;
-        }
-        x += (buf & ((1 << take) - 1)) * (got === 0 ? 1 : 65536);
-        buf >>>= take;
-        count -= take;
+        if (bp > limit) throw new PackFormatError('int8 section: codes run past the section end');
+        x += ((view.getInt32(bp >>> 3, true) >>> (bp & 7)) & ((1 << take) - 1)) * (got === 0 ? 1 : 65536);
+        bp += take;
       }
       len = DIRECT_RUNS + 2 ** ex + x;
     }
@@ -280,31 +269,20 @@ export function decodeInt8(
     out[o] = (e >>> 5) & 0xff;
     o += len;
     if (density) {
-      // Both updates and a mask select: literals and runs interleave unpredictably, a branch would stall.
-      const runMask = -((e >>> 20) & 1);
-      const zRun = 4096 - (((4096 - z) * DENSITY_DECAY[len < DENSITY_MAX_RUN ? len : DENSITY_MAX_RUN]) >> 16);
-      z = (zRun & runMask) | ((z - (z >> 6)) & ~runMask);
+      // One formula for both token kinds, no branch (they interleave unpredictably): a literal moves z
+      // towards 0 exactly as a run of length 1 moves it towards 4096, since z - (z >> 6) equals
+      // -((-z * DENSITY_DECAY[1]) >> 16). The target is the entry's run flag (bit 20) moved to 4096.
+      const target = (e >>> 8) & 4096;
+      z = target - (((target - z) * DENSITY_DECAY[len < DENSITY_MAX_RUN ? len : DENSITY_MAX_RUN]) >> 16);
       if (z < zLo || z >= zHi) {
         const c = densityClass(z);
         zLo = c << 10;
         zHi = c === DENSITY_LEVELS - 1 ? 0x7fffffff : zLo + 1024;
-        classBase = (c * contexts) << LOOKUP_BITS;
+        classBase = (c * contexts) << INT8_LOOKUP_BITS;
       }
     }
   }
-  finishSection(pos, buf, count, start, end);
-}
-
-/**
- * A section must end exactly at its last code, with zero padding bits. Takes the bit-reader state as
- * values (`pos` bytes loaded, `count` bits of them unread in `buf`) straight from the decode loops.
- */
-export function finishSection(pos: number, buf: number, count: number, start: number, end: number): void {
-  const consumed = pos - start - (count >> 3);
-  const partial = count & 7;
-  if (consumed !== end - start || (buf & ((1 << partial) - 1)) !== 0) {
-    throw new PackFormatError('section payload length does not match its coded data');
-  }
+  finishWindow(win, bp);
 }
 
 /**
