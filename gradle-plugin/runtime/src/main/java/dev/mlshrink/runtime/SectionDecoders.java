@@ -71,7 +71,10 @@ final class SectionDecoders {
     for (int l = 1; l <= DENSITY_MAX_RUN; l++) DENSITY_DECAY[l] = (DENSITY_DECAY[l - 1] * 63) >> 6;
   }
 
-  /** {@code density}: an INT8_DENSITY section (4K tables, chosen by density class and previous token). */
+  /**
+   * {@code density}: an INT8_DENSITY section (4K tables, chosen by density class and previous token).
+   * The output range must be all zero on entry (a fresh array is): zero runs are skipped over, not written.
+   */
   static void decodeInt8(byte[] in, int start, int end, int contexts, byte[] out, int outStart, int outLength,
       boolean density) throws PackFormatException {
     BitReader br = new BitReader(in, start, end);
@@ -92,15 +95,15 @@ final class SectionDecoders {
         nextCtx[s] = k + 1;
       }
     }
-    int[][] lengths = new int[(density ? DENSITY_LEVELS : 1) * contexts][];
-    for (int c = 0; c < lengths.length; c++) lengths[c] = Huffman.readLengths(br, INT8_ALPHABET);
+    int tables = (density ? DENSITY_LEVELS : 1) * contexts;
+    int[][] lengths = new int[tables][];
+    for (int c = 0; c < tables; c++) lengths[c] = Huffman.readLengths(br, INT8_ALPHABET);
     final int[] fast = Huffman.buildDecoder(lengths);
     for (int i = 0; i < fast.length; i++) {
       int e = fast[i];
       if (e != 0 && (e & 16) == 0) fast[i] = leafEntry(e >>> 5, e & 15, nextCtx);
     }
-    // Zero runs are skipped over, so clear the section first.
-    java.util.Arrays.fill(out, outStart, outStart + outLength, (byte) 0);
+    final int[] hot = hotTable(fast, tables);
     final java.nio.ByteBuffer words = java.nio.ByteBuffer.wrap(in).order(java.nio.ByteOrder.LITTLE_ENDIAN);
     final int wordEnd = end - 8; // last position a whole 64-bit word can be read from
     int pos = br.pos;
@@ -108,18 +111,66 @@ final class SectionDecoders {
     int count = br.count;
     int o = outStart;
     final int outEnd = outStart + outLength;
-    int pc = 0; // previous-token context
-    int z = 0; // zero density (INT8_DENSITY only)
-    // Table of the current density class, and the z range that keeps it. z changes every token but its
-    // class rarely does: a predictable range check keeps the z arithmetic off the path from one token's
-    // table lookup to the next (which halves the loop time against computing the class from z each time).
+    // Hot tokens advance by at most 16 bytes each: below this, two of them cannot pass the section end.
+    final int hotEnd = outEnd - 2 * DIRECT_RUNS;
+    int ctxBits = 0; // previous-token context << LOOKUP_BITS
+    // Zero density as w = 4096 - z (INT8_DENSITY only): the update is then one multiply for runs and values.
+    int w = 4096;
+    // Table of the current density class, and the w range that keeps it. w changes every token but its
+    // class rarely does: a predictable range check keeps the w arithmetic off the path from one token's
+    // table lookup to the next.
     int classBase = 0;
-    int zLo = 0;
-    int zHi = density ? 1024 : Integer.MAX_VALUE;
+    int wLo = density ? W_LO[0] : Integer.MIN_VALUE;
+    int wHi = density ? W_HI[0] : Integer.MAX_VALUE;
     while (o < outEnd) {
-      // Branch-free refill to 56..63 bits: the bytes past the new pos that land above count are the same
-      // bits the next refill ORs in again, so they are harmless.
+      // Two hot tokens (first-level codes of values and direct runs) per 64-bit refill.
+      while (o < hotEnd && pos <= wordEnd) {
+        buf |= words.getLong(pos) << count;
+        pos += (63 - count) >>> 3;
+        count |= 56;
+        int e = hot[classBase + ctxBits + ((int) buf & MASK)];
+        if ((e & H_SLOW) != 0) break;
+        int l = e & 15;
+        buf >>>= l;
+        count -= l;
+        out[o] = (byte) (e >>> H_BYTE);
+        o += (e >>> H_ADVANCE) & 31;
+        ctxBits = e & H_CONTEXT;
+        if (density) {
+          int zc = (e >>> H_ZCODE) & 31;
+          w = ((w * Z_MUL[zc]) >> 16) + ((64 - ((w + 63) >> 6)) & Z_VALUE_MASK[zc]);
+          if (w < wLo || w > wHi) {
+            int c = densityClass(w);
+            wLo = W_LO[c];
+            wHi = W_HI[c];
+            classBase = (c * contexts) << LOOKUP_BITS;
+          }
+        }
+        // count >= 56 - 9: the second token needs no refill.
+        e = hot[classBase + ctxBits + ((int) buf & MASK)];
+        if ((e & H_SLOW) != 0) break;
+        l = e & 15;
+        buf >>>= l;
+        count -= l;
+        out[o] = (byte) (e >>> H_BYTE);
+        o += (e >>> H_ADVANCE) & 31;
+        ctxBits = e & H_CONTEXT;
+        if (density) {
+          int zc = (e >>> H_ZCODE) & 31;
+          w = ((w * Z_MUL[zc]) >> 16) + ((64 - ((w + 63) >> 6)) & Z_VALUE_MASK[zc]);
+          if (w < wLo || w > wHi) {
+            int c = densityClass(w);
+            wLo = W_LO[c];
+            wHi = W_HI[c];
+            classBase = (c * contexts) << LOOKUP_BITS;
+          }
+        }
+      }
+      if (o >= outEnd) break;
+      // One token: the section tail, long codes, escape runs.
       if (pos <= wordEnd) {
+        // Branch-free refill to 56..63 bits: the bytes past the new pos that land above count are the same
+        // bits the next refill ORs in again, so they are harmless.
         buf |= words.getLong(pos) << count;
         pos += (63 - count) >>> 3;
         count |= 56;
@@ -130,13 +181,13 @@ final class SectionDecoders {
           count += 8;
         }
       }
-      int e = fast[classBase + (pc << LOOKUP_BITS) + ((int) buf & MASK)];
+      int e = fast[classBase + ctxBits + ((int) buf & MASK)];
       if ((e & 16) != 0) e = fast[(e >>> 5) + ((int) (buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
       if (e == 0) throw new PackFormatException("invalid Huffman code");
       int l = e & 15;
       buf >>>= l;
       count -= l;
-      pc = (e >>> 17) & 7;
+      ctxBits = ((e >>> 17) & 7) << LOOKUP_BITS;
       long len = ((e >>> 13) & 15) + 1;
       if ((e & E_ESCAPE) != 0) {
         int ex = (e >>> 22) & 31;
@@ -154,22 +205,74 @@ final class SectionDecoders {
         len = DIRECT_RUNS + (1L << ex) + x;
       }
       if (len > outEnd - o) throw new PackFormatException("int8 section: zero run past the section end");
-      out[o] = (byte) (e >>> 5); // 0 for runs, which the cleared output already holds
+      out[o] = (byte) (e >>> 5); // 0 for runs, which the output already holds
       o += (int) len;
       if (density) {
-        // Both updates and a mask select: literals and runs interleave unpredictably, a branch would stall.
-        int runMask = -((e >>> 20) & 1);
-        int zRun = 4096 - (((4096 - z) * DENSITY_DECAY[(int) Math.min(len, DENSITY_MAX_RUN)]) >> 16);
-        z = (zRun & runMask) | ((z - (z >> 6)) & ~runMask);
-        if (z < zLo || z >= zHi) {
-          int c = Math.min(z >> 10, DENSITY_LEVELS - 1);
-          zLo = c << 10;
-          zHi = c == DENSITY_LEVELS - 1 ? Integer.MAX_VALUE : zLo + 1024;
+        if ((e & E_RUN) != 0) {
+          w = (w * DENSITY_DECAY[(int) Math.min(len, DENSITY_MAX_RUN)]) >> 16;
+        } else {
+          w += 64 - ((w + 63) >> 6);
+        }
+        if (w < wLo || w > wHi) {
+          int c = densityClass(w);
+          wLo = W_LO[c];
+          wHi = W_HI[c];
           classBase = (c * contexts) << LOOKUP_BITS;
         }
       }
     }
     BitReader.finish(pos, buf, count, start, end);
+  }
+
+  /*
+   * Hot entries: the first-level leaves of values and direct runs, laid out for the hot loop. Bits 0-3 code
+   * length, bit 4 set: not hot (long code, escape run, no code), take the one-token path; bits 9-11 next
+   * previous-token context, in place as context << LOOKUP_BITS; 12-19 output byte; 20-24 advance; 25-29
+   * density code.
+   */
+  private static final int H_SLOW = 16;
+  private static final int H_CONTEXT = 7 << LOOKUP_BITS;
+  private static final int H_BYTE = 12;
+  private static final int H_ADVANCE = 20;
+  private static final int H_ZCODE = 25;
+  /** Density code of a token: 0..16 a zero run of that length (0: none), Z_VALUE a value. */
+  private static final int Z_VALUE = 17;
+  /** Per density code, on w = 4096 - z: w' = ((w * Z_MUL) >> 16) + ((64 - ((w + 63) >> 6)) & Z_VALUE_MASK). */
+  private static final int[] Z_MUL = new int[32];
+  private static final int[] Z_VALUE_MASK = new int[32];
+  /** Per density class, the w range that keeps it (z >> 10 = class, the last class open-ended). */
+  private static final int[] W_LO = new int[DENSITY_LEVELS];
+  private static final int[] W_HI = new int[DENSITY_LEVELS];
+
+  static {
+    for (int c = 0; c < 32; c++) Z_MUL[c] = c <= DIRECT_RUNS ? DENSITY_DECAY[c] : 65536;
+    Z_VALUE_MASK[Z_VALUE] = -1;
+    for (int c = 0; c < DENSITY_LEVELS; c++) {
+      W_HI[c] = 4096 - (c << 10);
+      W_LO[c] = c == DENSITY_LEVELS - 1 ? Integer.MIN_VALUE : W_HI[c] - 1023;
+    }
+  }
+
+  /** The density class of w = 4096 - z: min(z >> 10, 3). */
+  private static int densityClass(int w) {
+    return Math.min((4096 - w) >> 10, DENSITY_LEVELS - 1);
+  }
+
+  /** Hot entries for the first levels of {@code fast} (leaf entries already rewritten by leafEntry). */
+  private static int[] hotTable(int[] fast, int tables) {
+    int[] hot = new int[tables << LOOKUP_BITS];
+    for (int i = 0; i < hot.length; i++) {
+      int e = fast[i];
+      if (e == 0 || (e & 16) != 0 || (e & E_ESCAPE) != 0) {
+        hot[i] = H_SLOW;
+        continue;
+      }
+      int advance = ((e >>> 13) & 15) + 1;
+      int zcode = (e & E_RUN) != 0 ? advance : Z_VALUE;
+      hot[i] = (e & 15) | ((e >>> 17) & 7) << LOOKUP_BITS | ((e >>> 5) & 0xFF) << H_BYTE | advance << H_ADVANCE
+          | zcode << H_ZCODE;
+    }
+    return hot;
   }
 
   /*
