@@ -8,14 +8,14 @@
 import type { BitReader } from './bit-reader.js';
 import { PackFormatError } from './errors.js';
 
-/** Zero bytes after the payload: a window at any bit position up to the payload's end stays in range. */
+/** Zero bytes after the payload: a 32-bit window at any bit position ≤ limit + 32 stays in range. */
 const PADDING = 8;
 
 export interface BitWindow {
   view: DataView;
   /** The payload (and padding) the view reads. */
   bytes: Uint8Array;
-  /** Payload length in bits: the decoders stop before reading a window past limit + PADDING * 8 - 32. */
+  /** Payload length in bits. Windows may be read at bit positions up to limit + 32 (see PADDING). */
   limit: number;
   /** Bit position of the first code (after the tables the BitReader has read). */
   start: number;
