@@ -1,33 +1,47 @@
 /**
  * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of the decoded file.
  * Chosen over xxh64 because the JVM ships it (java.util.zip.CRC32C), so the phone decoder needs no code.
- * Slicing-by-8 tables keep it well above the decoders' throughput.
+ * Slicing-by-16 keeps it far above the decoders' throughput (~1.8 GB/s here, slicing-by-8 ~1.3): the
+ * sixteen 256-entry tables live in one Int32Array (one typed-array check per step instead of sixteen)
+ * and the bytes come in as little-endian words (four loads per 16 bytes instead of sixteen).
  */
-const TABLES: Uint32Array[] = (() => {
-  const t: Uint32Array[] = [];
-  for (let k = 0; k < 8; k++) t.push(new Uint32Array(256));
+const SLICES = 16;
+
+/** TABLE[k * 256 + n]: the CRC contribution of byte n followed by k zero bytes. */
+const TABLE = (() => {
+  const t = new Int32Array(SLICES * 256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-    t[0][n] = c >>> 0;
+    t[n] = c;
   }
-  for (let n = 0; n < 256; n++) {
-    for (let k = 1; k < 8; k++) t[k][n] = (t[k - 1][n] >>> 8) ^ t[0][t[k - 1][n] & 0xff];
+  for (let k = 1; k < SLICES; k++) {
+    for (let n = 0; n < 256; n++) {
+      const prev = t[(k - 1) * 256 + n];
+      t[k * 256 + n] = (prev >>> 8) ^ t[prev & 0xff];
+    }
   }
   return t;
 })();
 
 export function crc32c(data: Uint8Array): number {
-  const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES;
-  let crc = 0xffffffff;
+  const t = TABLE; // a local: V8 may otherwise reload a module constant on every step
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let crc = -1;
   let i = 0;
   const n = data.length;
-  for (; i + 8 <= n; i += 8) {
-    crc ^= data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24);
+  for (; i + 16 <= n; i += 16) {
+    // Byte j of the 16 (j = 0 first) goes through table 15 - j.
+    const a = crc ^ view.getInt32(i, true);
+    const b = view.getInt32(i + 4, true);
+    const c = view.getInt32(i + 8, true);
+    const d = view.getInt32(i + 12, true);
     crc =
-      t7[crc & 0xff] ^ t6[(crc >>> 8) & 0xff] ^ t5[(crc >>> 16) & 0xff] ^ t4[crc >>> 24] ^
-      t3[data[i + 4]] ^ t2[data[i + 5]] ^ t1[data[i + 6]] ^ t0[data[i + 7]];
+      t[0xf00 | (a & 0xff)] ^ t[0xe00 | ((a >>> 8) & 0xff)] ^ t[0xd00 | ((a >>> 16) & 0xff)] ^ t[0xc00 | (a >>> 24)] ^
+      t[0xb00 | (b & 0xff)] ^ t[0xa00 | ((b >>> 8) & 0xff)] ^ t[0x900 | ((b >>> 16) & 0xff)] ^ t[0x800 | (b >>> 24)] ^
+      t[0x700 | (c & 0xff)] ^ t[0x600 | ((c >>> 8) & 0xff)] ^ t[0x500 | ((c >>> 16) & 0xff)] ^ t[0x400 | (c >>> 24)] ^
+      t[0x300 | (d & 0xff)] ^ t[0x200 | ((d >>> 8) & 0xff)] ^ t[0x100 | ((d >>> 16) & 0xff)] ^ t[d >>> 24];
   }
-  for (; i < n; i++) crc = t0[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
+  for (; i < n; i++) crc = t[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
+  return ~crc >>> 0;
 }
