@@ -103,7 +103,18 @@ final class SectionDecoders {
       int e = fast[i];
       if (e != 0 && (e & 16) == 0) fast[i] = leafEntry(e >>> 5, e & 15, nextCtx);
     }
-    final int[] hot = hotTable(fast, tables);
+    decodeTokens(br, contexts, density, fast, hotTable(fast), out, outStart, outLength);
+  }
+
+  /**
+   * The token loop of decodeInt8, in a method of its own: compiled apart from the table setup, whose rarely
+   * taken branches would otherwise recompile (and re-lay out) the hot loop again and again.
+   */
+  private static void decodeTokens(BitReader br, int contexts, boolean density, int[] fast, int[] hot, byte[] out,
+      int outStart, int outLength) throws PackFormatException {
+    final byte[] in = br.data;
+    final int start = br.start;
+    final int end = br.end;
     final java.nio.ByteBuffer words = java.nio.ByteBuffer.wrap(in).order(java.nio.ByteOrder.LITTLE_ENDIAN);
     final int wordEnd = end - 8; // last position a whole 64-bit word can be read from
     int pos = br.pos;
@@ -122,23 +133,36 @@ final class SectionDecoders {
     int classBase = 0;
     int wLo = density ? W_LO[0] : Integer.MIN_VALUE;
     int wHi = density ? W_HI[0] : Integer.MAX_VALUE;
+    // The hot loop looks up before it refills, so start with bits in hand. Byte-wise refills in this loop stop
+    // at 56..63 bits, never 64: a later word refill shifts by count, and a long shift by 64 is a shift by 0.
+    while (count <= 55) {
+      buf |= (long) (pos < end ? in[pos] & 0xFF : 0) << count;
+      pos++;
+      count += 8;
+    }
     while (o < outEnd) {
-      // Two hot tokens (first-level codes of values and direct runs) per 64-bit refill.
+      // Two hot tokens (values and direct runs) per 64-bit refill.
       while (o < hotEnd && pos <= wordEnd) {
+        // Look up before the refill (count >= LOOKUP_BITS already): the refill then stays off the path from
+        // one lookup to the next.
+        int e = hot[classBase + ctxBits + ((int) buf & MASK)];
         buf |= words.getLong(pos) << count;
         pos += (63 - count) >>> 3;
         count |= 56;
-        int e = hot[classBase + ctxBits + ((int) buf & MASK)];
-        if ((e & H_SLOW) != 0) break;
+        if ((e & H_SLOW) != 0) {
+          if ((e & H_LONG) == 0) break;
+          e = hot[(e >>> H_OFFSET) + ((int) (buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
+          if ((e & H_SLOW) != 0) break;
+        }
         int l = e & 15;
         buf >>>= l;
         count -= l;
         out[o] = (byte) (e >>> H_BYTE);
-        o += (e >>> H_ADVANCE) & 31;
+        o += e >>> H_ADVANCE;
         ctxBits = e & H_CONTEXT;
         if (density) {
           int zc = (e >>> H_ZCODE) & 31;
-          w = ((w * Z_MUL[zc]) >> 16) + ((64 - ((w + 63) >> 6)) & Z_VALUE_MASK[zc]);
+          w = (w * Z_MUL[zc] + Z_ADD[zc]) >> 16;
           if (w < wLo || w > wHi) {
             int c = densityClass(w);
             wLo = W_LO[c];
@@ -146,18 +170,22 @@ final class SectionDecoders {
             classBase = (c * contexts) << LOOKUP_BITS;
           }
         }
-        // count >= 56 - 9: the second token needs no refill.
+        // count >= 56 - 15: the second token needs no refill.
         e = hot[classBase + ctxBits + ((int) buf & MASK)];
-        if ((e & H_SLOW) != 0) break;
+        if ((e & H_SLOW) != 0) {
+          if ((e & H_LONG) == 0) break;
+          e = hot[(e >>> H_OFFSET) + ((int) (buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
+          if ((e & H_SLOW) != 0) break;
+        }
         l = e & 15;
         buf >>>= l;
         count -= l;
         out[o] = (byte) (e >>> H_BYTE);
-        o += (e >>> H_ADVANCE) & 31;
+        o += e >>> H_ADVANCE;
         ctxBits = e & H_CONTEXT;
         if (density) {
           int zc = (e >>> H_ZCODE) & 31;
-          w = ((w * Z_MUL[zc]) >> 16) + ((64 - ((w + 63) >> 6)) & Z_VALUE_MASK[zc]);
+          w = (w * Z_MUL[zc] + Z_ADD[zc]) >> 16;
           if (w < wLo || w > wHi) {
             int c = densityClass(w);
             wLo = W_LO[c];
@@ -167,7 +195,7 @@ final class SectionDecoders {
         }
       }
       if (o >= outEnd) break;
-      // One token: the section tail, long codes, escape runs.
+      // One token: the section tail, escape runs, invalid codes.
       if (pos <= wordEnd) {
         // Branch-free refill to 56..63 bits: the bytes past the new pos that land above count are the same
         // bits the next refill ORs in again, so they are harmless.
@@ -175,7 +203,7 @@ final class SectionDecoders {
         pos += (63 - count) >>> 3;
         count |= 56;
       } else {
-        while (count <= 56) {
+        while (count <= 55) {
           buf |= (long) (pos < end ? in[pos] & 0xFF : 0) << count;
           pos++;
           count += 8;
@@ -191,9 +219,10 @@ final class SectionDecoders {
       long len = ((e >>> 13) & 15) + 1;
       if ((e & E_ESCAPE) != 0) {
         int ex = (e >>> 22) & 31;
-        // count ≥ 56 - 15 here, so at most 31 extra bits may need one more (byte-wise) refill.
-        if (count < ex) {
-          while (count <= 56) {
+        // count ≥ 56 - 15 here, so at most 31 extra bits may need one more (byte-wise) refill; keep
+        // LOOKUP_BITS for the hot loop's first lookup.
+        if (count < ex + LOOKUP_BITS) {
+          while (count <= 55) {
             buf |= (long) (pos < end ? in[pos] & 0xFF : 0) << count;
             pos++;
             count += 8;
@@ -208,11 +237,7 @@ final class SectionDecoders {
       out[o] = (byte) (e >>> 5); // 0 for runs, which the output already holds
       o += (int) len;
       if (density) {
-        if ((e & E_RUN) != 0) {
-          w = (w * DENSITY_DECAY[(int) Math.min(len, DENSITY_MAX_RUN)]) >> 16;
-        } else {
-          w += 64 - ((w + 63) >> 6);
-        }
+        w = (e & E_RUN) != 0 ? (w * DENSITY_DECAY[(int) Math.min(len, DENSITY_MAX_RUN)]) >> 16 : (w * 64512 + Z_ADD[Z_VALUE]) >> 16;
         if (w < wLo || w > wHi) {
           int c = densityClass(w);
           wLo = W_LO[c];
@@ -225,28 +250,34 @@ final class SectionDecoders {
   }
 
   /*
-   * Hot entries: the first-level leaves of values and direct runs, laid out for the hot loop. Bits 0-3 code
-   * length, bit 4 set: not hot (long code, escape run, no code), take the one-token path; bits 9-11 next
-   * previous-token context, in place as context << LOOKUP_BITS; 12-19 output byte; 20-24 advance; 25-29
-   * density code.
+   * Hot entries: the decoder table rewritten for the hot loop. A leaf of a value or direct run: bits 0-3 code
+   * length, 9-11 next previous-token context, in place as context << LOOKUP_BITS, 12-19 output byte, 20-24
+   * density code, 27-31 advance. Bit 4 set: not a hot leaf; with bit 5 also set, a second-level pointer
+   * (bits 0-3 its index bits, 12-31 its offset), else an escape run or no code (the one-token path).
    */
   private static final int H_SLOW = 16;
+  private static final int H_LONG = 32;
   private static final int H_CONTEXT = 7 << LOOKUP_BITS;
   private static final int H_BYTE = 12;
-  private static final int H_ADVANCE = 20;
-  private static final int H_ZCODE = 25;
+  private static final int H_OFFSET = 12;
+  private static final int H_ZCODE = 20;
+  private static final int H_ADVANCE = 27;
   /** Density code of a token: 0..16 a zero run of that length (0: none), Z_VALUE a value. */
   private static final int Z_VALUE = 17;
-  /** Per density code, on w = 4096 - z: w' = ((w * Z_MUL) >> 16) + ((64 - ((w + 63) >> 6)) & Z_VALUE_MASK). */
+  /**
+   * Per density code, on w = 4096 - z: w' = (w * Z_MUL + Z_ADD) >> 16, exactly the format's updates (a value:
+   * z - (z >> 6) = 4096 - (floor(w * 63 / 64) + 64); a run of L: R[L] on w).
+   */
   private static final int[] Z_MUL = new int[32];
-  private static final int[] Z_VALUE_MASK = new int[32];
+  private static final int[] Z_ADD = new int[32];
   /** Per density class, the w range that keeps it (z >> 10 = class, the last class open-ended). */
   private static final int[] W_LO = new int[DENSITY_LEVELS];
   private static final int[] W_HI = new int[DENSITY_LEVELS];
 
   static {
     for (int c = 0; c < 32; c++) Z_MUL[c] = c <= DIRECT_RUNS ? DENSITY_DECAY[c] : 65536;
-    Z_VALUE_MASK[Z_VALUE] = -1;
+    Z_MUL[Z_VALUE] = 64512;
+    Z_ADD[Z_VALUE] = 64 << 16;
     for (int c = 0; c < DENSITY_LEVELS; c++) {
       W_HI[c] = 4096 - (c << 10);
       W_LO[c] = c == DENSITY_LEVELS - 1 ? Integer.MIN_VALUE : W_HI[c] - 1023;
@@ -258,19 +289,21 @@ final class SectionDecoders {
     return Math.min((4096 - w) >> 10, DENSITY_LEVELS - 1);
   }
 
-  /** Hot entries for the first levels of {@code fast} (leaf entries already rewritten by leafEntry). */
-  private static int[] hotTable(int[] fast, int tables) {
-    int[] hot = new int[tables << LOOKUP_BITS];
+  /** Hot entries for every entry of {@code fast} (leaf entries already rewritten by leafEntry). */
+  private static int[] hotTable(int[] fast) {
+    int[] hot = new int[fast.length];
     for (int i = 0; i < hot.length; i++) {
       int e = fast[i];
-      if (e == 0 || (e & 16) != 0 || (e & E_ESCAPE) != 0) {
+      if ((e & 16) != 0) {
+        hot[i] = (e >>> 5) << H_OFFSET | H_SLOW | H_LONG | (e & 15);
+      } else if (e == 0 || (e & E_ESCAPE) != 0) {
         hot[i] = H_SLOW;
-        continue;
+      } else {
+        int advance = ((e >>> 13) & 15) + 1;
+        int zcode = (e & E_RUN) != 0 ? advance : Z_VALUE;
+        hot[i] = (e & 15) | ((e >>> 17) & 7) << LOOKUP_BITS | ((e >>> 5) & 0xFF) << H_BYTE | zcode << H_ZCODE
+            | advance << H_ADVANCE;
       }
-      int advance = ((e >>> 13) & 15) + 1;
-      int zcode = (e & E_RUN) != 0 ? advance : Z_VALUE;
-      hot[i] = (e & 15) | ((e >>> 17) & 7) << LOOKUP_BITS | ((e >>> 5) & 0xFF) << H_BYTE | advance << H_ADVANCE
-          | zcode << H_ZCODE;
     }
     return hot;
   }
