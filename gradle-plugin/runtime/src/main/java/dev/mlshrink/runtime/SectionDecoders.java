@@ -122,8 +122,8 @@ final class SectionDecoders {
     int count = br.count;
     int o = outStart;
     final int outEnd = outStart + outLength;
-    // Hot tokens advance by at most 16 bytes each: below this, two of them cannot pass the section end.
-    final int hotEnd = outEnd - 2 * DIRECT_RUNS;
+    // Hot tokens advance by at most 16 bytes each: below this, one refill's worth cannot pass the section end.
+    final int hotEnd = outEnd - HOT_TOKENS * DIRECT_RUNS;
     int ctxBits = 0; // previous-token context << LOOKUP_BITS
     // Zero density as w = 4096 - z (INT8_DENSITY only): the update is then one multiply for runs and values.
     int w = 4096;
@@ -133,64 +133,37 @@ final class SectionDecoders {
     int classBase = 0;
     int wLo = density ? W_LO[0] : Integer.MIN_VALUE;
     int wHi = density ? W_HI[0] : Integer.MAX_VALUE;
-    // The hot loop looks up before it refills, so start with bits in hand. Byte-wise refills in this loop stop
-    // at 56..63 bits, never 64: a later word refill shifts by count, and a long shift by 64 is a shift by 0.
-    while (count <= 55) {
-      buf |= (long) (pos < end ? in[pos] & 0xFF : 0) << count;
-      pos++;
-      count += 8;
-    }
+    // Byte-wise refills in this loop stop at 56..63 bits, never 64: a later word refill shifts by count, and
+    // a long shift by 64 is a shift by 0.
     while (o < outEnd) {
-      // Two hot tokens (values and direct runs) per 64-bit refill.
+      // HOT_TOKENS tokens (values and direct runs) per 64-bit refill.
+      hot:
       while (o < hotEnd && pos <= wordEnd) {
-        // Look up before the refill (count >= LOOKUP_BITS already): the refill then stays off the path from
-        // one lookup to the next.
-        int e = hot[classBase + ctxBits + ((int) buf & MASK)];
         buf |= words.getLong(pos) << count;
         pos += (63 - count) >>> 3;
         count |= 56;
-        if ((e & H_SLOW) != 0) {
-          if ((e & H_LONG) == 0) break;
-          e = hot[(e >>> H_OFFSET) + ((int) (buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
-          if ((e & H_SLOW) != 0) break;
-        }
-        int l = e & 15;
-        buf >>>= l;
-        count -= l;
-        out[o] = (byte) (e >>> H_BYTE);
-        o += e >>> H_ADVANCE;
-        ctxBits = e & H_CONTEXT;
-        if (density) {
-          int zc = (e >>> H_ZCODE) & 31;
-          w = (w * Z_MUL[zc] + Z_ADD[zc]) >> 16;
-          if (w < wLo || w > wHi) {
-            int c = densityClass(w);
-            wLo = W_LO[c];
-            wHi = W_HI[c];
-            classBase = (c * contexts) << LOOKUP_BITS;
+        for (int k = 0; k < HOT_TOKENS; k++) {
+          int e = hot[classBase + ctxBits + ((int) buf & MASK)];
+          if ((e & H_SLOW) != 0) {
+            if ((e & H_LONG) == 0 || count < Huffman.MAX_CODE_LENGTH) break hot;
+            e = hot[(e >>> H_OFFSET) + ((int) (buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
+            if ((e & H_SLOW) != 0) break hot;
           }
-        }
-        // count >= 56 - 15: the second token needs no refill.
-        e = hot[classBase + ctxBits + ((int) buf & MASK)];
-        if ((e & H_SLOW) != 0) {
-          if ((e & H_LONG) == 0) break;
-          e = hot[(e >>> H_OFFSET) + ((int) (buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
-          if ((e & H_SLOW) != 0) break;
-        }
-        l = e & 15;
-        buf >>>= l;
-        count -= l;
-        out[o] = (byte) (e >>> H_BYTE);
-        o += e >>> H_ADVANCE;
-        ctxBits = e & H_CONTEXT;
-        if (density) {
-          int zc = (e >>> H_ZCODE) & 31;
-          w = (w * Z_MUL[zc] + Z_ADD[zc]) >> 16;
-          if (w < wLo || w > wHi) {
-            int c = densityClass(w);
-            wLo = W_LO[c];
-            wHi = W_HI[c];
-            classBase = (c * contexts) << LOOKUP_BITS;
+          int l = e & 15;
+          buf >>>= l;
+          count -= l;
+          out[o] = (byte) (e >>> H_BYTE);
+          o += e >>> H_ADVANCE;
+          ctxBits = e & H_CONTEXT;
+          if (density) {
+            int zc = (e >>> H_ZCODE) & 31;
+            w = (w * Z_MUL[zc] + Z_ADD[zc]) >> 16;
+            if (w < wLo || w > wHi) {
+              int c = densityClass(w);
+              wLo = W_LO[c];
+              wHi = W_HI[c];
+              classBase = (c * contexts) << LOOKUP_BITS;
+            }
           }
         }
       }
@@ -219,9 +192,8 @@ final class SectionDecoders {
       long len = ((e >>> 13) & 15) + 1;
       if ((e & E_ESCAPE) != 0) {
         int ex = (e >>> 22) & 31;
-        // count ≥ 56 - 15 here, so at most 31 extra bits may need one more (byte-wise) refill; keep
-        // LOOKUP_BITS for the hot loop's first lookup.
-        if (count < ex + LOOKUP_BITS) {
+        // count ≥ 56 - 15 here, so at most 31 extra bits may need one more (byte-wise) refill.
+        if (count < ex) {
           while (count <= 55) {
             buf |= (long) (pos < end ? in[pos] & 0xFF : 0) << count;
             pos++;
@@ -255,6 +227,11 @@ final class SectionDecoders {
    * density code, 27-31 advance. Bit 4 set: not a hot leaf; with bit 5 also set, a second-level pointer
    * (bits 0-3 its index bits, 12-31 its offset), else an escape run or no code (the one-token path).
    */
+  /**
+   * Hot tokens per 64-bit refill (which guarantees 56 bits): first-level codes have at most LOOKUP_BITS, and
+   * a long code is only taken with MAX_CODE_LENGTH bits in hand, so every lookup has the bits it needs.
+   */
+  private static final int HOT_TOKENS = 4;
   private static final int H_SLOW = 16;
   private static final int H_LONG = 32;
   private static final int H_CONTEXT = 7 << LOOKUP_BITS;
