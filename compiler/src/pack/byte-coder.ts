@@ -7,7 +7,7 @@
 import { BitReader } from './bit-reader.js';
 import { BitWriter } from './bit-writer.js';
 import { PackFormatError } from './errors.js';
-import { bitWindow, finishWindow } from './bit-window.js';
+import { bitWindow, finishWindow, windowTail } from './bit-window.js';
 import { buildDecoder, codeLengths, encoderCodes } from './huffman.js';
 import { readLengths, writeLengths } from './table-coder.js';
 
@@ -42,11 +42,15 @@ export function decodeBytes(
   const ctxMask = contexts - 1; // contexts is a power of two
   // The loop makes no calls and keeps its state in locals: it is the decoder's hot path.
   const win = bitWindow(data, start, end, br);
-  const view = win.view;
-  const limit = win.limit;
+  let view = win.view;
+  let limit = win.limit;
   let bp = win.start;
   for (let i = 0; i < outLength; i++) {
-    if (bp > limit) throw new PackFormatError('byte section: codes run past the section end');
+    if (bp > limit) {
+      bp = windowTail(win, bp); // near the end of the input, or corrupt (throws)
+      view = win.view;
+      limit = win.limit;
+    }
     const w = view.getInt32(bp >>> 3, true) >>> (bp & 7); // ≥ 25 valid bits
     let e = fast[((i & ctxMask) << BYTE_LOOKUP_BITS) | (w & mask)];
     if (e & 16) e = fast[(e >>> 5) + ((w >>> BYTE_LOOKUP_BITS) & ((1 << (e & 15)) - 1))];

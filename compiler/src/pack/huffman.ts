@@ -99,64 +99,75 @@ export function encoderCodes(lengths: Uint8Array): Uint32Array {
   return codes;
 }
 
+/** The low n (≤ 16) bits of v in reverse order: four swap steps instead of a loop over the bits. */
 function reverseBits(v: number, n: number): number {
-  let r = 0;
-  for (let i = 0; i < n; i++) {
-    r = (r << 1) | (v & 1);
-    v >>>= 1;
-  }
-  return r;
+  v = ((v >>> 1) & 0x5555) | ((v & 0x5555) << 1);
+  v = ((v >>> 2) & 0x3333) | ((v & 0x3333) << 2);
+  v = ((v >>> 4) & 0x0f0f) | ((v & 0x0f0f) << 4);
+  v = ((v >>> 8) & 0x00ff) | ((v & 0x00ff) << 8);
+  return v >>> (16 - n);
 }
 
 /**
  * Decoder lookup tables for several Huffman tables in one Int32Array. Table c's first level is at
- * c << LOOKUP_BITS, indexed by the next LOOKUP_BITS bits. An entry is
+ * c << lookupBits (default LOOKUP_BITS; a decoder-internal choice), indexed by the next lookupBits bits.
+ * An entry is
  *   (symbol << 5) | length            a code of `length` ≤ 15 bits (length counts all its bits)
  *   (offset << 5) | 16 | extraBits    a second-level table at `offset`, indexed by the next extraBits bits
  *   0                                 no code starts with these bits (corrupt input)
  * Two levels resolve every code of up to MAX_CODE_LENGTH bits with no bit-by-bit loop.
+ * Built once per section, so its cost counts for small sections: plain loops, and the second-level
+ * bookkeeping only when some code is longer than lookupBits.
  */
 export function buildDecoder(tables: Uint8Array[], lookupBits = LOOKUP_BITS): Int32Array {
-  const mask = (1 << lookupBits) - 1;
-  const main = tables.length << lookupBits;
-  // First pass: the second-level size each first-level prefix needs (its longest code minus lookupBits).
-  const codesOf: Uint32Array[] = [];
-  const subBits: Uint8Array[] = [];
-  let total = main;
+  const size = 1 << lookupBits;
+  const mask = size - 1;
+  const main = tables.length * size;
+  const codes: Uint32Array[] = [];
+  let longest = 0;
   for (const lengths of tables) {
-    const codes = encoderCodes(lengths);
-    const bits = new Uint8Array(1 << lookupBits);
-    for (let s = 0; s < lengths.length; s++) {
-      const l = lengths[s];
-      if (l > lookupBits && l - lookupBits > bits[codes[s] & mask]) bits[codes[s] & mask] = l - lookupBits;
+    codes.push(encoderCodes(lengths));
+    for (let s = 0; s < lengths.length; s++) if (lengths[s] > longest) longest = lengths[s];
+  }
+  // Second-level table bits per first-level prefix (its longest code minus lookupBits), if any.
+  const subBits = longest > lookupBits ? new Uint8Array(main) : undefined;
+  let total = main;
+  if (subBits) {
+    for (let c = 0; c < tables.length; c++) {
+      const lengths = tables[c];
+      for (let s = 0; s < lengths.length; s++) {
+        const p = c * size + (codes[c][s] & mask);
+        if (lengths[s] - lookupBits > subBits[p]) subBits[p] = lengths[s] - lookupBits;
+      }
     }
-    for (let p = 0; p < bits.length; p++) if (bits[p]) total += 1 << bits[p];
-    codesOf.push(codes);
-    subBits.push(bits);
+    for (let p = 0; p < main; p++) if (subBits[p]) total += 1 << subBits[p];
   }
   const out = new Int32Array(total);
-  let next = main;
-  tables.forEach((lengths, c) => {
-    const base = c << lookupBits;
-    const codes = codesOf[c];
-    const bits = subBits[c];
-    const subStart = new Int32Array(1 << lookupBits);
-    for (let p = 0; p < bits.length; p++) {
-      if (!bits[p]) continue;
-      subStart[p] = next;
-      out[base + p] = (next << 5) | 16 | bits[p];
-      next += 1 << bits[p];
+  if (subBits) {
+    let next = main;
+    for (let p = 0; p < main; p++) {
+      if (!subBits[p]) continue;
+      out[p] = (next << 5) | 16 | subBits[p];
+      next += 1 << subBits[p];
     }
+  }
+  for (let c = 0; c < tables.length; c++) {
+    const lengths = tables[c];
+    const base = c * size;
     for (let s = 0; s < lengths.length; s++) {
       const l = lengths[s];
       if (l === 0) continue;
+      const leaf = (s << 5) | l;
+      const code = codes[c][s] | 0; // | 0: a Uint32Array element would make the loop counter a double
       if (l <= lookupBits) {
-        for (let r = codes[s]; r < 1 << lookupBits; r += 1 << l) out[base + r] = (s << 5) | l;
+        for (let r = code; r < size; r += 1 << l) out[base + r] = leaf;
       } else {
-        const p = codes[s] & mask;
-        for (let r = codes[s] >>> lookupBits; r < 1 << bits[p]; r += 1 << (l - lookupBits)) out[subStart[p] + r] = (s << 5) | l;
+        const pointer = out[base + (code & mask)];
+        const sub = pointer >>> 5;
+        const bits = pointer & 15;
+        for (let r = code >>> lookupBits; r < 1 << bits; r += 1 << (l - lookupBits)) out[sub + r] = leaf;
       }
     }
-  });
+  }
   return out;
 }

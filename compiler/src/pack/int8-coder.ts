@@ -14,7 +14,7 @@
 import { BitReader } from './bit-reader.js';
 import { BitWriter } from './bit-writer.js';
 import { PackFormatError } from './errors.js';
-import { bitWindow, finishWindow } from './bit-window.js';
+import { bitWindow, finishWindow, windowTail } from './bit-window.js';
 import { buildDecoder, codeLengths, encoderCodes } from './huffman.js';
 import { readLengths, writeLengths } from './table-coder.js';
 
@@ -249,11 +249,15 @@ export function decodeInt8(
   let zHi = density ? 1024 : 0x7fffffff;
   // The loop makes no calls and keeps its state in locals: it is the decoder's hot path.
   const win = bitWindow(data, start, end, br);
-  const view = win.view;
-  const limit = win.limit;
+  let view = win.view;
+  let limit = win.limit;
   let bp = win.start;
   while (o < outEnd) {
-    if (bp > limit) throw new PackFormatError('int8 section: codes run past the section end');
+    if (bp > limit) {
+      bp = windowTail(win, bp); // near the end of the input, or corrupt (throws)
+      view = win.view;
+      limit = win.limit;
+    }
     const w = view.getInt32(bp >>> 3, true) >>> (bp & 7); // ≥ 25 valid bits
     let e = fast[classBase + (pc << lookupBits) + (w & mask)];
     if (e & 16) e = fast[(e >>> 5) + ((w >>> lookupBits) & ((1 << (e & 15)) - 1))];
