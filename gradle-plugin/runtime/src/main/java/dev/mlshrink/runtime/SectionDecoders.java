@@ -26,34 +26,87 @@ final class SectionDecoders {
     BitReader br = new BitReader(in, start, end);
     int[][] lengths = new int[contexts][];
     for (int c = 0; c < contexts; c++) lengths[c] = Huffman.readLengths(br, 256);
-    final int[] fast = Huffman.buildDecoder(lengths);
-    final int ctxMask = contexts - 1; // 1, 2 or 4
+    decodeByteCodes(br, contexts, Huffman.buildDecoder(lengths), out, outStart, outLength);
+  }
+
+  /** The code loop of decodeBytes, compiled apart from the table setup (see decodeTokens). */
+  private static void decodeByteCodes(BitReader br, int contexts, int[] fast, byte[] out, int outStart, int outLength)
+      throws PackFormatException {
+    final byte[] in = br.data;
+    final int start = br.start;
+    final int end = br.end;
+    final int ctxMask = contexts - 1; // contexts is 1, 2 or 4
     final java.nio.ByteBuffer words = java.nio.ByteBuffer.wrap(in).order(java.nio.ByteOrder.LITTLE_ENDIAN);
     final int wordEnd = end - 8;
     int pos = br.pos;
     long buf = br.buf;
     int count = br.count;
-    final int outEnd = outStart + outLength;
-    for (int o = outStart; o < outEnd; o++) {
-      // Branch-free 64-bit refill, as in decodeInt8.
+    int i = 0; // bytes decoded; byte i is coded with table i & ctxMask
+    // Four codes per 64-bit refill (56 bits guaranteed): first-level codes have at most LOOKUP_BITS, and a
+    // long code is only taken with MAX_CODE_LENGTH bits in hand. The four are written out: the JIT compiles
+    // that ~30 % faster than an inner loop (fixtures with BYTES sections, A/B in one JVM).
+    final int hotEnd = outLength - 4;
+    while (i <= hotEnd && pos <= wordEnd) {
+      buf |= words.getLong(pos) << count;
+      pos += (63 - count) >>> 3;
+      count |= 56;
+      int e;
+      e = fast[((i & ctxMask) << LOOKUP_BITS) | ((int) buf & MASK)];
+      if ((e & 16) != 0) {
+        if (count < Huffman.MAX_CODE_LENGTH) continue; // refill first
+        e = fast[(e >>> 5) + ((int) (buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
+      }
+      if (e == 0) throw new PackFormatException("invalid Huffman code");
+      buf >>>= e & 15;
+      count -= e & 15;
+      out[outStart + i++] = (byte) (e >>> 5);
+      e = fast[((i & ctxMask) << LOOKUP_BITS) | ((int) buf & MASK)];
+      if ((e & 16) != 0) {
+        if (count < Huffman.MAX_CODE_LENGTH) continue; // refill first
+        e = fast[(e >>> 5) + ((int) (buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
+      }
+      if (e == 0) throw new PackFormatException("invalid Huffman code");
+      buf >>>= e & 15;
+      count -= e & 15;
+      out[outStart + i++] = (byte) (e >>> 5);
+      e = fast[((i & ctxMask) << LOOKUP_BITS) | ((int) buf & MASK)];
+      if ((e & 16) != 0) {
+        if (count < Huffman.MAX_CODE_LENGTH) continue; // refill first
+        e = fast[(e >>> 5) + ((int) (buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
+      }
+      if (e == 0) throw new PackFormatException("invalid Huffman code");
+      buf >>>= e & 15;
+      count -= e & 15;
+      out[outStart + i++] = (byte) (e >>> 5);
+      e = fast[((i & ctxMask) << LOOKUP_BITS) | ((int) buf & MASK)];
+      if ((e & 16) != 0) {
+        if (count < Huffman.MAX_CODE_LENGTH) continue; // refill first
+        e = fast[(e >>> 5) + ((int) (buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
+      }
+      if (e == 0) throw new PackFormatException("invalid Huffman code");
+      buf >>>= e & 15;
+      count -= e & 15;
+      out[outStart + i++] = (byte) (e >>> 5);
+    }
+    for (; i < outLength; i++) {
       if (pos <= wordEnd) {
         buf |= words.getLong(pos) << count;
         pos += (63 - count) >>> 3;
         count |= 56;
       } else if (count < 15) {
-        while (count <= 56) {
+        while (count <= 55) { // 56..63 bits: a later word refill must not shift by 64
           buf |= (long) (pos < end ? in[pos] & 0xFF : 0) << count;
           pos++;
           count += 8;
         }
       }
-      int e = fast[(((o - outStart) & ctxMask) << LOOKUP_BITS) | ((int) buf & MASK)];
+      int e = fast[((i & ctxMask) << LOOKUP_BITS) | ((int) buf & MASK)];
       if ((e & 16) != 0) e = fast[(e >>> 5) + ((int) (buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
       if (e == 0) throw new PackFormatException("invalid Huffman code");
       int l = e & 15;
       buf >>>= l;
       count -= l;
-      out[o] = (byte) (e >>> 5);
+      out[outStart + i] = (byte) (e >>> 5);
     }
     BitReader.finish(pos, buf, count, start, end);
   }
