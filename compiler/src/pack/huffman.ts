@@ -109,64 +109,102 @@ function reverseBits(v: number, n: number): number {
 }
 
 /**
+ * Scratch for canonicalOrder, reused across calls (a typed-array allocation costs ~0.4 µs, which adds
+ * up over the tables of many small sections): symbols in canonical order ((length, symbol)), their
+ * canonical codes (MSB-first), and per-length counts, start positions and next codes.
+ */
+let sortedScratch = new Int32Array(512);
+let codeScratch = new Int32Array(512);
+const lengthCount = new Int32Array(MAX_CODE_LENGTH + 1);
+const lengthAt = new Int32Array(MAX_CODE_LENGTH + 1);
+const lengthCode = new Int32Array(MAX_CODE_LENGTH + 1);
+
+/** Fills sortedScratch/codeScratch for `lengths` (validated); returns the number of used symbols. */
+function canonicalOrder(lengths: Uint8Array): number {
+  if (sortedScratch.length < lengths.length) {
+    sortedScratch = new Int32Array(lengths.length);
+    codeScratch = new Int32Array(lengths.length);
+  }
+  const count = lengthCount;
+  const at = lengthAt;
+  const code = lengthCode;
+  count.fill(0);
+  for (let s = 0; s < lengths.length; s++) count[lengths[s]]++;
+  let n = 0;
+  let c = 0;
+  for (let l = 1; l <= MAX_CODE_LENGTH; l++) {
+    c = (c + (l > 1 ? count[l - 1] : 0)) << 1;
+    at[l] = n;
+    code[l] = c;
+    n += count[l];
+  }
+  for (let s = 0; s < lengths.length; s++) {
+    const l = lengths[s];
+    if (l === 0) continue;
+    sortedScratch[at[l]] = s;
+    codeScratch[at[l]++] = code[l]++;
+  }
+  return n;
+}
+
+/**
  * Decoder lookup tables for several Huffman tables in one Int32Array. Table c's first level is at
  * c << lookupBits (default LOOKUP_BITS; a decoder-internal choice), indexed by the next lookupBits bits.
  * An entry is
- *   (symbol << 5) | length            a code of `length` ≤ 15 bits (length counts all its bits)
+ *   (symbol << 5) | length            a code of `length` ≤ 15 bits (length counts all its bits);
+ *                                     symbolBits[symbol] | length instead when `symbolBits` is given
  *   (offset << 5) | 16 | extraBits    a second-level table at `offset`, indexed by the next extraBits bits
  *   0                                 no code starts with these bits (corrupt input)
  * Two levels resolve every code of up to MAX_CODE_LENGTH bits with no bit-by-bit loop.
- * Built once per section, so its cost counts for small sections: plain loops, and the second-level
- * bookkeeping only when some code is longer than lookupBits.
+ *
+ * Built once per section, so its cost counts for small sections. Codes are placed in canonical order,
+ * doubling the filled part of the table before each longer length (a copyWithin) instead of writing
+ * every replica of every short code: one write per symbol plus two table-sized copies.
  */
-export function buildDecoder(tables: Uint8Array[], lookupBits = LOOKUP_BITS): Int32Array {
+export function buildDecoder(tables: Uint8Array[], lookupBits = LOOKUP_BITS, symbolBits?: Int32Array): Int32Array {
   const size = 1 << lookupBits;
-  const mask = size - 1;
   const main = tables.length * size;
-  const codes: Uint32Array[] = [];
-  let longest = 0;
-  for (const lengths of tables) {
-    codes.push(encoderCodes(lengths));
-    for (let s = 0; s < lengths.length; s++) if (lengths[s] > longest) longest = lengths[s];
-  }
-  // Second-level table bits per first-level prefix (its longest code minus lookupBits), if any.
-  const subBits = longest > lookupBits ? new Uint8Array(main) : undefined;
+  // Second-level sizes. Codes longer than lookupBits that share their first lookupBits bits are
+  // adjacent in canonical order, and the last of them is the longest.
   let total = main;
-  if (subBits) {
-    for (let c = 0; c < tables.length; c++) {
-      const lengths = tables[c];
-      for (let s = 0; s < lengths.length; s++) {
-        const p = c * size + (codes[c][s] & mask);
-        if (lengths[s] - lookupBits > subBits[p]) subBits[p] = lengths[s] - lookupBits;
-      }
+  for (const lengths of tables) {
+    const n = canonicalOrder(lengths);
+    for (let k = 0; k < n; k++) {
+      const l = lengths[sortedScratch[k]];
+      if (l <= lookupBits) continue;
+      const last = k + 1 === n || codeScratch[k + 1] >>> (lengths[sortedScratch[k + 1]] - lookupBits) !== codeScratch[k] >>> (l - lookupBits);
+      if (last) total += 1 << (l - lookupBits);
     }
-    for (let p = 0; p < main; p++) if (subBits[p]) total += 1 << subBits[p];
   }
   const out = new Int32Array(total);
-  if (subBits) {
-    let next = main;
-    for (let p = 0; p < main; p++) {
-      if (!subBits[p]) continue;
-      out[p] = (next << 5) | 16 | subBits[p];
-      next += 1 << subBits[p];
-    }
-  }
+  let next = main;
   for (let c = 0; c < tables.length; c++) {
     const lengths = tables[c];
     const base = c * size;
-    for (let s = 0; s < lengths.length; s++) {
-      const l = lengths[s];
-      if (l === 0) continue;
-      const leaf = (s << 5) | l;
-      const code = codes[c][s] | 0; // | 0: a Uint32Array element would make the loop counter a double
-      if (l <= lookupBits) {
-        for (let r = code; r < size; r += 1 << l) out[base + r] = leaf;
-      } else {
-        const pointer = out[base + (code & mask)];
-        const sub = pointer >>> 5;
-        const bits = pointer & 15;
-        for (let r = code >>> lookupBits; r < 1 << bits; r += 1 << (l - lookupBits)) out[sub + r] = leaf;
+    const n = canonicalOrder(lengths);
+    let k = 0;
+    for (let l = 1, span = 1; l <= lookupBits; l++, span <<= 1) {
+      out.copyWithin(base + span, base, base + span);
+      for (; k < n && lengths[sortedScratch[k]] === l; k++) {
+        const s = sortedScratch[k];
+        out[base + reverseBits(codeScratch[k], l)] = (symbolBits ? symbolBits[s] : s << 5) | l;
       }
+    }
+    // Longer codes, one group per first-level prefix: the group's pointer entry, then its codes.
+    while (k < n) {
+      const prefix = codeScratch[k] >>> (lengths[sortedScratch[k]] - lookupBits);
+      let end = k + 1;
+      while (end < n && codeScratch[end] >>> (lengths[sortedScratch[end]] - lookupBits) === prefix) end++;
+      const bits = lengths[sortedScratch[end - 1]] - lookupBits;
+      out[base + reverseBits(prefix, lookupBits)] = (next << 5) | 16 | bits;
+      for (; k < end; k++) {
+        const s = sortedScratch[k];
+        const l = lengths[s];
+        const rest = l - lookupBits;
+        const leaf = (symbolBits ? symbolBits[s] : s << 5) | l;
+        for (let r = reverseBits(codeScratch[k] & ((1 << rest) - 1), rest); r < 1 << bits; r += 1 << rest) out[next + r] = leaf;
+      }
+      next += 1 << bits;
     }
   }
   return out;

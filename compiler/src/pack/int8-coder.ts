@@ -178,22 +178,23 @@ export function encodeInt8(data: Uint8Array, contexts: number, tokens: Int8Token
 }
 
 /*
- * Decoder entries. buildDecoder's leaf entries ((symbol << 5) | length) are rewritten per section into
- * everything the hot loop needs for that symbol, so one table load replaces four per-symbol lookups and
- * the literal/run distinction needs no branch (a run writes a 0 that the cleared output already holds):
+ * Decoder entries. buildDecoder's leaf entries carry, instead of the symbol, everything the hot loop
+ * needs for it (per section: the contexts depend on the section's thresholds), so one table load
+ * replaces four per-symbol lookups and the literal/run distinction needs no branch (a run writes a 0
+ * that the cleared output already holds):
  *   bits 0-3 code length, bit 4 clear (set: second-level pointer, kept as is),
  *   bits 5-12 output byte (0 for runs), bits 13-16 advance - 1 (non-escape symbols),
  *   bits 17-19 next previous-token context, bit 20 zero run, bit 21 escape run,
  *   bits 22-26 escape extra-bit count.
  */
 const E_RUN = 1 << 20;
+const E_ESCAPE = 1 << 21;
 /**
  * First-level lookup width of the int8 decoder (a decoder-internal choice, not format): with up to 32
  * tables per section, 2^9-entry tables keep the working set near L1 size; longer codes take the
  * second level.
  */
 const INT8_LOOKUP_BITS = 9;
-const E_ESCAPE = 1 << 21;
 
 function leafEntry(s: number, length: number, ctxOf: Uint8Array): number {
   const ctx = ctxOf[s] << 17;
@@ -221,11 +222,9 @@ export function decodeInt8(
   const ctxOf = contextTable(contexts, t);
   const lengths = [];
   for (let c = 0; c < (density ? DENSITY_LEVELS : 1) * contexts; c++) lengths.push(readLengths(br, INT8_ALPHABET));
-  const fast = buildDecoder(lengths, INT8_LOOKUP_BITS);
-  for (let i = 0; i < fast.length; i++) {
-    const e = fast[i];
-    if (e !== 0 && !(e & 16)) fast[i] = leafEntry(e >>> 5, e & 15, ctxOf);
-  }
+  const symbolBits = new Int32Array(INT8_ALPHABET);
+  for (let sym = 0; sym < INT8_ALPHABET; sym++) symbolBits[sym] = leafEntry(sym, 0, ctxOf);
+  const fast = buildDecoder(lengths, INT8_LOOKUP_BITS, symbolBits);
   // Module constants the loop uses, as locals: V8 does not always fold module-level consts into
   // optimized code, and then reloads each from the module context, with a TDZ check, on every token.
   const lookupBits = INT8_LOOKUP_BITS;
