@@ -37,8 +37,9 @@ export function decodeBytes(
   const br = new BitReader(data, start, end);
   const lengths = [];
   for (let c = 0; c < contexts; c++) lengths.push(readLengths(br, 256));
-  const fast = buildDecoder(lengths, BYTE_LOOKUP_BITS);
-  const mask = (1 << BYTE_LOOKUP_BITS) - 1;
+  const lookupBits = BYTE_LOOKUP_BITS; // a local: V8 may otherwise reload a module constant every step
+  const fast = buildDecoder(lengths, lookupBits);
+  const mask = (1 << lookupBits) - 1;
   const ctxMask = contexts - 1; // contexts is a power of two
   // The loop makes no calls and keeps its state in locals: it is the decoder's hot path.
   const win = bitWindow(data, start, end, br);
@@ -52,8 +53,8 @@ export function decodeBytes(
       limit = win.limit;
     }
     const w = view.getInt32(bp >>> 3, true) >>> (bp & 7); // ≥ 25 valid bits
-    let e = fast[((i & ctxMask) << BYTE_LOOKUP_BITS) | (w & mask)];
-    if (e & 16) e = fast[(e >>> 5) + ((w >>> BYTE_LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
+    let e = fast[((i & ctxMask) << lookupBits) | (w & mask)];
+    if (e & 16) e = fast[(e >>> 5) + ((w >>> lookupBits) & ((1 << (e & 15)) - 1))];
     if (e === 0) throw new PackFormatError('invalid Huffman code');
     bp += e & 15;
     out[outStart + i] = e >>> 5;
