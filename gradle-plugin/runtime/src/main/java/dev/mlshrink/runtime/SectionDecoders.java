@@ -151,20 +151,15 @@ final class SectionDecoders {
     int tables = (density ? DENSITY_LEVELS : 1) * contexts;
     int[][] lengths = new int[tables][];
     for (int c = 0; c < tables; c++) lengths[c] = Huffman.readLengths(br, INT8_ALPHABET);
-    final int[] fast = Huffman.buildDecoder(lengths);
-    for (int i = 0; i < fast.length; i++) {
-      int e = fast[i];
-      if (e != 0 && (e & 16) == 0) fast[i] = leafEntry(e >>> 5, e & 15, nextCtx);
-    }
-    decodeTokens(br, contexts, density, fast, hotTable(fast), out, outStart, outLength);
+    decodeTokens(br, contexts, density, tokenTable(Huffman.buildDecoder(lengths), nextCtx), out, outStart, outLength);
   }
 
   /**
    * The token loop of decodeInt8, in a method of its own: compiled apart from the table setup, whose rarely
    * taken branches would otherwise recompile (and re-lay out) the hot loop again and again.
    */
-  private static void decodeTokens(BitReader br, int contexts, boolean density, int[] fast, int[] hot, byte[] out,
-      int outStart, int outLength) throws PackFormatException {
+  private static void decodeTokens(BitReader br, int contexts, boolean density, int[] hot, byte[] out, int outStart,
+      int outLength) throws PackFormatException {
     final byte[] in = br.data;
     final int start = br.start;
     final int end = br.end;
@@ -235,16 +230,19 @@ final class SectionDecoders {
           count += 8;
         }
       }
-      int e = fast[classBase + ctxBits + ((int) buf & MASK)];
-      if ((e & 16) != 0) e = fast[(e >>> 5) + ((int) (buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
-      if (e == 0) throw new PackFormatException("invalid Huffman code");
+      int e = hot[classBase + ctxBits + ((int) buf & MASK)];
+      if ((e & H_LONG) != 0) e = hot[(e >>> H_OFFSET) + ((int) (buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
       int l = e & 15;
+      if (l == 0) throw new PackFormatException("invalid Huffman code");
       buf >>>= l;
       count -= l;
-      ctxBits = ((e >>> 17) & 7) << LOOKUP_BITS;
-      long len = ((e >>> 13) & 15) + 1;
-      if ((e & E_ESCAPE) != 0) {
-        int ex = (e >>> 22) & 31;
+      ctxBits = e & H_CONTEXT;
+      long len;
+      if ((e & H_SLOW) == 0) {
+        len = e >>> H_ADVANCE;
+        out[o] = (byte) (e >>> H_BYTE); // 0 for runs, which the output already holds
+      } else { // an escape run
+        int ex = (e >>> H_EXTRA) & 31;
         // count ≥ 56 - 15 here, so at most 31 extra bits may need one more (byte-wise) refill.
         if (count < ex) {
           while (count <= 55) {
@@ -259,10 +257,10 @@ final class SectionDecoders {
         len = DIRECT_RUNS + (1L << ex) + x;
       }
       if (len > outEnd - o) throw new PackFormatException("int8 section: zero run past the section end");
-      out[o] = (byte) (e >>> 5); // 0 for runs, which the output already holds
       o += (int) len;
       if (density) {
-        w = (e & E_RUN) != 0 ? (w * DENSITY_DECAY[(int) Math.min(len, DENSITY_MAX_RUN)]) >> 16 : (w * 64512 + Z_ADD[Z_VALUE]) >> 16;
+        int zc = (e >>> H_ZCODE) & 31;
+        w = zc == Z_VALUE ? (w * Z_MUL[zc] + Z_ADD[zc]) >> 16 : (w * DENSITY_DECAY[(int) Math.min(len, DENSITY_MAX_RUN)]) >> 16;
         if (w < wLo || w > wHi) {
           int c = densityClass(w);
           wLo = W_LO[c];
@@ -275,10 +273,11 @@ final class SectionDecoders {
   }
 
   /*
-   * Hot entries: the decoder table rewritten for the hot loop. A leaf of a value or direct run: bits 0-3 code
-   * length, 9-11 next previous-token context, in place as context << LOOKUP_BITS, 12-19 output byte, 20-24
-   * density code, 27-31 advance. Bit 4 set: not a hot leaf; with bit 5 also set, a second-level pointer
-   * (bits 0-3 its index bits, 12-31 its offset), else an escape run or no code (the one-token path).
+   * Token table entries, one int per first-level index or second-level slot. A value or direct run: bits 0-3
+   * code length, 9-11 next previous-token context, in place as context << LOOKUP_BITS, 12-19 output byte,
+   * 20-24 density code, 27-31 advance. Bit 4 (H_SLOW) marks the rest, which the hot loop leaves to the
+   * one-token path: with bit 5 (H_LONG), a second-level pointer (bits 0-3 its index bits, 12-31 its offset);
+   * with a code length, an escape run (bits 12-16 its extra-bit count, context 0); with length 0, no code.
    */
   /**
    * Hot tokens per 64-bit refill (which guarantees 56 bits): first-level codes have at most LOOKUP_BITS, and
@@ -289,6 +288,7 @@ final class SectionDecoders {
   private static final int H_LONG = 32;
   private static final int H_CONTEXT = 7 << LOOKUP_BITS;
   private static final int H_BYTE = 12;
+  private static final int H_EXTRA = 12;
   private static final int H_OFFSET = 12;
   private static final int H_ZCODE = 20;
   private static final int H_ADVANCE = 27;
@@ -319,40 +319,29 @@ final class SectionDecoders {
     return Math.min((4096 - w) >> 10, DENSITY_LEVELS - 1);
   }
 
-  /** Hot entries for every entry of {@code fast} (leaf entries already rewritten by leafEntry). */
-  private static int[] hotTable(int[] fast) {
-    int[] hot = new int[fast.length];
-    for (int i = 0; i < hot.length; i++) {
-      int e = fast[i];
-      if ((e & 16) != 0) {
-        hot[i] = (e >>> 5) << H_OFFSET | H_SLOW | H_LONG | (e & 15);
-      } else if (e == 0 || (e & E_ESCAPE) != 0) {
-        hot[i] = H_SLOW;
+  /** Rewrites Huffman.buildDecoder's int8 table in place into token entries (see H_SLOW). */
+  private static int[] tokenTable(int[] table, int[] nextCtx) {
+    int[] leaf = new int[INT8_ALPHABET]; // the entry of each symbol, without its code length
+    for (int s = 0; s < INT8_ALPHABET; s++) {
+      int ctx = nextCtx[s] << LOOKUP_BITS;
+      if (s < RUN_BASE) {
+        leaf[s] = ctx | (LITERAL_BYTES[s] & 0xFF) << H_BYTE | Z_VALUE << H_ZCODE | 1 << H_ADVANCE;
+      } else if (s < ESCAPE_BASE) {
+        int run = s - RUN_BASE + 1;
+        leaf[s] = ctx | run << H_ZCODE | run << H_ADVANCE;
       } else {
-        int advance = ((e >>> 13) & 15) + 1;
-        int zcode = (e & E_RUN) != 0 ? advance : Z_VALUE;
-        hot[i] = (e & 15) | ((e >>> 17) & 7) << LOOKUP_BITS | ((e >>> 5) & 0xFF) << H_BYTE | zcode << H_ZCODE
-            | advance << H_ADVANCE;
+        leaf[s] = H_SLOW | (s - ESCAPE_BASE) << H_EXTRA;
       }
     }
-    return hot;
-  }
-
-  /*
-   * Decoder entries: Huffman.buildDecoder's leaves ((symbol << 5) | length) are rewritten per section into
-   * all the hot loop needs for the symbol (one table load instead of four lookups, no literal/run branch):
-   * bits 0-3 code length, bit 4 clear (set: second-level pointer, kept), bits 5-12 output byte (0 for
-   * runs), bits 13-16 advance - 1, bits 17-19 next previous-token context, bit 20 zero run, bit 21 escape
-   * run, bits 22-26 escape extra-bit count.
-   */
-  private static final int E_RUN = 1 << 20;
-  private static final int E_ESCAPE = 1 << 21;
-
-  private static int leafEntry(int s, int length, int[] nextCtx) {
-    int ctx = nextCtx[s] << 17;
-    if (s < RUN_BASE) return length | ((LITERAL_BYTES[s] & 0xFF) << 5) | ctx;
-    if (s < ESCAPE_BASE) return length | ((s - RUN_BASE) << 13) | ctx | E_RUN;
-    return length | ctx | E_RUN | E_ESCAPE | ((s - ESCAPE_BASE) << 22);
+    for (int i = 0; i < table.length; i++) {
+      int e = table[i];
+      if ((e & 16) != 0) {
+        table[i] = (e >>> 5) << H_OFFSET | H_SLOW | H_LONG | (e & 15);
+      } else {
+        table[i] = e == 0 ? H_SLOW : leaf[e >>> 5] | (e & 15);
+      }
+    }
+    return table;
   }
 
   /**
