@@ -77,7 +77,7 @@ final class Huffman {
   /**
    * Lookup tables for several Huffman tables in one array. Table c's first level is at c << LOOKUP_BITS.
    * Entry (symbol << 5) | length: a code; (offset << 5) | 16 | bits: second level at offset indexed by
-   * the next bits; 0: no code starts with these bits.
+   * the next bits; 0: no code starts with these bits. The array ends with one spare 0 entry.
    */
   static int[] buildDecoder(int[][] tables) {
     int main = tables.length << LOOKUP_BITS;
@@ -97,7 +97,7 @@ final class Huffman {
       for (int b : bits) if (b > 0) total += 1 << b;
       subBits[c] = bits;
     }
-    int[] out = new int[total];
+    int[] out = new int[total + 1]; // a last 0 entry, for decoders that route "no code" through a pointer
     int next = main;
     for (int c = 0; c < tables.length; c++) {
       int base = c << LOOKUP_BITS;

@@ -26,7 +26,11 @@ final class SectionDecoders {
     BitReader br = new BitReader(in, start, end);
     int[][] lengths = new int[contexts][];
     for (int c = 0; c < contexts; c++) lengths[c] = Huffman.readLengths(br, 256);
-    decodeByteCodes(br, contexts, Huffman.buildDecoder(lengths), out, outStart, outLength);
+    int[] table = Huffman.buildDecoder(lengths);
+    // No code starts with these bits: point to the table's last slot, a second level of one empty entry,
+    // so that the hot loop needs one test per code instead of two.
+    for (int k = 0; k < contexts << LOOKUP_BITS; k++) if (table[k] == 0) table[k] = ((table.length - 1) << 5) | 16;
+    decodeByteCodes(br, contexts, table, out, outStart, outLength);
   }
 
   /** The code loop of decodeBytes, compiled apart from the table setup (see decodeTokens). */
@@ -55,8 +59,8 @@ final class SectionDecoders {
       if ((e & 16) != 0) {
         if (count < Huffman.MAX_CODE_LENGTH) continue; // refill first
         e = fast[(e >>> 5) + ((int) (buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
+        if (e == 0) throw new PackFormatException("invalid Huffman code");
       }
-      if (e == 0) throw new PackFormatException("invalid Huffman code");
       buf >>>= e & 15;
       count -= e & 15;
       out[outStart + i++] = (byte) (e >>> 5);
@@ -64,8 +68,8 @@ final class SectionDecoders {
       if ((e & 16) != 0) {
         if (count < Huffman.MAX_CODE_LENGTH) continue; // refill first
         e = fast[(e >>> 5) + ((int) (buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
+        if (e == 0) throw new PackFormatException("invalid Huffman code");
       }
-      if (e == 0) throw new PackFormatException("invalid Huffman code");
       buf >>>= e & 15;
       count -= e & 15;
       out[outStart + i++] = (byte) (e >>> 5);
@@ -73,8 +77,8 @@ final class SectionDecoders {
       if ((e & 16) != 0) {
         if (count < Huffman.MAX_CODE_LENGTH) continue; // refill first
         e = fast[(e >>> 5) + ((int) (buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
+        if (e == 0) throw new PackFormatException("invalid Huffman code");
       }
-      if (e == 0) throw new PackFormatException("invalid Huffman code");
       buf >>>= e & 15;
       count -= e & 15;
       out[outStart + i++] = (byte) (e >>> 5);
@@ -82,8 +86,8 @@ final class SectionDecoders {
       if ((e & 16) != 0) {
         if (count < Huffman.MAX_CODE_LENGTH) continue; // refill first
         e = fast[(e >>> 5) + ((int) (buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
+        if (e == 0) throw new PackFormatException("invalid Huffman code");
       }
-      if (e == 0) throw new PackFormatException("invalid Huffman code");
       buf >>>= e & 15;
       count -= e & 15;
       out[outStart + i++] = (byte) (e >>> 5);
