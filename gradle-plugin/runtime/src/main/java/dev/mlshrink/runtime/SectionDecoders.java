@@ -155,7 +155,8 @@ final class SectionDecoders {
     int tables = (density ? DENSITY_LEVELS : 1) * contexts;
     int[][] lengths = new int[tables][];
     for (int c = 0; c < tables; c++) lengths[c] = Huffman.readLengths(br, INT8_ALPHABET);
-    decodeTokens(br, contexts, density, tokenTable(Huffman.buildDecoder(lengths), nextCtx), out, outStart, outLength);
+    decodeTokens(br, contexts, density, tokenTable(Huffman.buildDecoder(lengths), tables, contexts, nextCtx), out,
+        outStart, outLength);
   }
 
   /**
@@ -176,13 +177,13 @@ final class SectionDecoders {
     final int outEnd = outStart + outLength;
     // Hot tokens advance by at most 16 bytes each: below this, one refill's worth cannot pass the section end.
     final int hotEnd = outEnd - HOT_TOKENS * DIRECT_RUNS;
-    int ctxBits = 0; // previous-token context << LOOKUP_BITS
+    int tableBase = 0; // the next token's table (density class and previous-token context) << LOOKUP_BITS
     // Zero density as w = 4096 - z (INT8_DENSITY only): the update is then one multiply for runs and values.
     int w = 4096;
-    // Table of the current density class, and the w range that keeps it. w changes every token but its
-    // class rarely does: a predictable range check keeps the w arithmetic off the path from one token's
-    // table lookup to the next.
-    int classBase = 0;
+    // The current density class and the w range that keeps it. w changes every token but its class rarely
+    // does: a predictable range check keeps the w arithmetic off the path from one token's table lookup to
+    // the next.
+    int zClass = 0;
     int wLo = density ? W_LO[0] : Integer.MIN_VALUE;
     int wHi = density ? W_HI[0] : Integer.MAX_VALUE;
     // Byte-wise refills in this loop stop at 56..63 bits, never 64: a later word refill shifts by count, and
@@ -195,7 +196,7 @@ final class SectionDecoders {
         pos += (63 - count) >>> 3;
         count |= 56;
         for (int k = 0; k < HOT_TOKENS; k++) {
-          int e = hot[classBase + ctxBits + ((int) buf & MASK)];
+          int e = hot[tableBase + ((int) buf & MASK)];
           if ((e & H_SLOW) != 0) {
             if ((e & H_LONG) == 0 || count < Huffman.MAX_CODE_LENGTH) break hot;
             e = hot[(e >>> H_OFFSET) + ((int) (buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
@@ -206,7 +207,7 @@ final class SectionDecoders {
           count -= l;
           out[o] = (byte) (e >>> H_BYTE);
           o += e >>> H_ADVANCE;
-          ctxBits = e & H_CONTEXT;
+          tableBase = e & H_TABLE;
           if (density) {
             int zc = (e >>> H_ZCODE) & 31;
             w = (w * Z_MUL[zc] + Z_ADD[zc]) >> 16;
@@ -214,7 +215,8 @@ final class SectionDecoders {
               int c = densityClass(w);
               wLo = W_LO[c];
               wHi = W_HI[c];
-              classBase = (c * contexts) << LOOKUP_BITS;
+              tableBase += (c - zClass) * contexts << LOOKUP_BITS; // same context, new class
+              zClass = c;
             }
           }
         }
@@ -234,13 +236,13 @@ final class SectionDecoders {
           count += 8;
         }
       }
-      int e = hot[classBase + ctxBits + ((int) buf & MASK)];
+      int e = hot[tableBase + ((int) buf & MASK)];
       if ((e & H_LONG) != 0) e = hot[(e >>> H_OFFSET) + ((int) (buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
       int l = e & 15;
       if (l == 0) throw new PackFormatException("invalid Huffman code");
       buf >>>= l;
       count -= l;
-      ctxBits = e & H_CONTEXT;
+      tableBase = e & H_TABLE;
       long len;
       if ((e & H_SLOW) == 0) {
         len = e >>> H_ADVANCE;
@@ -269,7 +271,8 @@ final class SectionDecoders {
           int c = densityClass(w);
           wLo = W_LO[c];
           wHi = W_HI[c];
-          classBase = (c * contexts) << LOOKUP_BITS;
+          tableBase += (c - zClass) * contexts << LOOKUP_BITS;
+          zClass = c;
         }
       }
     }
@@ -278,10 +281,11 @@ final class SectionDecoders {
 
   /*
    * Token table entries, one int per first-level index or second-level slot. A value or direct run: bits 0-3
-   * code length, 9-11 next previous-token context, in place as context << LOOKUP_BITS, 12-19 output byte,
-   * 20-24 density code, 27-31 advance. Bit 4 (H_SLOW) marks the rest, which the hot loop leaves to the
-   * one-token path: with bit 5 (H_LONG), a second-level pointer (bits 0-3 its index bits, 12-31 its offset);
-   * with a code length, an escape run (bits 12-16 its extra-bit count, context 0); with length 0, no code.
+   * code length, 9-13 the next token's table (same density class, the context this token leads to), in
+   * place as table << LOOKUP_BITS, 14-21 output byte, 22-26 density code, 27-31 advance. Bit 4 (H_SLOW)
+   * marks the rest, which the hot loop leaves to the one-token path: with bit 5 (H_LONG), a second-level
+   * pointer (bits 0-3 its index bits, 6-31 its offset); with a code length, an escape run (next table as
+   * above, bits 14-18 its extra-bit count); with length 0, no code.
    */
   /**
    * Hot tokens per 64-bit refill (which guarantees 56 bits): first-level codes have at most LOOKUP_BITS, and
@@ -290,11 +294,11 @@ final class SectionDecoders {
   private static final int HOT_TOKENS = 4;
   private static final int H_SLOW = 16;
   private static final int H_LONG = 32;
-  private static final int H_CONTEXT = 7 << LOOKUP_BITS;
-  private static final int H_BYTE = 12;
-  private static final int H_EXTRA = 12;
-  private static final int H_OFFSET = 12;
-  private static final int H_ZCODE = 20;
+  private static final int H_TABLE = 31 << LOOKUP_BITS;
+  private static final int H_BYTE = 14;
+  private static final int H_EXTRA = 14;
+  private static final int H_OFFSET = 6;
+  private static final int H_ZCODE = 22;
   private static final int H_ADVANCE = 27;
   /** Density code of a token: 0..16 a zero run of that length (0: none), Z_VALUE a value. */
   private static final int Z_VALUE = 17;
@@ -324,28 +328,38 @@ final class SectionDecoders {
   }
 
   /** Rewrites Huffman.buildDecoder's int8 table in place into token entries (see H_SLOW). */
-  private static int[] tokenTable(int[] table, int[] nextCtx) {
-    int[] leaf = new int[INT8_ALPHABET]; // the entry of each symbol, without its code length
+  private static int[] tokenTable(int[] table, int tables, int contexts, int[] nextCtx) {
+    int[] leaf = new int[INT8_ALPHABET]; // the entry of each symbol, without its code length and next table
     for (int s = 0; s < INT8_ALPHABET; s++) {
-      int ctx = nextCtx[s] << LOOKUP_BITS;
       if (s < RUN_BASE) {
-        leaf[s] = ctx | (LITERAL_BYTES[s] & 0xFF) << H_BYTE | Z_VALUE << H_ZCODE | 1 << H_ADVANCE;
+        leaf[s] = (LITERAL_BYTES[s] & 0xFF) << H_BYTE | Z_VALUE << H_ZCODE | 1 << H_ADVANCE;
       } else if (s < ESCAPE_BASE) {
         int run = s - RUN_BASE + 1;
-        leaf[s] = ctx | run << H_ZCODE | run << H_ADVANCE;
+        leaf[s] = run << H_ZCODE | run << H_ADVANCE;
       } else {
         leaf[s] = H_SLOW | (s - ESCAPE_BASE) << H_EXTRA;
       }
     }
-    for (int i = 0; i < table.length; i++) {
-      int e = table[i];
-      if ((e & 16) != 0) {
-        table[i] = (e >>> 5) << H_OFFSET | H_SLOW | H_LONG | (e & 15);
-      } else {
-        table[i] = e == 0 ? H_SLOW : leaf[e >>> 5] | (e & 15);
+    for (int t = 0; t < tables; t++) {
+      int classTables = t - t % contexts; // the next token's table keeps this density class
+      for (int i = t << LOOKUP_BITS; i < (t + 1) << LOOKUP_BITS; i++) {
+        int e = table[i];
+        if ((e & 16) == 0) {
+          table[i] = tokenEntry(e, leaf, classTables, nextCtx);
+          continue;
+        }
+        int sub = e >>> 5;
+        for (int k = sub; k < sub + (1 << (e & 15)); k++) table[k] = tokenEntry(table[k], leaf, classTables, nextCtx);
+        table[i] = sub << H_OFFSET | H_SLOW | H_LONG | (e & 15);
       }
     }
     return table;
+  }
+
+  private static int tokenEntry(int e, int[] leaf, int classTables, int[] nextCtx) {
+    if (e == 0) return H_SLOW;
+    int s = e >>> 5;
+    return leaf[s] | (classTables + nextCtx[s]) << LOOKUP_BITS | (e & 15);
   }
 
   /**
