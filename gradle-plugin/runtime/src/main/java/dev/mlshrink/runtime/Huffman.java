@@ -17,25 +17,50 @@ final class Huffman {
   /** Reads {@code n} delta-coded code lengths (docs/format.md "Canonical Huffman tables") and validates them. */
   static int[] readLengths(BitReader br, int n) throws PackFormatException {
     int[] lengths = new int[n];
+    // The reader's state in locals, and each item (at most 3 + 7 bits) decoded from one look at the buffer:
+    // a table of 256 to 303 lengths is read per context, for every section.
+    final byte[] data = br.data;
+    final int end = br.end;
+    int pos = br.pos;
+    long buf = br.buf;
+    int count = br.count;
     int prev = 0;
     int i = 0;
     while (i < n) {
-      if (br.read(1) == 0) {
+      if (count < 10) {
+        while (count <= 55) {
+          buf |= (long) (pos < end ? data[pos] & 0xFF : 0) << count;
+          pos++;
+          count += 8;
+        }
+      }
+      int b = (int) buf;
+      int used;
+      if ((b & 1) == 0) { // 0: the previous length again
         lengths[i++] = prev;
-      } else if (br.read(1) == 0) {
-        prev += br.read(1) == 0 ? 1 : -1;
+        used = 1;
+      } else if ((b & 2) == 0) { // 10s: the previous length + 1 (s = 0) or - 1
+        prev += (b & 4) == 0 ? 1 : -1;
         if (prev < 0 || prev > MAX_CODE_LENGTH) throw new PackFormatException("code length out of range");
         lengths[i++] = prev;
-      } else if (br.read(1) == 0) {
-        prev = br.read(4);
+        used = 3;
+      } else if ((b & 4) == 0) { // 110 + 4 bits: a length
+        prev = (b >>> 3) & 15;
         lengths[i++] = prev;
-      } else {
-        int run = br.read(7) + MIN_REPEAT;
+        used = 7;
+      } else { // 111 + 7 bits: the previous length 3 + r times
+        int run = ((b >>> 3) & 127) + MIN_REPEAT;
         if (i + run > n) throw new PackFormatException("code length repeat runs past the alphabet");
         Arrays.fill(lengths, i, i + run, prev);
         i += run;
+        used = 10;
       }
+      buf >>>= used;
+      count -= used;
     }
+    br.pos = pos;
+    br.buf = buf;
+    br.count = count;
     validate(lengths);
     return lengths;
   }
