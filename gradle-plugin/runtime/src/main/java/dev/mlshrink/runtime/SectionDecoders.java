@@ -198,9 +198,11 @@ final class SectionDecoders {
         for (int k = 0; k < HOT_TOKENS; k++) {
           int e = hot[tableBase + ((int) buf & MASK)];
           if ((e & H_SLOW) != 0) {
-            if ((e & H_LONG) == 0 || count < Huffman.MAX_CODE_LENGTH) break hot;
+            if ((e & H_LONG) == 0) break hot;
+            if (count < Huffman.MAX_CODE_LENGTH) continue hot; // refill first
             e = hot[(e >>> H_OFFSET) + ((int) (buf >>> LOOKUP_BITS) & ((1 << (e & 15)) - 1))];
             if ((e & H_SLOW) != 0) break hot;
+            k = HOT_TOKENS; // the next lookup may lack bits after a long code: refill first
           }
           int l = e & 15;
           buf >>>= l;
@@ -288,10 +290,10 @@ final class SectionDecoders {
    * above, bits 14-18 its extra-bit count); with length 0, no code.
    */
   /**
-   * Hot tokens per 64-bit refill (which guarantees 56 bits): first-level codes have at most LOOKUP_BITS, and
-   * a long code is only taken with MAX_CODE_LENGTH bits in hand, so every lookup has the bits it needs.
+   * Hot tokens per 64-bit refill, which guarantees 56 bits: six first-level codes of at most LOOKUP_BITS fit;
+   * a long code is only taken with MAX_CODE_LENGTH bits in hand, and the next lookup refills first.
    */
-  private static final int HOT_TOKENS = 4;
+  private static final int HOT_TOKENS = 6;
   private static final int H_SLOW = 16;
   private static final int H_LONG = 32;
   private static final int H_TABLE = 31 << LOOKUP_BITS;
