@@ -7,13 +7,14 @@
 import { BitReader } from './bit-reader.js';
 import { BitWriter } from './bit-writer.js';
 import { PackFormatError } from './errors.js';
-import { bitWindow, finishWindow, windowTail } from './bit-window.js';
+import { bitWindow, finishWindow } from './bit-window.js';
 import { buildDecoder, codeLengths, encoderCodes } from './huffman.js';
 import { readLengths, writeLengths } from './table-coder.js';
 
 export const BYTE_CONTEXT_OPTIONS = [1, 2, 4] as const;
 /** First-level lookup width of the decoder (decoder-internal, not format). */
 const BYTE_LOOKUP_BITS = 11;
+const BYTE_LOOKUP_MASK = (1 << BYTE_LOOKUP_BITS) - 1;
 
 export function encodeBytes(data: Uint8Array, contexts: number): Uint8Array {
   const counts: Float64Array[] = [];
@@ -37,21 +38,26 @@ export function decodeBytes(
   const br = new BitReader(data, start, end);
   const lengths = [];
   for (let c = 0; c < contexts; c++) lengths.push(readLengths(br, 256));
-  const lookupBits = BYTE_LOOKUP_BITS; // a local: V8 may otherwise reload a module constant every step
-  const fast = buildDecoder(lengths, lookupBits);
-  const mask = (1 << lookupBits) - 1;
-  const ctxMask = contexts - 1; // contexts is a power of two
-  // The loop makes no calls and keeps its state in locals: it is the decoder's hot path.
+  const fast = buildDecoder(lengths, BYTE_LOOKUP_BITS);
   const win = bitWindow(data, start, end, br);
-  let view = win.view;
-  let limit = win.limit;
-  let bp = win.start;
+  finishWindow(win, byteCodes(win.view, win.limit, win.start, fast, contexts - 1, out, outStart, outLength));
+}
+
+/**
+ * The code loop of decodeBytes, from bit position `bp` (steps may start up to `limit`); returns the bit
+ * position after the last code. Its own function ending in a plain return, for the reason given at
+ * int8Tokens (int8-coder.ts). `ctxMask` is contexts - 1 (contexts is a power of two).
+ */
+function byteCodes(
+  view: DataView, limit: number, bp: number, fast: Int32Array, ctxMask: number,
+  out: Uint8Array, outStart: number, outLength: number,
+): number {
+  // Module constants as locals (V8 may otherwise reload them from the module context every step), and
+  // no computation before the loop (see int8Tokens).
+  const lookupBits = BYTE_LOOKUP_BITS;
+  const mask = BYTE_LOOKUP_MASK;
   for (let i = 0; i < outLength; i++) {
-    if (bp > limit) {
-      bp = windowTail(win, bp); // near the end of the input, or corrupt (throws)
-      view = win.view;
-      limit = win.limit;
-    }
+    if (bp > limit) throw new PackFormatError('byte section: codes run past the section end');
     const w = view.getInt32(bp >>> 3, true) >>> (bp & 7); // ≥ 25 valid bits
     let e = fast[((i & ctxMask) << lookupBits) | (w & mask)];
     if (e & 16) e = fast[(e >>> 5) + ((w >>> lookupBits) & ((1 << (e & 15)) - 1))];
@@ -59,5 +65,5 @@ export function decodeBytes(
     bp += e & 15;
     out[outStart + i] = e >>> 5;
   }
-  finishWindow(win, bp);
+  return bp;
 }

@@ -25,12 +25,23 @@ const TABLE = (() => {
 })();
 
 export function crc32c(data: Uint8Array): number {
-  const t = TABLE; // a local: V8 may otherwise reload a module constant on every step
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  // The odd bytes first, then 16-byte blocks in a function that does nothing but its loop (see below).
+  const head = data.length & 15;
   let crc = -1;
-  let i = 0;
-  const n = data.length;
-  for (; i + 16 <= n; i += 16) {
+  for (let i = 0; i < head; i++) crc = TABLE[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
+  return ~crc32cBlocks(crc, new DataView(data.buffer, data.byteOffset, data.byteLength), head, data.length) >>> 0;
+}
+
+/**
+ * The CRC register after the 16-byte blocks view[from, to). Nothing but the loop: V8 compiles a long
+ * loop on-stack mid-way through the first call, before the function has type feedback for code outside
+ * the loop, and such code then deoptimizes the function on later calls, which then run mostly
+ * unoptimized (measured: decode 30 % slower in about half of the processes).
+ */
+function crc32cBlocks(register: number, view: DataView, from: number, to: number): number {
+  const t = TABLE; // a local: V8 may otherwise reload a module constant on every step
+  let crc = register;
+  for (let i = from; i < to; i += 16) {
     // Byte j of the 16 (j = 0 first) goes through table 15 - j.
     const a = crc ^ view.getInt32(i, true);
     const b = view.getInt32(i + 4, true);
@@ -42,6 +53,5 @@ export function crc32c(data: Uint8Array): number {
       t[0x700 | (c & 0xff)] ^ t[0x600 | ((c >>> 8) & 0xff)] ^ t[0x500 | ((c >>> 16) & 0xff)] ^ t[0x400 | (c >>> 24)] ^
       t[0x300 | (d & 0xff)] ^ t[0x200 | ((d >>> 8) & 0xff)] ^ t[0x100 | ((d >>> 16) & 0xff)] ^ t[d >>> 24];
   }
-  for (; i < n; i++) crc = t[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
-  return ~crc >>> 0;
+  return crc;
 }
