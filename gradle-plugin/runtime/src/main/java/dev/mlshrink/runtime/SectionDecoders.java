@@ -268,7 +268,9 @@ final class SectionDecoders {
       o += (int) len;
       if (density) {
         int zc = (e >>> H_ZCODE) & 31;
-        w = zc == Z_VALUE ? (w * Z_MUL[zc] + Z_ADD[zc]) >> 16 : (w * DENSITY_DECAY[(int) Math.min(len, DENSITY_MAX_RUN)]) >> 16;
+        w = zc == Z_VALUE
+            ? (w * Z_MUL[zc] + Z_ADD[zc]) >> 16
+            : (w * DENSITY_DECAY[(int) Math.min(len, DENSITY_MAX_RUN)]) >> 16;
         if (w < wLo || w > wHi) {
           int c = densityClass(w);
           wLo = W_LO[c];
@@ -281,6 +283,11 @@ final class SectionDecoders {
     BitReader.finish(pos, buf, count, start, end);
   }
 
+  /**
+   * Hot tokens per 64-bit refill, which guarantees 56 bits: six first-level codes of at most LOOKUP_BITS fit;
+   * a long code is only taken with MAX_CODE_LENGTH bits in hand, and the next lookup refills first.
+   */
+  private static final int HOT_TOKENS = 6;
   /*
    * Token table entries, one int per first-level index or second-level slot. A value or direct run: bits 0-3
    * code length, 9-13 the next token's table (same density class, the context this token leads to), in
@@ -289,11 +296,6 @@ final class SectionDecoders {
    * pointer (bits 0-3 its index bits, 6-31 its offset); with a code length, an escape run (next table as
    * above, bits 14-18 its extra-bit count); with length 0, no code.
    */
-  /**
-   * Hot tokens per 64-bit refill, which guarantees 56 bits: six first-level codes of at most LOOKUP_BITS fit;
-   * a long code is only taken with MAX_CODE_LENGTH bits in hand, and the next lookup refills first.
-   */
-  private static final int HOT_TOKENS = 6;
   private static final int H_SLOW = 16;
   private static final int H_LONG = 32;
   private static final int H_TABLE = 31 << LOOKUP_BITS;
