@@ -262,6 +262,9 @@ function int8Tokens(
   let classBase = 0;
   let zLo = 0;
   let zHi = density ? 1024 : 0x7fffffff;
+  // Two tokens per iteration, the second step a copy of the first (without its comments): V8 re-checks
+  // each typed array it touches (map, length, base pointer) once per iteration, and this halves those
+  // checks per token (measured: sample CNN unpack ~153 -> ~172 MB/s).
   while (o < outEnd) {
     if (bp > limit) throw new PackFormatError('int8 section: codes run past the section end');
     const w = view.getInt32(bp >>> 3, true) >>> (bp & 7); // ≥ 25 valid bits
@@ -303,6 +306,41 @@ function int8Tokens(
         zLo = c << 10;
         zHi = c === topClass ? 0x7fffffff : zLo + 1024;
         classBase = (c * contexts) << lookupBits;
+      }
+    }
+    // The second token: the same step again.
+    if (o >= outEnd) break;
+    if (bp > limit) throw new PackFormatError('int8 section: codes run past the section end');
+    const w2 = view.getInt32(bp >>> 3, true) >>> (bp & 7);
+    let e2 = fast[classBase + (pc << lookupBits) + (w2 & mask)];
+    if (e2 & 16) e2 = fast[(e2 >>> 5) + ((w2 >>> lookupBits) & ((1 << (e2 & 15)) - 1))];
+    if (e2 === 0) throw new PackFormatError('invalid Huffman code');
+    bp += e2 & 15;
+    pc = (e2 >>> 17) & 7;
+    let len2 = ((e2 >>> 13) & 15) + 1;
+    if (e2 & escapeFlag) {
+      const ex2 = (e2 >>> 22) & 31;
+      const loBits2 = ex2 < 16 ? ex2 : 16;
+      const lo2 = (view.getInt32(bp >>> 3, true) >>> (bp & 7)) & ((1 << loBits2) - 1);
+      bp += loBits2;
+      const hi2 = (view.getInt32(bp >>> 3, true) >>> (bp & 7)) & ((1 << (ex2 - loBits2)) - 1);
+      bp += ex2 - loBits2;
+      const x2 = lo2 + hi2 * 65536;
+      const run2 = directRuns + (1 << (ex2 >> 1)) * (1 << (ex2 - (ex2 >> 1))) + x2;
+      if (run2 > outEnd - o) throw new PackFormatError('int8 section: zero run past the section end');
+      len2 = run2 | 0;
+    }
+    if (len2 > outEnd - o) throw new PackFormatError('int8 section: zero run past the section end');
+    out[o] = (e2 >>> 5) & 0xff;
+    o += len2;
+    if (density) {
+      const target2 = (e2 >>> 8) & 4096;
+      z = target2 - (((target2 - z) * decay[len2 < maxRun ? len2 : maxRun]) >> 16);
+      if (z < zLo || z >= zHi) {
+        const c2 = z >> 10 < topClass ? z >> 10 : topClass;
+        zLo = c2 << 10;
+        zHi = c2 === topClass ? 0x7fffffff : zLo + 1024;
+        classBase = (c2 * contexts) << lookupBits;
       }
     }
   }
