@@ -1,9 +1,10 @@
 /**
- * LSB-first bit reader over a byte range. Reading past the end yields zero bits but is remembered,
- * so the section decoder can reject truncated payloads with one check at the end (no per-bit branch).
+ * LSB-first bit reader over a byte range, for section headers and code-length tables (the code loops
+ * read by bit position instead: bit-window.ts). Reading past the end yields zero bits; the section's
+ * final length check rejects a truncated payload.
  */
 export class BitReader {
-  // Public so hot decode loops can keep the state in locals and write it back (see int8-coder.ts).
+  // Public so bitWindow can continue at the reader's bit position (pos * 8 - count).
   pos: number;
   /** Unread bits, LSB first; `count` of them are valid. */
   buf = 0;
