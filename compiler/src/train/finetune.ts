@@ -101,7 +101,8 @@ export class ActivationRanges {
 
   /** Updates tensor `t`'s range from `x` and returns x fake-quantized to it. */
   apply(t: number, x: tfjs.Tensor): tfjs.Tensor {
-    const [bmin, bmax] = tf.tidy(() => [tf.min(x), tf.max(x)].map((y) => y.dataSync()[0]!));
+    // One read back from the backend for both numbers (a sync point per activation per step).
+    const [bmin, bmax] = tf.tidy(() => tf.stack([tf.min(x), tf.max(x)]).dataSync()) as Float32Array;
     const r = this.ranges.get(t);
     const next = r === undefined ? { min: bmin!, max: bmax! } : {
       min: this.decay * r.min + (1 - this.decay) * bmin!,
