@@ -1,10 +1,10 @@
-/** Paths of the third-party fixture models in ../shared/fixtures (beside the repository). */
+/** Paths of the third-party fixture models in test/fixtures (provenance: test/fixtures/SOURCES.md). */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const FIXTURES_DIR = resolve(REPO_ROOT, '../shared/fixtures/models');
+export const FIXTURES_DIR = resolve(REPO_ROOT, 'test/fixtures/models');
 
 /** Every .tflite fixture, as paths relative to FIXTURES_DIR (e.g. "tflm/person_detect.tflite"), sorted. */
 export function fixtureModels(): string[] {

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * The project lives under target/ so node's lookup walks up to the repository's node_modules.
  */
 class RealCompilerTest {
-    private static final Path FIXTURE = TestPaths.repoRoot().resolve("../shared/fixtures/models/tflm/hello_world_float.tflite");
+    private static final Path FIXTURE = TestPaths.repoRoot().resolve("test/fixtures/models/tflm/hello_world_float.tflite");
     private static final Path SAMPLE = TestPaths.repoRoot().resolve("sample-android-app");
     private static final Path SAMPLE_MODEL = SAMPLE.resolve("src/main/assets/fashion_mnist_cnn.tflite");
 
