@@ -13,4 +13,4 @@ export { prepareForLiteRt, prepareBytesForLiteRt, needsLiteRtPreparation } from 
 export { summarizeModel } from './inspect/summary.js';
 export type { ModelSummary, TensorSummary } from './inspect/summary.js';
 export { main } from './cli/main.js';
-export { UserError } from './cli/errors.js';
+export { UserError } from './errors.js';

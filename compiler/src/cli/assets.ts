@@ -14,7 +14,7 @@ import type { CommandModule } from 'yargs';
 import { mergeOptions, validateOptions, type OptimizeOptions } from '../pipeline/config.js';
 import { optimizeFile, outputPaths } from '../pipeline/optimize.js';
 import type { OptimizeReport } from '../pipeline/report.js';
-import { fileError } from './errors.js';
+import { fileError } from '../errors.js';
 
 export const DEFAULT_MODEL_GLOBS = ['**/*.tflite'];
 

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { fileError, UserError } from './errors.js';
+import { fileError, UserError } from '../errors.js';
 import { createProgress } from './progress.js';
 import { loadModelFile } from '../inspect/load.js';
 import { loadLabeledData } from '../eval/labeled-data.js';

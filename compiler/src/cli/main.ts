@@ -6,7 +6,7 @@
 import yargs from 'yargs';
 import { assetsCommand } from './assets.js';
 import { distillCommand } from './distill.js';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 import { inspectCommand } from './inspect.js';
 import { optimizeCommand } from './optimize.js';
 import { unpackCommand } from './unpack.js';

@@ -9,7 +9,7 @@ import type { CommandModule } from 'yargs';
 import { findConfig, loadConfig, mergeOptions, parseNormalize, parsePrune, validateOptions, type OptimizeOptions } from '../pipeline/config.js';
 import { BudgetError, optimizeFile } from '../pipeline/optimize.js';
 import { formatTable } from '../pipeline/report.js';
-import { fileError, UserError } from './errors.js';
+import { fileError, UserError } from '../errors.js';
 import { createProgress } from './progress.js';
 
 interface OptimizeArgs {

@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { isPacked, PackFormatError, PACKED_SUFFIX, unpackModel } from '../pack/index.js';
-import { fileError } from './errors.js';
+import { fileError } from '../errors.js';
 
 interface UnpackArgs {
   file: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { readFixture } from '../testing/fixtures.js';
 import { readModel } from '../tflite/read.js';
 import { activationTensors, calibrate, mseOptimalRange } from './calibrate.js';

@@ -6,7 +6,7 @@
  * Methods: 'minmax' (default; what the TFLite converter does), 'percentile' (clip the tails, e.g.
  * 99.99), 'mse' (the clipping of the observed range that minimises int8 quantization error).
  */
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { exposeTensorsAsOutputs } from '../ir/graph.js';
 import type { Model } from '../ir/model.js';
 import { TensorType } from '../ir/tensor-type.js';

@@ -5,7 +5,7 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturePath } from '../testing/fixtures.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { decodeBmp } from './bmp.js';
 import { listInputFiles, loadInputs, parseNpy } from './inputs.js';
 

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { decodeBmp, type RgbaImage } from './bmp.js';
 
 /**

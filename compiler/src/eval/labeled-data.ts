@@ -10,7 +10,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, sep } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { imageToTensor, listInputFiles, loadFile, type Normalisation } from './inputs.js';
 
 export interface LabeledData {

@@ -7,7 +7,7 @@ import { readFileSync, statSync, type Stats } from 'node:fs';
 import type { Model } from '../ir/model.js';
 import { readModel } from '../tflite/read.js';
 import { ModelFormatError } from '../tflite/errors.js';
-import { fileError } from '../cli/errors.js';
+import { fileError } from '../errors.js';
 
 export interface LoadedModel {
   path: string;

@@ -3,7 +3,7 @@
  * with what each holds (int8 weights, another constant buffer, flatbuffer structure) and its coded bits
  * per byte — bits per weight for int8 weight sections.
  */
-import { fileError } from '../cli/errors.js';
+import { fileError } from '../errors.js';
 import { formatSummary } from '../inspect/format.js';
 import { summarizeModel } from '../inspect/summary.js';
 import { ModelFormatError } from '../tflite/errors.js';

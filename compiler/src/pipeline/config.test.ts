@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { DEFAULT_OPTIONS, findConfig, loadConfig, mergeOptions, parseNormalize, parsePrune, validateOptions } from './config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlshrink-config-'));

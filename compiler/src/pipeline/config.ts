@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import type { Normalisation } from '../eval/inputs.js';
 
 export type QuantizeMode = 'int8' | 'dynamic' | 'float16' | 'none';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { main } from '../cli/main.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { LiteRtError } from '../eval/litert.js';
 import type { PassContext } from '../passes/pass.js';
 import type { Model } from '../ir/model.js';

@@ -18,7 +18,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { activationTensors } from '../eval/calibrate.js';
 import { evaluateAgainst, openFloatRunner, runAll, type EvalData, type Evaluation } from '../eval/evaluate.js';
 import { LiteRtError } from '../eval/litert.js';
