@@ -9,10 +9,11 @@ import org.gradle.api.Project;
 import org.gradle.api.tasks.TaskProvider;
 
 /**
- * ALL of the plugin's Android Gradle Plugin glue, kept in this one file: AGP is compileOnly (users'
- * builds supply it) and CI compiles this file against declarations in src/agpStubs/java.
- * Uses the public Variant API (AGP 8.1+): each selected variant's merged assets are transformed by
- * the variant's {@link MlShrinkAssetsTask} before packaging.
+ * ALL of the plugin's Android Gradle Plugin glue, kept in this one file. Compiled against AGP's public API
+ * jar ({@code com.android.tools.build:gradle-api} 8.1.0, compile-only: users' builds supply AGP) and
+ * tested against 8.1.0 and 8.7.0. Uses the Variant API as AGP's own recipe for transforming a directory
+ * artifact does (android/gradle-recipes, transformDirectory): each selected variant's merged assets are
+ * transformed by the variant's {@link MlShrinkAssetsTask} before packaging.
  */
 final class AgpWiring {
     private AgpWiring() {

@@ -1,12 +1,15 @@
 package dev.mlshrink.gradle;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.android.build.api.artifact.Artifacts;
 import com.android.build.api.artifact.SingleArtifact;
+import com.android.build.api.variant.AndroidComponentsExtension;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -17,8 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The plugin's AGP logic under real Gradle, against {@link FakeAndroidAppPlugin} (a recording test
- * double of AGP's Variant API; the real AGP is not reachable here).
+ * The plugin's AGP logic under real Gradle, against {@link FakeAndroidAppPlugin}: recording proxies of the
+ * real AGP API interfaces. Surefire runs this class twice, with the gradle-api 8.1.0 jar (the one the
+ * plugin is compiled against) and with 8.7.0 on the classpath ({@code mlshrink.agpApiVersion} says which).
  */
 class AgpWiringTest {
     @TempDir
@@ -42,6 +46,17 @@ class AgpWiringTest {
     }
 
     @Test
+    void runsAgainstTheRealAgpApiJarThisExecutionNames() throws Exception {
+        String expected = System.getProperty("mlshrink.agpApiVersion");
+        assertNotNull(expected, "surefire sets mlshrink.agpApiVersion");
+        String jar = Path.of(AndroidComponentsExtension.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                .getFileName().toString();
+        assertEquals("gradle-api-" + expected + ".jar", jar);
+        assertEquals(jar, Path.of(Artifacts.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                .getFileName().toString());
+    }
+
+    @Test
     void onlySelectedBuildTypesGetATransformOfTheAssets() {
         Project project = androidProject();
         FakeAndroidAppPlugin.FakeVariant debug = new FakeAndroidAppPlugin.FakeVariant("debug", "debug");
@@ -56,10 +71,10 @@ class AgpWiringTest {
             FakeAndroidAppPlugin.Wiring w = v.wirings.get(0);
             MlShrinkAssetsTask task = (MlShrinkAssetsTask) w.task.get();
             assertEquals(MlShrinkPlugin.taskName(v.name), task.getName());
+            assertSame(task, project.getTasks().getByName(MlShrinkPlugin.taskName(v.name)));
             // The transform reads the task's input directory and publishes its output directory.
             assertSame(task.getInputAssets(), w.input.invoke(task));
             assertSame(task.getOutputAssets(), w.output.invoke(task));
-            assertTrue(w.toTransformCalled);
             assertSame(SingleArtifact.ASSETS.INSTANCE, w.transformed);
             assertEquals(dir.resolve("build/reports/mlshrink/" + v.name).toFile(), task.getReportDir().get().getAsFile());
         }

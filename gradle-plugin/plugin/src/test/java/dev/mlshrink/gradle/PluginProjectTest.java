@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Real Gradle (ProjectBuilder from the Maven Central gradle-api jar): plugin application, extension
- * defaults, and the task registered for a variant. AGP itself is not available here, so the
- * AGP wiring (AgpWiring) is compiled but not run; the task is connected by hand as AGP would.
+ * defaults, and the task registered for a variant, connected by hand as AGP would (AgpWiringTest runs
+ * the AGP wiring itself).
  */
 class PluginProjectTest {
     @TempDir
