@@ -20,3 +20,29 @@ android {
         targetCompatibility = JavaVersion.VERSION_1_8
     }
 }
+
+// Unit tests on the JVM (`:runtime:testDebugUnitTest`): JUnit 5 for the decoder, Robolectric (JUnit 4, run by
+// the vintage engine) for MlShrink.load on real Android framework code.
+android {
+    testOptions {
+        unitTests {
+            isIncludeAndroidResources = true
+            all {
+                it.useJUnitPlatform()
+                it.systemProperty("mlshrink.repoRoot", rootDir.parentFile.absolutePath)
+                it.systemProperty("mlshrink.vectorDir", layout.buildDirectory.dir("vectors").get().asFile.absolutePath)
+                it.jvmArgs("--add-opens=java.base/java.io=ALL-UNNAMED")
+                // Needs the APK that pom.xml builds with src/test/robolectric/make-test-apk.sh (and the
+                // test_config.properties pointing at it); the Maven build runs it.
+                it.exclude("**/MlShrinkRobolectricTest*")
+            }
+        }
+    }
+}
+
+dependencies {
+    testImplementation("org.junit.jupiter:junit-jupiter:5.14.4")
+    testImplementation("org.robolectric:robolectric:4.14.1")
+    testRuntimeOnly("org.junit.vintage:junit-vintage-engine:5.14.4")
+    testRuntimeOnly("org.junit.platform:junit-platform-launcher")
+}

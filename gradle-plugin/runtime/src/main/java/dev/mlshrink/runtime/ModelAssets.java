@@ -25,13 +25,21 @@ final class ModelAssets {
   private ModelAssets() {}
 
   static ByteBuffer load(Source source, String name, long maxDecodedSize) throws IOException {
+    String packedName = name + MlShrink.PACKED_SUFFIX;
     byte[] packed;
-    try (InputStream in = source.open(name + MlShrink.PACKED_SUFFIX)) {
+    try (InputStream in = source.open(packedName)) {
       packed = readAll(in);
     } catch (FileNotFoundException noPackedModel) {
       return loadPlain(source, name);
     }
-    return PackedModelDecoder.decodeToDirectBuffer(packed, maxDecodedSize);
+    try {
+      return PackedModelDecoder.decodeToDirectBuffer(packed, maxDecodedSize);
+    } catch (PackFormatException e) {
+      // The decoder knows bytes, not names: say which asset is broken.
+      PackFormatException named = new PackFormatException("model asset " + packedName + ": " + e.getMessage());
+      named.initCause(e);
+      throw named;
+    }
   }
 
   private static ByteBuffer loadPlain(Source source, String name) throws IOException {
@@ -40,6 +48,11 @@ final class ModelAssets {
     byte[] bytes;
     try (InputStream in = source.open(name)) {
       bytes = readAll(in);
+    } catch (FileNotFoundException e) {
+      FileNotFoundException named = new FileNotFoundException(
+          "no model asset " + name + " (nor " + name + MlShrink.PACKED_SUFFIX + ")");
+      named.initCause(e);
+      throw named;
     }
     ByteBuffer buffer = ByteBuffer.allocateDirect(bytes.length).order(ByteOrder.nativeOrder());
     buffer.put(bytes);

@@ -1,0 +1,8 @@
+// Test-only shim of androidx.test:monitor (see ../README.md in src/test/androidx-monitor-shim).
+package androidx.test.runner.intent;
+
+public final class IntentMonitorRegistry {
+  private IntentMonitorRegistry() {}
+
+  public static void registerInstance(IntentMonitor instance) {}
+}

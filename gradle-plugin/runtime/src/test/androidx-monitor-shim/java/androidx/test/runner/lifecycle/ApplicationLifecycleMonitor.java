@@ -1,0 +1,4 @@
+// Test-only shim of androidx.test:monitor (see ../README.md in src/test/androidx-monitor-shim).
+package androidx.test.runner.lifecycle;
+
+public interface ApplicationLifecycleMonitor {}
