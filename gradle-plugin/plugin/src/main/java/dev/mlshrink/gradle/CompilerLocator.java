@@ -27,15 +27,17 @@ public final class CompilerLocator {
     }
 
     /**
+     * @param runner                starts node (Gradle's ExecOperations in the plugin)
      * @param nodeExecutableAndArgs how to start node, e.g. {@code ["node"]}
      * @param configuredPackageDir  the user's {@code compilerPackageDir}, or null to use node resolution
      * @param projectDir            where node resolution starts
      */
-    public static CompilerLocation locate(List<String> nodeExecutableAndArgs, Path configuredPackageDir, Path projectDir) {
+    public static CompilerLocation locate(CommandRunner runner, List<String> nodeExecutableAndArgs,
+                                          Path configuredPackageDir, Path projectDir) {
         if (configuredPackageDir != null) {
             return fromPackageDir(configuredPackageDir, "mlshrink { compilerPackageDir } = " + configuredPackageDir);
         }
-        Path packageJson = resolveWithNode(nodeExecutableAndArgs, projectDir);
+        Path packageJson = resolveWithNode(runner, nodeExecutableAndArgs, projectDir);
         return fromPackageDir(packageJson.getParent(), "node resolved mlshrink to " + packageJson.getParent());
     }
 
@@ -47,14 +49,14 @@ public final class CompilerLocator {
         return argv;
     }
 
-    static Path resolveWithNode(List<String> nodeExecutableAndArgs, Path projectDir) {
+    static Path resolveWithNode(CommandRunner runner, List<String> nodeExecutableAndArgs, Path projectDir) {
         if (nodeExecutableAndArgs.isEmpty()) {
             throw new CompilerNotFoundException("mlshrink: nodeExecutableAndArgs is empty; set it to how node is started, "
                     + "e.g. mlshrink { nodeExecutableAndArgs.set(listOf(\"/usr/local/bin/node\")) }");
         }
         ProcessResult result;
         try {
-            result = ProcessRunner.run(resolveArgv(nodeExecutableAndArgs), projectDir);
+            result = runner.run(resolveArgv(nodeExecutableAndArgs), projectDir);
         } catch (IOException e) {
             throw new CompilerNotFoundException("mlshrink: cannot run node (" + String.join(" ", nodeExecutableAndArgs)
                     + "): " + e.getMessage() + ". Install Node.js 20+ or set "

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
+import javax.inject.Inject;
 import org.gradle.api.DefaultTask;
 import org.gradle.api.GradleException;
 import org.gradle.api.file.DirectoryProperty;
@@ -24,6 +25,7 @@ import org.gradle.api.tasks.OutputDirectory;
 import org.gradle.api.tasks.PathSensitive;
 import org.gradle.api.tasks.PathSensitivity;
 import org.gradle.api.tasks.TaskAction;
+import org.gradle.process.ExecOperations;
 
 /**
  * Transforms a variant's merged assets: non-model files are copied, models are optimized by one
@@ -89,50 +91,73 @@ public abstract class MlShrinkAssetsTask extends DefaultTask {
     @Internal
     public abstract DirectoryProperty getProjectDirectory();
 
+    /** Gradle's process launcher, injected as Gradle documents for task actions. */
+    @Inject
+    protected abstract ExecOperations getExecOperations();
+
     @TaskAction
     public void transform() {
         Path in = getInputAssets().get().getAsFile().toPath();
         Path out = getOutputAssets().get().getAsFile().toPath();
         Path reports = getReportDir().get().getAsFile().toPath();
-        if (!Files.isDirectory(in)) {
-            // A variant without any assets: nothing to optimize, and no reason to need node.
-            try {
-                emptyDirectory(out);
-                emptyDirectory(reports);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return;
-        }
+        // Validated before anything is written or started.
         CompilerSettings settings = new CompilerSettings(getModels().get(), getPrune().get(), getQuantize().get(),
                 getCluster().getOrNull(), getPack().get(), getMaxAccuracyDrop().get(),
                 pathOrNull(getCalibrationData()), pathOrNull(getEvalData()));
-        Path configured = pathOrNull(getCompilerPackageDir());
-        CompilerLocation compiler = CompilerLocator.locate(getNodeExecutableAndArgs().get(), configured,
-                getProjectDirectory().get().getAsFile().toPath());
         try {
             emptyDirectory(out);
             emptyDirectory(reports);
-            Path config = getTemporaryDir().toPath().resolve("mlshrink-config.json");
-            Files.writeString(config, settings.toJson(), StandardCharsets.UTF_8);
-            List<String> argv = AssetsCommand.argv(getNodeExecutableAndArgs().get(), compiler.cliScript(), in, out,
-                    config, reports);
-            getLogger().info("mlshrink: {}", String.join(" ", argv));
-            ProcessResult result = ProcessRunner.run(argv, getProjectDirectory().get().getAsFile().toPath());
-            if (!result.stdout().isBlank()) {
-                getLogger().lifecycle(result.stdout().strip());
+            if (!ModelGlobs.anyMatch(in, settings.models())) {
+                // No model in this variant's assets: they pass through unchanged, without node or the compiler.
+                copyTree(in, out);
+                return;
             }
-            if (!result.succeeded()) {
-                throw new GradleException(AssetsCommand.failureMessage(result));
-            }
+            runCompiler(settings, in, out, reports);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** One {@code mlshrink assets} run over the whole folder: copies the other files, optimizes the models. */
+    private void runCompiler(CompilerSettings settings, Path in, Path out, Path reports) throws IOException {
+        CommandRunner runner = new ExecRunner(getExecOperations());
+        Path projectDir = getProjectDirectory().get().getAsFile().toPath();
+        CompilerLocation compiler = CompilerLocator.locate(runner, getNodeExecutableAndArgs().get(),
+                pathOrNull(getCompilerPackageDir()), projectDir);
+        Path config = getTemporaryDir().toPath().resolve("mlshrink-config.json");
+        Files.writeString(config, settings.toJson(), StandardCharsets.UTF_8);
+        List<String> argv = AssetsCommand.argv(getNodeExecutableAndArgs().get(), compiler.cliScript(), in, out,
+                config, reports);
+        getLogger().info("mlshrink: {}", String.join(" ", argv));
+        ProcessResult result = runner.run(argv, projectDir);
+        if (!result.stdout().isBlank()) {
+            getLogger().lifecycle(result.stdout().strip());
+        }
+        if (!result.succeeded()) {
+            throw new GradleException(AssetsCommand.failureMessage(result));
         }
     }
 
     private static Path pathOrNull(DirectoryProperty dir) {
         File f = dir.getAsFile().getOrNull();
         return f == null ? null : f.toPath();
+    }
+
+    /** Copies {@code from} (if it exists) into the existing folder {@code to}, keeping relative paths. */
+    static void copyTree(Path from, Path to) throws IOException {
+        if (!Files.isDirectory(from)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(from)) {
+            for (Path p : walk.sorted().toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
     }
 
     /** Leaves {@code dir} existing and empty, so files from a previous run cannot leak into the APK. */

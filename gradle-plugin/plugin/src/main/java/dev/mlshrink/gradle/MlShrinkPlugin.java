@@ -60,6 +60,17 @@ public class MlShrinkPlugin implements Plugin<Project> {
                 ext.getAddRuntimeDependency().map(on -> on ? List.of(runtime) : List.<Dependency>of())));
     }
 
+    /** The compiler's version for the task's inputs, found (by node, if need be) only when the assets have models. */
+    private static Provider<String> compilerVersion(Project project, MlShrinkExtension ext, MlShrinkAssetsTask task) {
+        return project.getProviders().of(CompilerVersionSource.class, spec -> {
+            spec.getParameters().getNodeExecutableAndArgs().set(ext.getNodeExecutableAndArgs());
+            spec.getParameters().getCompilerPackageDir().set(ext.getCompilerPackageDir());
+            spec.getParameters().getProjectDirectory().set(project.getLayout().getProjectDirectory());
+            spec.getParameters().getInputAssets().set(task.getInputAssets());
+            spec.getParameters().getModels().set(task.getModels());
+        });
+    }
+
     /** {@code release} → {@code mlshrinkReleaseAssets}. */
     public static String taskName(String variantName) {
         return "mlshrink" + variantName.substring(0, 1).toUpperCase(Locale.ROOT) + variantName.substring(1) + "Assets";
@@ -72,11 +83,6 @@ public class MlShrinkPlugin implements Plugin<Project> {
     public static TaskProvider<MlShrinkAssetsTask> registerAssetsTask(Project project, MlShrinkExtension ext,
                                                                      String variantName) {
         ProjectLayout layout = project.getLayout();
-        Provider<String> compilerVersion = project.getProviders().of(CompilerVersionSource.class, spec -> {
-            spec.getParameters().getNodeExecutableAndArgs().set(ext.getNodeExecutableAndArgs());
-            spec.getParameters().getCompilerPackageDir().set(ext.getCompilerPackageDir());
-            spec.getParameters().getProjectDirectory().set(layout.getProjectDirectory());
-        });
         return project.getTasks().register(taskName(variantName), MlShrinkAssetsTask.class, task -> {
             task.setGroup("build");
             task.setDescription("Optimizes the .tflite models in the " + variantName + " assets with mlshrink.");
@@ -89,7 +95,7 @@ public class MlShrinkPlugin implements Plugin<Project> {
             task.getMaxAccuracyDrop().set(ext.getMaxAccuracyDrop());
             task.getCalibrationData().set(ext.getCalibrationData());
             task.getEvalData().set(ext.getEvalData());
-            task.getCompilerVersion().set(compilerVersion);
+            task.getCompilerVersion().set(compilerVersion(project, ext, task));
             task.getNodeExecutableAndArgs().set(ext.getNodeExecutableAndArgs());
             task.getCompilerPackageDir().set(ext.getCompilerPackageDir());
             task.getProjectDirectory().set(layout.getProjectDirectory());

@@ -25,7 +25,7 @@ class CompilerLocatorTest {
 
     @Test
     void configuredPackageDirWins() throws IOException {
-        CompilerLocation loc = CompilerLocator.locate(List.of("/nonexistent/node"), TestPaths.compilerDir(), tmp);
+        CompilerLocation loc = CompilerLocator.locate(ProcessRunner::run, List.of("/nonexistent/node"), TestPaths.compilerDir(), tmp);
         assertEquals(TestPaths.compilerDir(), loc.packageDir());
         assertEquals(TestPaths.compilerDir().resolve("bin/mlshrink.js"), loc.cliScript());
         assertEquals(compilerVersion(), loc.version());
@@ -34,7 +34,7 @@ class CompilerLocatorTest {
     @Test
     void nodeResolutionFromTheSampleAppFindsTheWorkspaceCompiler() throws IOException {
         Path app = TestPaths.repoRoot().resolve("sample-android-app");
-        CompilerLocation loc = CompilerLocator.locate(List.of("node"), null, app);
+        CompilerLocation loc = CompilerLocator.locate(ProcessRunner::run, List.of("node"), null, app);
         // npm links the workspace member into node_modules; node reports the real path.
         assertEquals(TestPaths.compilerDir().toRealPath(), loc.packageDir().toRealPath());
         assertEquals(compilerVersion(), loc.version());
@@ -43,7 +43,7 @@ class CompilerLocatorTest {
     @Test
     void outsideAnyNpmProjectTheErrorSaysWhatToSet() {
         CompilerNotFoundException e = assertThrows(CompilerNotFoundException.class,
-                () -> CompilerLocator.locate(List.of("node"), null, tmp));
+                () -> CompilerLocator.locate(ProcessRunner::run, List.of("node"), null, tmp));
         assertTrue(e.getMessage().contains("Cannot find module 'mlshrink/package.json'"), e.getMessage());
         assertTrue(e.getMessage().contains("compilerPackageDir"), e.getMessage());
         assertTrue(e.getMessage().contains("npm install --save-dev mlshrink"), e.getMessage());
@@ -52,7 +52,7 @@ class CompilerLocatorTest {
     @Test
     void missingNodeSaysToSetNodeExecutableAndArgs() {
         CompilerNotFoundException e = assertThrows(CompilerNotFoundException.class,
-                () -> CompilerLocator.locate(List.of(tmp.resolve("no-node").toString()), null, tmp));
+                () -> CompilerLocator.locate(ProcessRunner::run, List.of(tmp.resolve("no-node").toString()), null, tmp));
         assertTrue(e.getMessage().contains("cannot run node"), e.getMessage());
         assertTrue(e.getMessage().contains("nodeExecutableAndArgs"), e.getMessage());
     }
@@ -61,15 +61,15 @@ class CompilerLocatorTest {
     void configuredDirMustHoldTheMlshrinkPackage() throws IOException {
         Files.writeString(tmp.resolve("package.json"), "{\"name\": \"left-pad\", \"version\": \"1.0.0\"}");
         CompilerNotFoundException wrong = assertThrows(CompilerNotFoundException.class,
-                () -> CompilerLocator.locate(List.of("node"), tmp, tmp));
+                () -> CompilerLocator.locate(ProcessRunner::run, List.of("node"), tmp, tmp));
         assertTrue(wrong.getMessage().contains("'left-pad', not 'mlshrink'"), wrong.getMessage());
         CompilerNotFoundException missing = assertThrows(CompilerNotFoundException.class,
-                () -> CompilerLocator.locate(List.of("node"), tmp.resolve("nowhere"), tmp));
+                () -> CompilerLocator.locate(ProcessRunner::run, List.of("node"), tmp.resolve("nowhere"), tmp));
         assertTrue(missing.getMessage().contains("not readable"), missing.getMessage());
         Path fake = TestPaths.fakeCompiler(tmp.resolve("fake"), "9.9.9", "");
         Files.delete(fake.resolve("bin/mlshrink.js"));
         CompilerNotFoundException noCli = assertThrows(CompilerNotFoundException.class,
-                () -> CompilerLocator.locate(List.of("node"), fake, tmp));
+                () -> CompilerLocator.locate(ProcessRunner::run, List.of("node"), fake, tmp));
         assertTrue(noCli.getMessage().contains("bin/mlshrink.js is missing"), noCli.getMessage());
     }
 }

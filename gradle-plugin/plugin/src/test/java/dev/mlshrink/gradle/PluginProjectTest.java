@@ -129,6 +129,7 @@ class PluginProjectTest {
         MlShrinkAssetsTask task = MlShrinkPlugin.registerAssetsTask(project, ext, "release").get();
         Path in = Files.createDirectories(dir.resolve("merged"));
         Files.writeString(in.resolve("labels.txt"), "a\nb\n");
+        Files.writeString(in.resolve("m.tflite"), "a model (the stand-in compiler copies it)");
         Path out = dir.resolve("out");
         Files.createDirectories(out);
         Files.writeString(out.resolve("stale.bin"), "from a previous run");
@@ -166,7 +167,9 @@ class PluginProjectTest {
         MlShrinkExtension ext = project.getExtensions().getByType(MlShrinkExtension.class);
         ext.getCompilerPackageDir().set(fake.toFile());
         MlShrinkAssetsTask task = MlShrinkPlugin.registerAssetsTask(project, ext, "release").get();
-        task.getInputAssets().set(Files.createDirectories(dir.resolve("merged")).toFile());
+        Files.createDirectories(dir.resolve("merged"));
+        Files.writeString(dir.resolve("merged/model.tflite"), "a model");
+        task.getInputAssets().set(dir.resolve("merged").toFile());
         task.getOutputAssets().set(dir.resolve("out").toFile());
         GradleException e = assertThrows(GradleException.class, task::transform);
         assertTrue(e.getMessage().startsWith("mlshrink: model.tflite: accuracy drop 0.031 exceeds maxAccuracyDrop 0.01"),
@@ -186,6 +189,34 @@ class PluginProjectTest {
         try (java.util.stream.Stream<Path> files = Files.list(dir.resolve("out"))) {
             assertEquals(0, files.count());
         }
+    }
+
+    @Test
+    void assetsWithoutModelsPassThroughWithoutNode() throws IOException {
+        Project project = project();
+        MlShrinkExtension ext = project.getExtensions().getByType(MlShrinkExtension.class);
+        ext.getNodeExecutableAndArgs().set(List.of(dir.resolve("no-node").toString()));
+        MlShrinkAssetsTask task = MlShrinkPlugin.registerAssetsTask(project, ext, "release").get();
+        Path merged = Files.createDirectories(dir.resolve("merged/fonts"));
+        Files.writeString(merged.resolve("a.ttf"), "font");
+        Files.writeString(dir.resolve("merged/model.tflite.txt"), "not a model");
+        task.getInputAssets().set(dir.resolve("merged").toFile());
+        task.getOutputAssets().set(dir.resolve("out").toFile());
+        // The version input needs no compiler (and so no node) when there is nothing to compile...
+        assertEquals(CompilerVersionSource.NO_MODELS, task.getCompilerVersion().get());
+        task.transform();
+        assertEquals("font", Files.readString(dir.resolve("out/fonts/a.ttf")));
+        assertEquals("not a model", Files.readString(dir.resolve("out/model.tflite.txt")));
+        // ...while one model at the top level of the assets makes node necessary again.
+        Files.writeString(dir.resolve("merged/m.tflite"), "model");
+        MlShrinkAssetsTask withModel = MlShrinkPlugin.registerAssetsTask(project, ext, "paidRelease").get();
+        withModel.getInputAssets().set(dir.resolve("merged").toFile());
+        Exception e = assertThrows(Exception.class, () -> withModel.getCompilerVersion().get());
+        Throwable root = e;
+        while (root.getCause() != null && !(root instanceof CompilerNotFoundException)) {
+            root = root.getCause();
+        }
+        assertTrue(root.getMessage().contains("cannot run node"), root.getMessage());
     }
 
     @Test

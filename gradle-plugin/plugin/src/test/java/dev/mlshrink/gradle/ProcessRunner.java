@@ -7,7 +7,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Runs a child process to completion. Output goes to temporary files rather than pipes, so a chatty
+ * TEST HELPER: runs a child process to completion (the plugin itself starts processes only through
+ * Gradle's ExecOperations, see ExecRunner). Output goes to temporary files rather than pipes, so a chatty
  * child can never block on a full pipe buffer while we wait for it.
  */
 public final class ProcessRunner {
