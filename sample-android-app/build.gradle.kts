@@ -27,6 +27,13 @@ android {
         }
     }
 
+    androidResources {
+        // Stored, not deflated, in the APK: MlShrink.load memory-maps a plain .tflite (debug builds) through
+        // AssetManager.openFd, which a compressed entry refuses; a packed .mlshrink is Huffman-coded already,
+        // so deflating it gains nothing and costs a second decode. (AGP stores .tflite by default; said explicitly.)
+        noCompress += listOf("tflite", "mlshrink")
+    }
+
     compileOptions {
         sourceCompatibility = JavaVersion.VERSION_17
         targetCompatibility = JavaVersion.VERSION_17
@@ -53,6 +60,7 @@ mlshrink {
 }
 
 dependencies {
-    // The runtime (dev.mlshrink:mlshrink-runtime) is added by the plugin.
-    implementation("com.google.ai.edge.litert:litert:1.0.1")
+    // The runtime (dev.mlshrink:mlshrink-runtime) is added by the plugin. The TensorFlow Lite (LiteRT) interpreter
+    // from Maven Central (the AAR resolves there; com.google.ai.edge.litert is on Google's Maven only).
+    implementation("org.tensorflow:tensorflow-lite:2.16.1")
 }
