@@ -1,7 +1,8 @@
 /**
  * The command line a report records ("mlshrink optimize model.tflite -o out --prune 0.5"), rebuilt
  * from the parsed arguments: positionals first, then each option once under its long name, values
- * as given (yargs also lists camelCase and one-letter aliases; those are skipped).
+ * as given (yargs also lists camelCase and one-letter aliases; those are skipped). Options in `skip`
+ * are left out (the output directory: a report must not depend on where it was written).
  */
 export function commandLine(command: string, positionals: string[], args: Record<string, unknown>, skip: readonly string[] = []): string[] {
   const out = ['mlshrink', command];

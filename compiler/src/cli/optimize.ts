@@ -112,7 +112,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
           process.stderr.write(`${m}\n`);
         },
         progress: (phase: string, done: number, total: number) => progress.update(phase, done, total),
-        command: commandLine('optimize', ['model'], args as unknown as Record<string, unknown>, ['verbose']),
+        command: commandLine('optimize', ['model'], args as unknown as Record<string, unknown>, ['verbose', 'out']),
       };
       try {
         const report = await optimizeFile(file, args.out, options, ctx);

@@ -98,7 +98,10 @@ const shellWord = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s
 
 function reproduceSection(r: OptimizeReport): string {
   const tool = r.tool ? `${r.tool.name} ${r.tool.version}` : 'unknown version';
-  const command = r.command ? `<pre data-field="command">${esc(r.command.map(shellWord).join(' '))}</pre>` : '<p class="note">The command was not recorded.</p>';
+  // The output directory is left out of the recorded command so reports do not depend on where they were written.
+  const command = r.command
+    ? `<pre data-field="command">${esc(r.command.map(shellWord).join(' '))} -o OUT_DIR</pre>`
+    : '<p class="note">Written by the Gradle plugin (mlshrink assets): the settings below are the complete configuration.</p>';
   const warnings = r.warnings.length ? `<h3>Warnings</h3><ul class="warn">${r.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : '';
   const passes = r.passes.map((p) => `${p.name}: ${JSON.stringify(p.stats)}`).join('\n');
   return `<h2>Reproduce</h2><p>Written by <b data-field="tool">${esc(tool)}</b> with:</p>${command}

@@ -122,6 +122,7 @@ public abstract class MlShrinkAssetsTask extends DefaultTask {
             if (!result.stdout().isBlank()) {
                 getLogger().lifecycle(result.stdout().strip());
             }
+            logReportLink(reports, getLogger());
             if (!result.succeeded()) {
                 throw new GradleException(AssetsCommand.failureMessage(result));
             }
@@ -130,7 +131,15 @@ public abstract class MlShrinkAssetsTask extends DefaultTask {
         }
     }
 
-    private static Path pathOrNull(DirectoryProperty dir) {
+    /** Prints the index page's file URL the way Gradle prints its test report link. */
+    static void logReportLink(Path reports, org.gradle.api.logging.Logger logger) {
+        Path index = reports.resolve("index.html");
+        if (Files.isRegularFile(index)) {
+            logger.lifecycle("mlshrink: see the report at: {}", index.toUri());
+        }
+    }
+
+        private static Path pathOrNull(DirectoryProperty dir) {
         File f = dir.getAsFile().getOrNull();
         return f == null ? null : f.toPath();
     }
