@@ -50,7 +50,8 @@ function sizeSection(r: OptimizeReport): string {
     })
     .join('');
   const xzNote = r.xz?.unavailable ? `<p class="note">No xz comparison: ${esc(r.xz.unavailable)}.</p>` : !r.xz ? '<p class="note">No xz comparison in this report.</p>' : '<p class="note">xz -9e: XZ Utils at its strongest setting on the whole file, what a generic compressor would have shipped.</p>';
-  return `<h2>Size, step by step</h2>${waterfallChart(steps)}${xzNote}
+  const pruneNote = steps.some((s) => s.stage.startsWith('prune')) ? '<p class="note">Pruning sets weights to zero but still stores them: its saving shows once the file is packed.</p>' : '';
+  return `<h2>Size, step by step</h2>${waterfallChart(steps)}${pruneNote}${xzNote}
 <table data-table="sizes"><thead><tr><th class="t">step</th><th>bytes</th><th>change</th><th>ratio</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
@@ -101,7 +102,7 @@ function reproduceSection(r: OptimizeReport): string {
   // The output directory is left out of the recorded command so reports do not depend on where they were written.
   const command = r.command
     ? `<pre data-field="command">${esc(r.command.map(shellWord).join(' '))} -o OUT_DIR</pre>`
-    : '<p class="note">Written by the Gradle plugin (mlshrink assets): the settings below are the complete configuration.</p>';
+    : '<p class="note">No command recorded (the Gradle plugin\'s assets step, or an older mlshrink): the settings below are the complete configuration.</p>';
   const warnings = r.warnings.length ? `<h3>Warnings</h3><ul class="warn">${r.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : '';
   const passes = r.passes.map((p) => `${p.name}: ${JSON.stringify(p.stats)}`).join('\n');
   return `<h2>Reproduce</h2><p>Written by <b data-field="tool">${esc(tool)}</b> with:</p>${command}

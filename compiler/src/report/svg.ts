@@ -8,7 +8,7 @@ export const COLORS = { before: '#9aa5b1', after: '#1f6feb', xz: '#bf8700', good
 
 /** A chart root; `name` is what data-chart says (the browser test counts them). */
 export function chart(name: string, width: number, height: number, label: string, body: string): string {
-  return `<svg class="chart" data-chart="${esc(name)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${esc(label)}" xmlns="http://www.w3.org/2000/svg">${body}</svg>`;
+  return `<svg class="chart" data-chart="${esc(name)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${esc(label)}">${body}</svg>`;
 }
 
 const n = (v: number): string => (Math.round(v * 10) / 10).toString();
