@@ -1,4 +1,5 @@
 /** `mlshrink report <report.json> [-o page.html]`: regenerates the HTML page from a report (default: beside it, .report.html). */
+import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { renderModelPage } from '../report/model-page.js';
 import { readReport } from '../report/read-report.js';
@@ -24,7 +25,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       .option('out', { alias: 'o', type: 'string', describe: 'page to write (default: beside the report, .html)' }),
   handler: (args) => {
     const out = args.out ?? pagePath(args.report);
-    if (out === args.report || /\.json$/i.test(out)) throw fileError(out, 'the page must not overwrite a JSON report; choose an .html path');
+    if (resolve(out) === resolve(args.report) || /\.json$/i.test(out)) throw fileError(out, 'the page must not overwrite a JSON report; choose an .html path');
     const report = readReport(args.report);
     writePage(out, renderModelPage(report));
     process.stdout.write(`${out}\n`);

@@ -75,5 +75,8 @@ describe('mlshrink report', () => {
     expect(b.stderr).toBe(`mlshrink: ${bad}: not an mlshrink report (no "mlshrinkReport": 1)\n`);
     const over = await runCliInProcess(['report', json, '-o', join(dir, 'x.json')]);
     expect(over.code).toBe(2);
+    const nowhere = await runCliInProcess(['report', json, '-o', join(dir, 'no', 'such', 'page.html')]);
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toMatch(/page\.html: cannot write the page \(ENOENT\)\n$/);
   });
 });
