@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: the Fashion-MNIST test set, Android packaging tools for the APK check,
-# compressors the pack bench compares against, and the JDK/Maven for the Java modules.
-apt_packages=(dataset-fashion-mnist aapt zipalign apksigner android-framework-res xz-utils zstd openjdk-17-jdk-headless maven)
+# compressors the pack bench compares against (xz also for the report's xz -9e bar), the JDK/Maven
+# for the Java modules, and chromium for the HTML report's real-browser test.
+apt_packages=(dataset-fashion-mnist aapt zipalign apksigner android-framework-res xz-utils zstd openjdk-17-jdk-headless maven chromium)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

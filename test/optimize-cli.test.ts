@@ -148,7 +148,7 @@ describe('mlshrink optimize on a small classifier', () => {
     // Deterministic: a second run writes the same bytes.
     const again = join(dir, 'chain-out-2');
     expect((await cli('optimize', modelPath, '-o', again)).code).toBe(0);
-    for (const f of ['chain.tflite.mlshrink', 'chain.report.json']) expect(readFileSync(join(again, f))).toEqual(readFileSync(join(out, f)));
+    for (const f of ['chain.tflite.mlshrink', 'chain.report.json', 'chain.report.html']) expect(readFileSync(join(again, f))).toEqual(readFileSync(join(out, f)));
   });
 
   it('exits 2 with one line and writes only the report when the budget fails', async () => {

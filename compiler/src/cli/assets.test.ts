@@ -58,7 +58,9 @@ describe('mlshrink assets', () => {
     expect(a.code).toBe(0);
     expect(listFiles(a.out)).toEqual(['docs/about.html', 'labels.txt', 'models/classifier.tflite.mlshrink']);
     expect(readFileSync(join(a.out, 'labels.txt'), 'utf8')).toBe('tshirt\ntrouser\n');
-    expect(listFiles(a.reports)).toEqual(['models/classifier.report.json']);
+    expect(listFiles(a.reports)).toEqual(['index.html', 'models/classifier.report.html', 'models/classifier.report.json']);
+    // The build's index links each model's page by its path relative to the index.
+    expect(readFileSync(join(a.reports, 'index.html'), 'utf8')).toContain('<a href="models/classifier.report.html">models/classifier.tflite</a>');
     const report = JSON.parse(readFileSync(join(a.reports, 'models/classifier.report.json'), 'utf8'));
     expect(report.ok).toBe(true);
     expect(report.budget.metric).toBe('top1-agreement');

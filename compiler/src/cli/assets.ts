@@ -15,6 +15,8 @@ import { mergeOptions, validateOptions, type OptimizeOptions } from '../pipeline
 import { optimizeFile, outputPaths } from '../pipeline/optimize.js';
 import type { OptimizeReport } from '../pipeline/report.js';
 import { fileError } from '../errors.js';
+import { renderIndexPage } from '../report/index-page.js';
+import { writePage } from '../report/write.js';
 
 export const DEFAULT_MODEL_GLOBS = ['**/*.tflite'];
 
@@ -129,6 +131,11 @@ export async function transformAssets(inDir: string, outDir: string, config: Ass
     log(summary(rel, outputs[i]!, report));
   }
   if (plan.models.length === 0) log(`no model matched ${models.join(', ')} in ${inDir}`);
+  // One page per build linking every model's page (the Gradle task prints its file URL).
+  const index = join(reportDir, 'index.html');
+  const entries = plan.models.map((rel, i) => ({ asset: rel, href: relative(reportDir, outputPaths(join(inDir, rel), join(reportDir, dirname(rel)), options).html).split(sep).join('/'), report: reports[i]! }));
+  mkdirSync(reportDir, { recursive: true });
+  writePage(index, renderIndexPage('mlshrink report', entries));
   log(`mlshrink assets: ${plan.models.length} model(s) optimized, ${plan.copies.length} other file(s) copied`);
   return { reports, copied: plan.copies.length };
 }

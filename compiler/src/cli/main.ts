@@ -9,6 +9,7 @@ import { distillCommand } from './distill.js';
 import { UserError } from '../errors.js';
 import { inspectCommand } from './inspect.js';
 import { optimizeCommand } from './optimize.js';
+import { reportCommand } from './report.js';
 import { unpackCommand } from './unpack.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -21,6 +22,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(optimizeCommand)
     .command(assetsCommand)
     .command(distillCommand)
+    .command(reportCommand)
     .demandCommand(1, 'name a command (see --help)')
     .strict()
     .help()

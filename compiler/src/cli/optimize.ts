@@ -10,6 +10,7 @@ import { findConfig, loadConfig, mergeOptions, parseNormalize, parsePrune, valid
 import { BudgetError, optimizeFile } from '../pipeline/optimize.js';
 import { formatTable } from '../pipeline/report.js';
 import { fileError, UserError } from '../errors.js';
+import { commandLine } from './command-line.js';
 import { createProgress } from './progress.js';
 
 interface OptimizeArgs {
@@ -111,6 +112,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
           process.stderr.write(`${m}\n`);
         },
         progress: (phase: string, done: number, total: number) => progress.update(phase, done, total),
+        command: commandLine('optimize', ['model'], args as unknown as Record<string, unknown>, ['verbose', 'out']),
       };
       try {
         const report = await optimizeFile(file, args.out, options, ctx);

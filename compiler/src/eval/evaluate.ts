@@ -5,6 +5,7 @@
  * outputs dequantized, so a full-int8 model is compared with its float original on equal terms.
  */
 import type { Model, Quantization, Tensor } from '../ir/model.js';
+import { confusionMatrix } from './confusion.js';
 import { argmax, FidelityAccumulator, type Fidelity } from './fidelity.js';
 import { prepareBytesForLiteRt } from './litert-compat.js';
 import { loadLiteRt, type TensorInfo, type TypedArray } from './litert.js';
@@ -29,6 +30,9 @@ export interface Evaluation {
   accuracyAfter?: number;
   /** accuracyBefore − accuracyAfter (0.01 = one point), when labels exist. */
   accuracyDrop?: number;
+  /** Confusion matrices (rows labels, columns top-1 predictions), when labels exist. */
+  confusionBefore?: number[][];
+  confusionAfter?: number[][];
 }
 
 /** A LiteRT model that takes and returns float values whatever its I/O types. */
@@ -137,6 +141,8 @@ export function compare(reference: Float32Array[][], test: Float32Array[][], lab
     result.accuracyBefore = accuracy(reference, labels);
     result.accuracyAfter = accuracy(test, labels);
     result.accuracyDrop = result.accuracyBefore - result.accuracyAfter;
+    result.confusionBefore = confusionMatrix(reference, labels);
+    result.confusionAfter = confusionMatrix(test, labels);
   }
   return result;
 }

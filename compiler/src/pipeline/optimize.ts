@@ -38,7 +38,10 @@ import { ModelFormatError } from '../tflite/errors.js';
 import { readModel } from '../tflite/read.js';
 import { writeModel } from '../tflite/write.js';
 import type { OptimizeOptions } from './config.js';
-import { evaluationReport, modelStats, reportedOptions, reportJson, type OptimizeReport, type PassReport } from './report.js';
+import { renderModelPage } from '../report/model-page.js';
+import { writePage } from '../report/write.js';
+import { evaluationReport, modelStats, reportedOptions, reportJson, weightSparsity, type OptimizeReport, type PassReport, type TriedPoint } from './report.js';
+import { reportDetails } from './report-details.js';
 
 export interface OptimizeContext {
   log(message: string): void;
@@ -46,6 +49,8 @@ export interface OptimizeContext {
   progress?(phase: string, done: number, total: number): void;
   /** Called with each pass's output model (tests run the IR verifier here). */
   onPassDone?(name: string, model: Model): void;
+  /** The command line that started the run, recorded in the report so it can be reproduced. */
+  command?: string[];
 }
 
 /** The accuracy budget was not met; the report was written, the model was not. */
@@ -67,11 +72,12 @@ const AUTO_PRUNE_SAMPLES = 200;
 const MAX_AUTO_BACKOFF = 3;
 
 /** `<outDir>/<name>.tflite[.mlshrink]` and `<outDir>/<name>.report.json` for a model path. */
-export function outputPaths(modelPath: string, outDir: string, options: Pick<OptimizeOptions, 'pack'>): { model: string; report: string } {
+export function outputPaths(modelPath: string, outDir: string, options: Pick<OptimizeOptions, 'pack'>): { model: string; report: string; html: string } {
   const name = basename(modelPath).replace(/\.tflite$/i, '');
   return {
     model: join(outDir, `${name}.tflite${options.pack === 'huffman' ? PACKED_SUFFIX : ''}`),
     report: join(outDir, `${name}.report.json`),
+    html: join(outDir, `${name}.report.html`),
   };
 }
 
@@ -111,7 +117,7 @@ function inputShapeOf(modelPath: string, model: Model): number[] {
 
 export async function optimizeFile(modelPath: string, outDir: string, options: OptimizeOptions, ctx: OptimizeContext = silent): Promise<OptimizeReport> {
   const paths = outputPaths(modelPath, outDir, options);
-  for (const p of [paths.model, paths.report]) {
+  for (const p of [paths.model, paths.report, paths.html]) {
     if (resolve(p) === resolve(modelPath)) throw new UserError(`${modelPath}: output ${p} would overwrite the input model; choose another -o`);
   }
   const original = readInput(modelPath);
@@ -133,6 +139,8 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
 
   // Passes.
   const passes: PassReport[] = [];
+  const passBytes = new Map<PassReport, number>();
+  const tried: TriedPoint[] = [];
   let model = original.model;
   const passCtx: PassContext = { log: (m) => ctx.log(m) };
   const run = async <O>(pass: { name: string; run(m: Model, o: O, c: PassContext): PassResult | Promise<PassResult> }, opts: O): Promise<void> => {
@@ -147,7 +155,9 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
     }
     model = result.model;
     ctx.onPassDone?.(pass.name, model);
-    passes.push({ name: pass.name, stats: result.stats, warnings: result.warnings });
+    const entry: PassReport = { name: pass.name, stats: result.stats, warnings: result.warnings };
+    passes.push(entry);
+    passBytes.set(entry, writeModel(model).length); // the size waterfall of the HTML report
     warnings.push(...result.warnings.map((w) => `${pass.name}: ${w}`));
   };
 
@@ -238,6 +248,9 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
     // The original ran, so a failure on the compressed model is a bug in a pass: not caught here.
     evaluation = await evaluateAgainst(reference, { bytes: outBytes, model }, evalData, (done) => ctx.progress?.('evaluate', done, n));
     const drop = evaluation.accuracyDrop ?? 1 - evaluation.fidelity.top1Agreement;
+    if (autoPlan) {
+      tried.push({ label: backoff === 0 ? 'prune-auto plan' : `back-off ${backoff}`, weightSparsity: weightSparsity(model), bytes: outBytes.length, ...(packed ? { packedBytes: packed.length } : {}), accuracyDrop: drop, chosen: false });
+    }
     if (drop <= options.maxAccuracyDrop + 1e-12 || !perLayer || perLayer.size === 0 || backoff >= MAX_AUTO_BACKOFF) break;
     ctx.log(`prune-auto: drop ${(drop * 100).toFixed(2)} pt over budget; every layer one candidate sparsity lower`);
   }
@@ -259,6 +272,9 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
   if (accuracyDrop !== undefined) report.accuracyDrop = accuracyDrop;
   if (evaluation) report.evaluation = evaluationReport(evaluation);
   if (met) report.output = basename(paths.model);
+  if (met && tried.length > 0) tried[tried.length - 1]!.chosen = true;
+  if (tried.length > 0) report.tried = tried;
+  Object.assign(report, reportDetails({ original, outBytes, ...(packed ? { packed } : {}), passes, passBytes, options, warnings, ...(autoPlan ? { sensitivity: autoPlan.sensitivity } : {}), ...(ctx.command ? { command: ctx.command } : {}) }));
 
   mkdirSync(outDir, { recursive: true });
   if (met) {
@@ -267,6 +283,7 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
     rmSync(paths.model); // a stale model from an earlier run must not pass for this one
   }
   writeFileSync(paths.report, reportJson(report));
+  writePage(paths.html, renderModelPage(report));
   if (!met) {
     const what = metric === 'accuracy' ? 'accuracy drop' : 'top-1 disagreement with the original';
     throw new BudgetError(

@@ -11,6 +11,7 @@ import { TensorType } from '../ir/tensor-type.js';
 import type { StatValue } from '../passes/pass.js';
 import { weightValues } from '../passes/prune-magnitude.js';
 import type { OptimizeOptions } from './config.js';
+import type { LayerRow } from './report-layers.js';
 
 export interface ModelStats {
   /** Size of the .tflite file. */
@@ -34,6 +35,27 @@ export interface EvaluationReport {
   top1Agreement: number;
   /** Per model output; null SQNR means bit-identical outputs. */
   outputs: { sqnrDb: number | null; cosine: number; maxAbsError: number }[];
+  /** Per class (labels only): samples, top-1 accuracy (null without samples) and confusion matrices (rows labels, columns predictions). */
+  classes?: ClassReport;
+}
+
+export interface ClassReport {
+  samples: number[];
+  accuracyBefore: (number | null)[];
+  accuracyAfter: (number | null)[];
+  confusionBefore: number[][];
+  confusionAfter: number[][];
+}
+
+/** One setting tried on the way to the written model (prune auto's back-off steps). */
+export interface TriedPoint {
+  label: string;
+  weightSparsity: number;
+  bytes: number;
+  packedBytes?: number;
+  /** Accuracy drop (or top-1 disagreement) measured for this setting. */
+  accuracyDrop: number;
+  chosen: boolean;
 }
 
 export interface OptimizeReport {
@@ -52,10 +74,22 @@ export interface OptimizeReport {
   evaluation?: EvaluationReport;
   passes: PassReport[];
   warnings: string[];
+  /** The compiler that wrote the report. */
+  tool?: { name: string; version: string };
+  /** The command that produced it, arguments as given (mlshrink optimize …, or the assets call). */
+  command?: string[];
+  /** Model size after each step: the original, each pass's .tflite, the packed file. */
+  stages?: { stage: string; bytes: number }[];
+  /** What `xz -9e` makes of the original and of the written .tflite (or why it could not run). */
+  xz?: { original?: number; output?: number; unavailable?: string };
+  /** Per-layer rows of the written model. */
+  layers?: LayerRow[];
+  /** Settings tried before the written one (prune auto back-off), chosen point included. */
+  tried?: TriedPoint[];
 }
 
 /** The constant data behind a weight input (following a DEQUANTIZE of float16/int8 constants). */
-function weightConstant(model: Model, sgIndex: number, tensorIndex: number): Tensor | undefined {
+export function weightConstant(model: Model, sgIndex: number, tensorIndex: number): Tensor | undefined {
   const sg = model.subgraphs[sgIndex]!;
   const t = sg.tensors[tensorIndex]!;
   if (t.buffer > 0 && (model.buffers[t.buffer]?.data.byteLength ?? 0) > 0) return t;
@@ -105,7 +139,14 @@ export function evaluationReport(ev: Evaluation): EvaluationReport {
   };
   if (ev.accuracyBefore !== undefined) out.accuracyBefore = ev.accuracyBefore;
   if (ev.accuracyAfter !== undefined) out.accuracyAfter = ev.accuracyAfter;
+  if (ev.confusionBefore && ev.confusionAfter) out.classes = classReport(ev.confusionBefore, ev.confusionAfter);
   return out;
+}
+
+export function classReport(before: number[][], after: number[][]): ClassReport {
+  const samples = before.map((row) => row.reduce((a, b) => a + b, 0));
+  const acc = (m: number[][]): (number | null)[] => m.map((row, c) => (samples[c]! > 0 ? row[c]! / samples[c]! : null));
+  return { samples, accuracyBefore: acc(before), accuracyAfter: acc(after), confusionBefore: before, confusionAfter: after };
 }
 
 /** The options worth recording (paths kept as given, so reports do not depend on the machine). */

@@ -133,8 +133,17 @@ public abstract class MlShrinkAssetsTask extends DefaultTask {
         if (!result.stdout().isBlank()) {
             getLogger().lifecycle(result.stdout().strip());
         }
+        logReportLink(reports, getLogger());
         if (!result.succeeded()) {
             throw new GradleException(AssetsCommand.failureMessage(result));
+        }
+    }
+
+    /** Prints the index page's file URL the way Gradle prints its test report link. */
+    static void logReportLink(Path reports, org.gradle.api.logging.Logger logger) {
+        Path index = reports.resolve("index.html");
+        if (Files.isRegularFile(index)) {
+            logger.lifecycle("mlshrink: see the report at: {}", index.toUri());
         }
     }
 

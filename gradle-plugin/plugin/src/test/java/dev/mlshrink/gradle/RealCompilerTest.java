@@ -85,6 +85,33 @@ class RealCompilerTest {
     }
 
     @Test
+    void writesTheIndexPageAndLogsItsFileUrl() throws IOException {
+        Path in = Files.createDirectories(dir.resolve("merged/models"));
+        Files.copy(FIXTURE, in.resolve("sine.tflite"));
+        MlShrinkAssetsTask task = task(dir.resolve("merged"), ext -> ext.getQuantize().set("dynamic"));
+        task.transform();
+
+        Path reports = dir.resolve("app/build/reports/mlshrink/release");
+        Path index = reports.resolve("index.html");
+        String html = read(index);
+        assertTrue(html.contains("<a href=\"models/sine.report.html\">models/sine.tflite</a>"), html);
+        assertTrue(read(reports.resolve("models/sine.report.html")).contains("data-chart=\"waterfall\""));
+        String url = index.toUri().toString();
+        assertTrue(url.startsWith("file:/"), url);
+        // The task's logging of that link, recorded (ProjectBuilder offers no hook on the build's console output).
+        List<String> lifecycle = new java.util.ArrayList<>();
+        org.gradle.api.logging.Logger logger = (org.gradle.api.logging.Logger) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {org.gradle.api.logging.Logger.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("lifecycle") && args != null && args.length == 2 && args[1] instanceof Object[] params) {
+                        lifecycle.add(org.slf4j.helpers.MessageFormatter.arrayFormat((String) args[0], params).getMessage());
+                    }
+                    return method.getReturnType() == boolean.class ? Boolean.TRUE : null;
+                });
+        MlShrinkAssetsTask.logReportLink(reports, logger);
+        assertEquals(List.of("mlshrink: see the report at: " + url), lifecycle);
+    }
+
+    @Test
     void sampleAppAssetsBecomeAVerifiedApk() throws IOException, InterruptedException {
         assumeTrue(Files.isRegularFile(SAMPLE_MODEL), "sample model not there yet: " + SAMPLE_MODEL);
         MlShrinkAssetsTask task = task(SAMPLE.resolve("src/main/assets"), ext -> {

@@ -1,0 +1,82 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { confusionMatrix } from '../eval/confusion.js';
+import { classReport, type OptimizeReport } from '../pipeline/report.js';
+import { runCliInProcess } from '../testing/run-cli.js';
+import { commandLine } from '../cli/command-line.js';
+import { esc } from './escape.js';
+import { renderModelPage } from './model-page.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mlshrink-page-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A report as an older mlshrink wrote it: none of the page's extra fields. */
+const minimal: OptimizeReport = {
+  mlshrinkReport: 1,
+  model: 'm.tflite',
+  output: 'm.tflite.mlshrink',
+  ok: true,
+  options: { quantize: 'int8' },
+  before: { bytes: 1000, params: 200, weightSparsity: 0, macs: 10 },
+  after: { bytes: 400, params: 200, weightSparsity: 0.5, macs: 10, packedBytes: 150 },
+  budget: { maxAccuracyDrop: 0.01, metric: 'not-measured', met: true },
+  passes: [],
+  warnings: [],
+};
+
+describe('model page', () => {
+  it('escapes every string from the report', () => {
+    expect(esc(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+    const html = renderModelPage({ ...minimal, model: '<script>alert(1)</script>.tflite', warnings: ['op <X> kept float'] });
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;.tflite');
+    expect(html).toContain('op &lt;X&gt; kept float');
+  });
+
+  it('renders an older report (no layers, stages or xz) with a waterfall from before/after, and no script', () => {
+    const html = renderModelPage(minimal);
+    expect(html.match(/data-chart="/g)).toEqual(['data-chart="']);
+    expect(html).toContain('data-json="after.packedBytes" data-value="150"');
+    expect(html).toContain('no per-layer data');
+    expect(html).not.toMatch(/<script|https?:\/\//);
+    expect(renderModelPage(minimal)).toBe(html); // deterministic
+  });
+
+  it('per-class accuracy and confusion come from the matrices', () => {
+    const outs = [[Float32Array.of(0.9, 0.1)], [Float32Array.of(0.2, 0.8)], [Float32Array.of(0.6, 0.4)]];
+    const m = confusionMatrix(outs, [0, 1, 1]);
+    expect(m).toEqual([[1, 0], [1, 1]]);
+    const c = classReport(m, [[1, 0], [0, 2]]);
+    expect(c.samples).toEqual([1, 2]);
+    expect(c.accuracyBefore).toEqual([1, 0.5]);
+    expect(c.accuracyAfter).toEqual([1, 1]);
+  });
+
+  it('records the command under long option names, without aliases or skipped options', () => {
+    const args = { _: ['optimize'], $0: 'mlshrink', model: 'a.tflite', out: 'o', o: 'o', prune: '0.5', 'max-accuracy-drop': 0.02, maxAccuracyDrop: 0.02, verbose: true };
+    expect(commandLine('optimize', ['model'], args, ['out', 'verbose'])).toEqual(['mlshrink', 'optimize', 'a.tflite', '--prune', '0.5', '--max-accuracy-drop', '0.02']);
+  });
+});
+
+describe('mlshrink report', () => {
+  it('writes the page beside the JSON, and refuses what is not a report with exit 2', async () => {
+    const json = join(dir, 'm.report.json');
+    writeFileSync(json, JSON.stringify(minimal));
+    const r = await runCliInProcess(['report', json]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(dir, 'm.report.html'), 'utf8')).toBe(renderModelPage(minimal));
+
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{"hello": 1}');
+    const b = await runCliInProcess(['report', bad]);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toBe(`mlshrink: ${bad}: not an mlshrink report (no "mlshrinkReport": 1)\n`);
+    const over = await runCliInProcess(['report', json, '-o', join(dir, 'x.json')]);
+    expect(over.code).toBe(2);
+    const nowhere = await runCliInProcess(['report', json, '-o', join(dir, 'no', 'such', 'page.html')]);
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toMatch(/page\.html: cannot write the page \(ENOENT\)\n$/);
+  });
+});

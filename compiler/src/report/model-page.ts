@@ -1,0 +1,124 @@
+/**
+ * The model page: one self-contained HTML file generated from a `<name>.report.json` — size
+ * waterfall, per-layer bytes, accuracy / fidelity, the settings tried, and how to reproduce it.
+ */
+import type { OptimizeReport } from '../pipeline/report.js';
+import { accuracyChart } from './chart-accuracy.js';
+import { classesChart } from './chart-classes.js';
+import { confusionChart } from './chart-confusion.js';
+import { fidelityChart } from './chart-fidelity.js';
+import { layersChart } from './chart-layers.js';
+import { paretoChart } from './chart-pareto.js';
+import { sizeSteps, waterfallChart } from './chart-waterfall.js';
+import { esc } from './escape.js';
+import { change, int, pct, pts, ratio } from './format.js';
+import { layerTable } from './layer-table.js';
+import { htmlDocument, num } from './layout.js';
+
+function card(label: string, value: string, extra = ''): string {
+  return `<div class="card"><span class="l">${esc(label)}</span><b>${value}</b>${extra ? `<span class="l">${extra}</span>` : ''}</div>`;
+}
+
+function verdict(r: OptimizeReport): string {
+  if (r.budget.metric === 'not-measured') return '<span class="badge none">accuracy not measured</span>';
+  return r.budget.met ? '<span class="badge ok">budget met</span>' : '<span class="badge fail">budget NOT met</span>';
+}
+
+function summary(r: OptimizeReport): string {
+  const cards = [card('original', `${num('before.bytes', r.before.bytes, int(r.before.bytes))} B`), card('written .tflite', `${num('after.bytes', r.after.bytes, int(r.after.bytes))} B`, esc(change(r.before.bytes, r.after.bytes)))];
+  if (r.after.packedBytes !== undefined) cards.push(card('packed', `${num('after.packedBytes', r.after.packedBytes, int(r.after.packedBytes))} B`, esc(`${change(r.before.bytes, r.after.packedBytes)}  ${ratio(r.before.bytes, r.after.packedBytes)}`)));
+  cards.push(card('weight sparsity', num('after.weightSparsity', r.after.weightSparsity, pct(r.after.weightSparsity))));
+  const ev = r.evaluation;
+  if (ev?.accuracyBefore !== undefined && ev.accuracyAfter !== undefined) {
+    cards.push(card('accuracy', `${num('evaluation.accuracyBefore', ev.accuracyBefore, pct(ev.accuracyBefore, 2))} → ${num('evaluation.accuracyAfter', ev.accuracyAfter, pct(ev.accuracyAfter, 2))}`, `${int(ev.samples)} samples`));
+  }
+  if (ev) cards.push(card('top-1 agreement', num('evaluation.top1Agreement', ev.top1Agreement, pct(ev.top1Agreement, 2))));
+  if (r.accuracyDrop !== undefined) {
+    cards.push(card(r.budget.metric === 'accuracy' ? 'accuracy drop' : 'top-1 disagreement', num('accuracyDrop', r.accuracyDrop, pts(r.accuracyDrop)), `budget ${num('budget.maxAccuracyDrop', r.budget.maxAccuracyDrop, pts(r.budget.maxAccuracyDrop))}`));
+  }
+  return `<div class="cards">${cards.join('')}</div>`;
+}
+
+function sizeSection(r: OptimizeReport): string {
+  const steps = sizeSteps(r);
+  const base = steps[0]?.bytes ?? r.before.bytes;
+  const rows = steps
+    .map((s, i) => {
+      const path = s.kind === 'xz' ? (s.stage.includes('original') ? 'xz.original' : 'xz.output') : r.stages ? `stages.${i}.bytes` : '';
+      const bytes = path ? num(path, s.bytes, int(s.bytes)) : esc(int(s.bytes));
+      return `<tr><td class="t">${esc(s.stage)}</td><td>${bytes}</td><td>${esc(i > 0 ? change(base, s.bytes) : '')}</td><td>${esc(i > 0 ? ratio(base, s.bytes) : '')}</td></tr>`;
+    })
+    .join('');
+  const xzNote = r.xz?.unavailable ? `<p class="note">No xz comparison: ${esc(r.xz.unavailable)}.</p>` : !r.xz ? '<p class="note">No xz comparison in this report.</p>' : '<p class="note">xz -9e: XZ Utils at its strongest setting on the whole file, what a generic compressor would have shipped.</p>';
+  const pruneNote = steps.some((s) => s.stage.startsWith('prune')) ? '<p class="note">Pruning sets weights to zero but still stores them: its saving shows once the file is packed.</p>' : '';
+  return `<h2>Size, step by step</h2>${waterfallChart(steps)}${pruneNote}${xzNote}
+<table data-table="sizes"><thead><tr><th class="t">step</th><th>bytes</th><th>change</th><th>ratio</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function layerSection(r: OptimizeReport): string {
+  if (!r.layers) return '<h2>Layers</h2><p class="note">This report has no per-layer data (written by an older mlshrink).</p>';
+  const kept = r.layers.filter((l) => l.keptFloat).length;
+  const chart = r.layers.some((l) => l.weight !== '') ? layersChart(r.layers) : '<p class="note">No weighted layers.</p>';
+  return `<h2>Layers</h2><p class="note">${r.layers.filter((l) => l.weight).length} weighted layer(s)${kept ? `, ${kept} op(s) computing in float (highlighted)` : ''}. Bytes are weight + bias; "packed" is each layer's share of the packed file.</p>${chart}${layerTable(r.layers)}`;
+}
+
+function accuracySection(r: OptimizeReport): string {
+  const ev = r.evaluation;
+  if (!ev) return '<h2>Accuracy</h2><p class="note">Not measured: no evaluation data was given (--eval).</p>';
+  let out = '<h2>Accuracy</h2>';
+  if (ev.accuracyBefore !== undefined && ev.accuracyAfter !== undefined) out += accuracyChart(ev.accuracyBefore, ev.accuracyAfter, r.budget.maxAccuracyDrop);
+  if (ev.classes) {
+    out += `<h3>Per class</h3>${classesChart(ev.classes)}`;
+    const rows = ev.classes.samples
+      .map((n, c) => {
+        const a = ev.classes!.accuracyBefore[c];
+        const b = ev.classes!.accuracyAfter[c];
+        const cell = (path: string, v: number | null | undefined): string => (v === null || v === undefined ? '–' : num(path, v, pct(v, 1)));
+        return `<tr><td>${c}</td><td>${num(`evaluation.classes.samples.${c}`, n, int(n))}</td><td>${cell(`evaluation.classes.accuracyBefore.${c}`, a)}</td><td>${cell(`evaluation.classes.accuracyAfter.${c}`, b)}</td></tr>`;
+      })
+      .join('');
+    out += `<table data-table="classes"><thead><tr><th>class</th><th>samples</th><th>original</th><th>compressed</th></tr></thead><tbody>${rows}</tbody></table>`;
+    out += `<h3>Confusion difference (compressed − original)</h3>${confusionChart(ev.classes)}`;
+  }
+  out += `<h3>Fidelity per output</h3><p class="note">Compressed against original outputs on ${int(ev.samples)} samples: signal-to-quantization-noise ratio and cosine similarity.</p>${fidelityChart(ev.outputs)}`;
+  const rows = ev.outputs
+    .map((o, i) => `<tr><td>${i}</td><td>${o.sqnrDb === null ? 'identical' : num(`evaluation.outputs.${i}.sqnrDb`, o.sqnrDb, `${o.sqnrDb.toFixed(1)} dB`)}</td><td>${num(`evaluation.outputs.${i}.cosine`, o.cosine, o.cosine.toFixed(4))}</td><td>${o.maxAbsError.toPrecision(3)}</td></tr>`)
+    .join('');
+  return `${out}<table data-table="outputs"><thead><tr><th>output</th><th>SQNR</th><th>cosine</th><th>max |error|</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function triedSection(r: OptimizeReport): string {
+  if (!r.tried?.length) return '';
+  const rows = r.tried
+    .map((p, i) => `<tr><td class="t">${esc(p.label)}${p.chosen ? ' (chosen)' : ''}</td><td>${num(`tried.${i}.weightSparsity`, p.weightSparsity, pct(p.weightSparsity))}</td><td>${num(`tried.${i}.bytes`, p.bytes, int(p.bytes))}</td><td>${p.packedBytes !== undefined ? num(`tried.${i}.packedBytes`, p.packedBytes, int(p.packedBytes)) : ''}</td><td>${num(`tried.${i}.accuracyDrop`, p.accuracyDrop, pts(p.accuracyDrop))}</td></tr>`)
+    .join('');
+  return `<h2>Settings tried</h2>${paretoChart(r.tried, r.budget.maxAccuracyDrop)}<table data-table="tried"><thead><tr><th class="t">setting</th><th>weight sparsity</th><th>bytes</th><th>packed</th><th>drop</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+const shellWord = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+function reproduceSection(r: OptimizeReport): string {
+  const tool = r.tool ? `${r.tool.name} ${r.tool.version}` : 'unknown version';
+  // The output directory is left out of the recorded command so reports do not depend on where they were written.
+  const command = r.command
+    ? `<pre data-field="command">${esc(r.command.map(shellWord).join(' '))} -o OUT_DIR</pre>`
+    : '<p class="note">No command recorded (the Gradle plugin\'s assets step, or an older mlshrink): the settings below are the complete configuration.</p>';
+  const warnings = r.warnings.length ? `<h3>Warnings</h3><ul class="warn">${r.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : '';
+  const passes = r.passes.map((p) => `${p.name}: ${JSON.stringify(p.stats)}`).join('\n');
+  return `<h2>Reproduce</h2><p>Written by <b data-field="tool">${esc(tool)}</b> with:</p>${command}
+<h3>Settings (defaults, config file and flags merged)</h3><pre data-field="options">${esc(JSON.stringify(r.options, null, 2))}</pre>
+<h3>Passes</h3><pre>${esc(passes || '(none)')}</pre>${warnings}`;
+}
+
+export function renderModelPage(r: OptimizeReport): string {
+  const title = `${r.model}${r.output ? ` → ${r.output}` : ''}`;
+  const body = `<h1>${esc(title)} ${verdict(r)}</h1>
+<p class="sub">mlshrink report · generated from ${esc(r.model.replace(/\.tflite$/i, ''))}.report.json</p>
+${summary(r)}
+${sizeSection(r)}
+${layerSection(r)}
+${accuracySection(r)}
+${triedSection(r)}
+${reproduceSection(r)}`;
+  return htmlDocument(`mlshrink: ${title}`, body);
+}
