@@ -9,19 +9,21 @@
  * so its ≤ k values per group are exact int8 codes, and before float16 conversion otherwise.
  * Then both models run in LiteRT on the held-out data and the accuracy budget is checked. With
  * `--prune auto` a failed check steps every layer's sparsity one candidate down and retries (up to
- * MAX_AUTO_BACKOFF times). When it still fails, only the report is written (and any stale output
- * removed) and a BudgetError is thrown.
+ * MAX_AUTO_BACKOFF times). When it still fails, only the report is written and a BudgetError is thrown.
  *
  * Errors: UserError (bad options or data, budget missed, a model LiteRT cannot run) reaches the
  * user as one line; any other exception from a pass is a bug in mlshrink and propagates unchanged
  * (the CLI prints it with its stack and exits 1) instead of being dressed up as the user's fault.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { UserError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { checkOutputDir, refuseInputAsOutput } from '../io/safe-paths.js';
 import { activationTensors } from '../eval/calibrate.js';
 import { evaluateAgainst, openFloatRunner, runAll, type EvalData, type Evaluation } from '../eval/evaluate.js';
 import { LiteRtError } from '../eval/litert.js';
+import { loadCheckedData } from '../eval/data-checks.js';
 import { loadLabeledData, type LabeledData } from '../eval/labeled-data.js';
 import type { Model } from '../ir/model.js';
 import { formatIssue, verifyModel, type VerifyCheck } from '../ir/verify.js';
@@ -111,9 +113,8 @@ function inputShapeOf(modelPath: string, model: Model): number[] {
 
 export async function optimizeFile(modelPath: string, outDir: string, options: OptimizeOptions, ctx: OptimizeContext = silent): Promise<OptimizeReport> {
   const paths = outputPaths(modelPath, outDir, options);
-  for (const p of [paths.model, paths.report]) {
-    if (resolve(p) === resolve(modelPath)) throw new UserError(`${modelPath}: output ${p} would overwrite the input model; choose another -o`);
-  }
+  checkOutputDir(outDir);
+  for (const p of [paths.model, paths.report]) refuseInputAsOutput(p, [modelPath], 'choose another -o');
   const original = readInput(modelPath);
   const warnings: string[] = [];
 
@@ -126,10 +127,11 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
   }
   const needsShape = options.calibration !== undefined || options.eval !== undefined || options.finetune > 0;
   const shape = needsShape ? inputShapeOf(modelPath, original.model) : [];
+  const data = { inputShape: shape, normalize: options.normalize };
   const calibration: LabeledData | undefined =
-    options.calibration !== undefined ? loadLabeledData(options.calibration, shape, options.normalize, options.calibrationSamples) : undefined;
+    options.calibration !== undefined ? loadCheckedData(options.calibration, original.model, { ...data, role: 'calibration', limit: options.calibrationSamples }) : undefined;
   const evalData: LabeledData | undefined =
-    options.eval !== undefined ? loadLabeledData(options.eval, shape, options.normalize, options.evalSamples) : undefined;
+    options.eval !== undefined ? loadCheckedData(options.eval, original.model, { ...data, role: 'evaluation', limit: options.evalSamples, metric: options.metric }) : undefined;
 
   // Passes.
   const passes: PassReport[] = [];
@@ -260,13 +262,11 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
   if (evaluation) report.evaluation = evaluationReport(evaluation);
   if (met) report.output = basename(paths.model);
 
+  // Only this run's files are written (atomically) and nothing else is removed: a model left by an
+  // earlier run stays, and report.ok / the exit code say this run produced none.
   mkdirSync(outDir, { recursive: true });
-  if (met) {
-    writeFileSync(paths.model, packed ?? outBytes);
-  } else if (existsSync(paths.model)) {
-    rmSync(paths.model); // a stale model from an earlier run must not pass for this one
-  }
-  writeFileSync(paths.report, reportJson(report));
+  if (met) writeFileAtomic(paths.model, packed ?? outBytes);
+  writeFileAtomic(paths.report, reportJson(report));
   if (!met) {
     const what = metric === 'accuracy' ? 'accuracy drop' : 'top-1 disagreement with the original';
     throw new BudgetError(
