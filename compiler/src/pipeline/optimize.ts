@@ -22,7 +22,7 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { checkOutputDir, refuseInputAsOutput } from '../io/safe-paths.js';
 import { activationTensors } from '../eval/calibrate.js';
 import { evaluateAgainst, openFloatRunner, runAll, type EvalData, type Evaluation } from '../eval/evaluate.js';
-import { LiteRtError } from '../eval/litert.js';
+import { liteRtFailure } from '../eval/litert-failure.js';
 import { loadCheckedData } from '../eval/data-checks.js';
 import { loadLabeledData, type LabeledData } from '../eval/labeled-data.js';
 import type { Model } from '../ir/model.js';
@@ -102,7 +102,7 @@ function readInput(modelPath: string): { bytes: Uint8Array; model: Model } {
   return { bytes, model };
 }
 
-const FATAL_INPUT_CHECKS: ReadonlySet<VerifyCheck> = new Set(['index', 'producer', 'order', 'buffer-size']);
+const FATAL_INPUT_CHECKS: ReadonlySet<VerifyCheck> = new Set(['index', 'producer', 'order', 'buffer-size', 'shape-bound']);
 
 function inputShapeOf(modelPath: string, model: Model): number[] {
   const sg = model.subgraphs[0];
@@ -143,9 +143,9 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
     try {
       result = await pass.run(model, opts, passCtx);
     } catch (e) {
-      // Calibration runs the float model in LiteRT; a model LiteRT refuses is the user's to change.
-      if (e instanceof LiteRtError) throw new UserError(`${modelPath}: ${pass.name}: LiteRT cannot run the model: ${e.message}`);
-      throw e; // UserError stays one line; anything else is an internal error with its stack
+      // Calibration runs the float model in LiteRT; a model LiteRT refuses or crashes on is the user's to change.
+      // UserError stays one line; anything else is an internal error with its stack.
+      throw liteRtFailure(modelPath, e, pass.name) ?? e;
     }
     model = result.model;
     ctx.onPassDone?.(pass.name, model);
@@ -166,8 +166,7 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
     try {
       autoPlan = await planAutoPruning(model, { ...pruneOpts, data: subset(data, AUTO_PRUNE_SAMPLES), maxAccuracyDrop: budget, onRun: (done, total) => ctx.progress?.('prune-auto', done, total) }, passCtx);
     } catch (e) {
-      if (e instanceof LiteRtError) throw new UserError(`${modelPath}: prune-auto: LiteRT cannot run the model: ${e.message}`);
-      throw e;
+      throw liteRtFailure(modelPath, e, 'prune-auto') ?? e;
     }
   } else if (options.finetune > 0) {
     const sparsity = options.prune as number; // 'auto' is refused with --finetune above
@@ -292,7 +291,7 @@ async function referenceOutputs(modelPath: string, original: { bytes: Uint8Array
     }
   } catch (e) {
     if (e instanceof UserError) throw e;
-    throw new UserError(`${modelPath}: cannot evaluate the input model in LiteRT: ${e instanceof Error ? e.message : String(e)}`);
+    throw liteRtFailure(modelPath, e) ?? new UserError(`${modelPath}: cannot evaluate the input model in LiteRT: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
