@@ -5,7 +5,7 @@
  * dpkg lock held by another apt run instead of failing.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../compiler/src/testing/fixtures.js';
@@ -52,6 +52,15 @@ describe('a fresh clone is self-contained', () => {
     for (const f of ['.ci/run', 'scripts/setup.sh', 'scripts/test.sh', 'scripts/demo.sh']) {
       expect(readFileSync(join(REPO_ROOT, f), 'utf8'), f).not.toMatch(/\bgit\s+clone\b|\bcurl\b|\bwget\b/);
     }
+  });
+
+  it('the README gives only instructions that can be followed: no registry install of mlshrink, no missing Gradle wrapper', () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const plugin = readFileSync(join(REPO_ROOT, 'gradle-plugin/plugin/README.md'), 'utf8');
+    // mlshrink is not on the npm registry: installs name a tarball made by `npm pack`.
+    for (const text of [readme, plugin]) expect(text).not.toMatch(/npm (install|i)\b[^\n`]*\smlshrink(@[\w.]+)?(\s|`|$)/m);
+    expect(readme).toMatch(/npm pack -w mlshrink/);
+    if (!existsSync(join(REPO_ROOT, 'gradlew'))) expect(readme).not.toMatch(/\.\/gradlew\b/);
   });
 
   it('setup.sh waits for the dpkg lock: every apt-get call carries DPkg::Lock::Timeout', () => {
