@@ -11,7 +11,7 @@ import { numberOption } from './number-option.js';
 import { createProgress } from './progress.js';
 import { parseNormalize } from '../pipeline/config.js';
 import { loadModelFile } from '../inspect/load.js';
-import { loadLabeledData } from '../eval/labeled-data.js';
+import { loadCheckedData } from '../eval/data-checks.js';
 import type { Normalisation } from '../eval/inputs.js';
 import type { Model } from '../ir/model.js';
 import { TensorType } from '../ir/tensor-type.js';
@@ -126,9 +126,9 @@ export const distillCommand: CommandModule<object, DistillArgs> = {
     }
     const norm: Normalisation = parseNormalize(args.normalize ?? args.normalise ?? '[0,1]');
     const dataPath = (args.data ?? args.idx)!;
-    const data = loadLabeledData(dataPath, shape, norm, args.limit);
-    const val = args.val === undefined ? undefined : loadLabeledData(args.val, shape, norm);
-    if (val !== undefined && val.labels === undefined) throw fileError(args.val!, 'validation data need labels');
+    // Checked against the teacher before training: samples exist, labels are its class indices, validation is labeled.
+    const data = loadCheckedData(dataPath, teacher.model, { role: 'training', inputShape: shape, normalize: norm, limit: args.limit });
+    const val = args.val === undefined ? undefined : loadCheckedData(args.val, teacher.model, { role: 'evaluation', inputShape: shape, normalize: norm });
 
     // TensorFlow.js loads only when a command trains, keeping the other commands' start-up fast.
     const { initTf } = await import('../train/backend.js');

@@ -11,7 +11,7 @@ import type { Model } from '../ir/model.js';
 import { listInputFiles, type Normalisation } from './inputs.js';
 import { labelOfFolder, loadLabeledData, type LabeledData } from './labeled-data.js';
 
-export type DataRole = 'calibration' | 'evaluation' | 'fine-tuning';
+export type DataRole = 'calibration' | 'evaluation' | 'fine-tuning' | 'training';
 /** How the compressed model is judged: top-1 accuracy on labels, or top-1 agreement with the original. */
 export type Metric = 'accuracy' | 'agreement';
 
@@ -20,7 +20,7 @@ export interface DataRequest {
   inputShape: readonly number[];
   normalize: Normalisation;
   limit?: number;
-  /** Evaluation only; 'accuracy' (the default) needs labels. */
+  /** Evaluation for optimize: 'accuracy' needs labels, 'agreement' ignores them. Absent: labels required, no alternative. */
   metric?: Metric;
 }
 
@@ -45,8 +45,10 @@ export function loadCheckedData(path: string, model: Model, req: DataRequest): L
   if (req.role === 'calibration') return data;
   if (req.role === 'evaluation' && req.metric === 'agreement') return { inputs: data.inputs, source: data.source };
   if (data.labels === undefined) {
-    if (req.role === 'fine-tuning') return data; // distillation from the original needs no labels
-    throw fileError(path, `${unlabeledReason(path, data)}; give labeled data, or --metric agreement to judge by top-1 agreement with the original model`);
+    if (req.role === 'fine-tuning' || req.role === 'training') return data; // distillation needs no labels
+    // Only optimize has a metric to switch to; it passes `metric`, so the hint appears only where it applies.
+    const hint = req.metric !== undefined ? ', or --metric agreement to judge by top-1 agreement with the original model' : '';
+    throw fileError(path, `${unlabeledReason(path, data)}; ${req.role} data need labels${hint}`);
   }
   const classes = classCount(model);
   if (classes !== undefined) {
