@@ -15,7 +15,7 @@
  * user as one line; any other exception from a pass is a bug in mlshrink and propagates unchanged
  * (the CLI prints it with its stack and exits 1) instead of being dressed up as the user's fault.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
@@ -269,7 +269,7 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
   if (!met) {
     const what = metric === 'accuracy' ? 'accuracy drop' : 'top-1 disagreement with the original';
     throw new BudgetError(
-      `${modelPath}: ${what} ${(accuracyDrop! * 100).toFixed(2)} points exceeds the budget of ${(options.maxAccuracyDrop * 100).toFixed(2)}; no model written (report: ${paths.report})`,
+      `${modelPath}: ${what} ${(accuracyDrop! * 100).toFixed(2)} points exceeds the budget of ${(options.maxAccuracyDrop * 100).toFixed(2)}; no model written (report: ${paths.report})${existsSync(paths.model) ? `; the ${basename(paths.model)} there is not from this run` : ''}`,
       report,
     );
   }
