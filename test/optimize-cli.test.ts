@@ -35,7 +35,7 @@ describe('mlshrink optimize on the hello_world fixture', () => {
     const model = fixturePath('tflm/hello_world_float.tflite');
     const before = readFileSync(model);
     const out = join(dir, 'hello');
-    const r = await cli('optimize', model, '-o', out, '--calibration', cal, '--eval', cal);
+    const r = await cli('optimize', model, '-o', out, '--calibration', cal, '--eval', cal, '--metric', 'agreement');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/size \(bytes\)\s+3,164/);
@@ -79,7 +79,8 @@ describe('mlshrink optimize on a directory', () => {
     copyFileSync(fixturePath('tflm/hello_world_float.tflite'), join(models, 'a_float.tflite'));
     const refused = await cli('optimize', models, '-o', out);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/a_float\.tflite: --quantize int8 needs --calibration/);
+    expect(refused.stderr).toMatch(/^mlshrink: 1 of 2 models failed: .*a_float\.tflite: --quantize int8 needs --calibration/);
+    expect(refused.stdout).toMatch(/ok: .*b_int8\.tflite/);
   });
 });
 
@@ -151,10 +152,10 @@ describe('mlshrink optimize on a small classifier', () => {
     for (const f of ['chain.tflite.mlshrink', 'chain.report.json', 'chain.report.html']) expect(readFileSync(join(again, f))).toEqual(readFileSync(join(out, f)));
   });
 
-  it('exits 2 with one line and writes only the report when the budget fails', async () => {
+  it('exits 2 with one line and writes only the report when the budget fails (a file it did not write stays)', async () => {
     const out = join(dir, 'chain-fail');
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'chain.tflite.mlshrink'), 'stale');
+    writeFileSync(join(out, 'chain.tflite.mlshrink'), 'older');
     const r = await cli('optimize', modelPath, '-o', out, '--prune', '0.95', '--max-accuracy-drop', '0');
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -164,7 +165,8 @@ describe('mlshrink optimize on a small classifier', () => {
     expect(report.ok).toBe(false);
     expect(report.output).toBeUndefined();
     expect(report.accuracyDrop).toBeGreaterThan(0);
-    expect(existsSync(join(out, 'chain.tflite.mlshrink'))).toBe(false);
+    // Cleanup removes only what this run wrote: the older file is not this run's, so it is left alone.
+    expect(readFileSync(join(out, 'chain.tflite.mlshrink'), 'utf8')).toBe('older');
   });
 
   it('keeps going through a directory when models miss the budget, then exits 2', async () => {
@@ -176,7 +178,9 @@ describe('mlshrink optimize on a small classifier', () => {
     const r = await cli('optimize', models, '-o', out, '--prune', '0.95', '--max-accuracy-drop', '0', '--quantize', 'none', '--eval', join(app, 'eval.csv'));
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^mlshrink: 2 models missed the accuracy budget; first: .*a_chain\.tflite: accuracy drop/);
+    expect(r.stderr).toBe('mlshrink: 2 of 2 models failed: a_chain.tflite, b_chain.tflite (reasons above)\n');
+    expect(r.stdout).toMatch(/FAILED: .*a_chain\.tflite: accuracy drop/);
+    expect(r.stdout).toMatch(/2 models: 0 optimized, 2 failed/);
     for (const name of ['a_chain', 'b_chain']) {
       expect(existsSync(join(out, `${name}.tflite.mlshrink`))).toBe(false);
       expect(existsSync(join(out, `${name}.report.json`))).toBe(true);
@@ -190,7 +194,7 @@ describe('mlshrink optimize on a small classifier', () => {
     const before = readFileSync(join(copy, 'chain.tflite'));
     const r = await cli('optimize', join(copy, 'chain.tflite'), '-o', copy, '--pack', 'none', '--quantize', 'none');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/would overwrite the input model/);
+    expect(r.stderr).toMatch(/would overwrite the input file/);
     expect(readFileSync(join(copy, 'chain.tflite'))).toEqual(before);
     const missing = await cli('optimize', join(dir, 'nope.tflite'), '-o', join(dir, 'x'));
     expect(missing.code).toBe(2);

@@ -46,7 +46,7 @@ describe('mlshrink assets', () => {
     const root = tempDir();
     const { inDir, data } = appAssets(root);
     const config = join(root, 'config.json');
-    writeFileSync(config, JSON.stringify({ models: ['**/*.tflite'], quantize: 'int8', calibration: data, eval: data, maxAccuracyDrop: 0.5, pack: 'huffman' }));
+    writeFileSync(config, JSON.stringify({ models: ['**/*.tflite'], quantize: 'int8', calibration: data, eval: data, metric: 'agreement', maxAccuracyDrop: 0.5, pack: 'huffman' }));
     const run = async (tag: string) => {
       const out = join(root, `out-${tag}`);
       const reports = join(root, `reports-${tag}`);
@@ -94,7 +94,7 @@ describe('mlshrink assets', () => {
     const root = tempDir();
     const { inDir, data } = appAssets(root);
     const config = join(root, 'config.json');
-    writeFileSync(config, JSON.stringify({ prune: 0.95, quantize: 'none', eval: data, maxAccuracyDrop: 0 }));
+    writeFileSync(config, JSON.stringify({ prune: 0.95, quantize: 'none', eval: data, metric: 'agreement', maxAccuracyDrop: 0 }));
     const out = join(root, 'out');
     const r = await runCli(['assets', '--in', inDir, '--out', out, '--config', config, '--report-dir', join(root, 'reports')]);
     expect(r.code).toBe(2);

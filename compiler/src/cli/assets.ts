@@ -17,6 +17,7 @@ import type { OptimizeReport } from '../pipeline/report.js';
 import { fileError } from '../errors.js';
 import { renderIndexPage } from '../report/index-page.js';
 import { writePage } from '../report/write.js';
+import { checkOutputDir, futureRealPath } from '../io/safe-paths.js';
 
 export const DEFAULT_MODEL_GLOBS = ['**/*.tflite'];
 
@@ -101,8 +102,10 @@ export interface AssetsResult {
 /** The whole transform; throws UserError (bad input, broken accuracy budget) with the offending file first. */
 export async function transformAssets(inDir: string, outDir: string, config: AssetsConfig, reportDir: string, log: (line: string) => void): Promise<AssetsResult> {
   requireDirectory(inDir);
-  if (isInside(outDir, inDir) || isInside(inDir, outDir)) throw fileError(outDir, `--out must not overlap --in (${inDir})`);
-  if (isInside(reportDir, outDir)) throw fileError(reportDir, `--report-dir must not be inside --out: reports would ship with the assets`);
+  // Real paths: a symlinked --out must not reach into --in (the user's assets).
+  const [realIn, realOut, realReports] = [futureRealPath(inDir), checkOutputDir(outDir), checkOutputDir(reportDir)];
+  if (isInside(realOut, realIn) || isInside(realIn, realOut)) throw fileError(outDir, `--out must not overlap --in (${inDir})`);
+  if (isInside(realReports, realOut)) throw fileError(reportDir, `--report-dir must not be inside --out: reports would ship with the assets`);
   const { models, options } = config;
   const plan = planAssets(inDir, models);
   const copySet = new Set(plan.copies);

@@ -3,12 +3,15 @@
  * builds a student from a template with the teacher's input shape and class count, trains it on the
  * teacher's soft targets (plus labels when the data have them), and writes a float .tflite.
  */
-import { writeFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { fileError, UserError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { checkOutputFile, refuseInputAsOutput } from '../io/safe-paths.js';
+import { numberOption } from './number-option.js';
 import { createProgress } from './progress.js';
+import { parseNormalize } from '../pipeline/config.js';
 import { loadModelFile } from '../inspect/load.js';
-import { loadLabeledData } from '../eval/labeled-data.js';
+import { loadCheckedData } from '../eval/data-checks.js';
 import type { Normalisation } from '../eval/inputs.js';
 import type { Model } from '../ir/model.js';
 import { TensorType } from '../ir/tensor-type.js';
@@ -34,7 +37,9 @@ interface DistillArgs {
   'stem-stride': number;
   seed: number;
   limit?: number;
-  normalise: string;
+  normalize?: string;
+  /** Hidden alias of --normalize (British spelling). */
+  normalise?: string;
   'teacher-runner': string;
 }
 
@@ -79,26 +84,31 @@ export const distillCommand: CommandModule<object, DistillArgs> = {
       .option('data', { type: 'string', describe: 'training data: image/tensor directory (class folders give labels), IDX images file or CSV' })
       .option('idx', { type: 'string', describe: 'IDX images file (labels file beside it is used when present)' })
       .option('val', { type: 'string', describe: 'labeled validation data (same formats) evaluated each epoch and, in LiteRT, at the end' })
-      .option('epochs', { type: 'number', default: 5 })
+      .option('epochs', numberOption('epochs', undefined, 'positive integer', { default: 5 }))
       .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'student .tflite to write' })
-      .option('temperature', { alias: 'T', type: 'number', default: 4 })
-      .option('alpha', { type: 'number', default: 0.5, describe: 'weight of the hard-label loss (ignored without labels)' })
-      .option('batch-size', { type: 'number', default: 32 })
-      .option('lr', { type: 'number', default: 1e-3, describe: 'Adam learning rate' })
-      .option('stem-stride', { type: 'number', default: 2, describe: 'stride of the student\'s first conv (1 for small images such as 28x28)' })
+      .option('temperature', numberOption('temperature', undefined, 'number', { alias: 'T', default: 4 }))
+      .option('alpha', numberOption('alpha', 'weight of the hard-label loss (ignored without labels)', 'number', { default: 0.5 }))
+      .option('batch-size', numberOption('batch-size', undefined, 'positive integer', { default: 32 }))
+      .option('lr', numberOption('lr', 'Adam learning rate', 'number', { default: 1e-3 }))
+      .option('stem-stride', numberOption('stem-stride', 'stride of the student\'s first conv (1 for small images such as 28x28)', 'positive integer', { default: 2 }))
       .option('schedule', { type: 'string', default: 'cosine', choices: ['cosine', 'constant'], describe: 'learning-rate schedule over the run' })
-      .option('seed', { type: 'number', default: 1 })
-      .option('limit', { type: 'number', describe: 'use at most this many training samples (spread over the set)' })
-      .option('normalise', { type: 'string', default: '[0,1]', choices: ['[0,1]', '[-1,1]'] })
+      .option('seed', numberOption('seed', undefined, 'integer', { default: 1 }))
+      .option('limit', numberOption('limit', 'use at most this many training samples (spread over the set)', 'positive integer'))
+      .option('normalize', { type: 'string', describe: '"[0,1]" (default), "[-1,1]" or {"mean":[..],"std":[..]}' })
+      .option('normalise', { type: 'string', hidden: true })
       .option('teacher-runner', { type: 'string', default: 'litert', choices: ['litert', 'executor'] })
       .check((a) => {
         if ((a.data === undefined) === (a.idx === undefined)) throw new UserError('give exactly one of --data or --idx');
         if (!(Number.isInteger(a.epochs) && a.epochs > 0)) throw new UserError('--epochs must be a positive integer');
         if (!(a.alpha >= 0 && a.alpha <= 1)) throw new UserError('--alpha must be in [0, 1]');
         if (!(a.temperature > 0)) throw new UserError('--temperature must be > 0');
+        parseNormalize(a.normalize ?? a.normalise ?? '[0,1]');
         return true;
       }),
   handler: async (args) => {
+    // The output location is checked before training; the teacher is never overwritten.
+    refuseInputAsOutput(args.output, [args.teacher], 'give another -o');
+    checkOutputFile(args.output, { force: true });
     const teacher = loadModelFile(args.teacher);
     const sg = teacher.model.subgraphs[0];
     const input = sg?.tensors[sg.inputs[0]];
@@ -114,11 +124,11 @@ export const distillCommand: CommandModule<object, DistillArgs> = {
     } catch (e) {
       throw new UserError(`--student: ${(e as Error).message}`);
     }
-    const norm = args.normalise as Normalisation;
+    const norm: Normalisation = parseNormalize(args.normalize ?? args.normalise ?? '[0,1]');
     const dataPath = (args.data ?? args.idx)!;
-    const data = loadLabeledData(dataPath, shape, norm, args.limit);
-    const val = args.val === undefined ? undefined : loadLabeledData(args.val, shape, norm);
-    if (val !== undefined && val.labels === undefined) throw fileError(args.val!, 'validation data need labels');
+    // Checked against the teacher before training: samples exist, labels are its class indices, validation is labeled.
+    const data = loadCheckedData(dataPath, teacher.model, { role: 'training', inputShape: shape, normalize: norm, limit: args.limit });
+    const val = args.val === undefined ? undefined : loadCheckedData(args.val, teacher.model, { role: 'evaluation', inputShape: shape, normalize: norm });
 
     // TensorFlow.js loads only when a command trains, keeping the other commands' start-up fast.
     const { initTf } = await import('../train/backend.js');
@@ -154,11 +164,7 @@ export const distillCommand: CommandModule<object, DistillArgs> = {
     }));
     progress.done();
     const bytes = writeModel(result.model);
-    try {
-      writeFileSync(args.output, bytes);
-    } catch (e) {
-      throw fileError(args.output, `cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
+    writeFileAtomic(args.output, bytes);
     log(`wrote ${args.output} (${bytes.byteLength} bytes)`);
     if (val !== undefined) {
       const t = await evaluateBytes(teacher.bytes, val);

@@ -2,7 +2,10 @@
  * The mlshrink command line. Each command lives in its own module, registered below with one
  * `.command(...)` line.
  * Exit codes: 0 success, 2 user error (one line on stderr, no stack), 1 internal error (with stack).
+ * Every argument problem (unknown flag, missing argument, bad value) is raised while parsing, before a
+ * command's handler runs: the failure hook throws, so no work is done on a command line that is wrong.
  */
+import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { assetsCommand } from './assets.js';
 import { distillCommand } from './distill.js';
@@ -12,8 +15,18 @@ import { optimizeCommand } from './optimize.js';
 import { reportCommand } from './report.js';
 import { unpackCommand } from './unpack.js';
 
+
+/** compiler/package.json: two levels above both src/cli/ and dist/cli/. */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** A usage mistake found by yargs (or by an option's coerce/check), reported as one line with a pointer to --help. */
+class UsageError extends UserError {}
+
 export async function main(argv: string[]): Promise<number> {
-  let usageError: string | undefined;
+  const names = [inspectCommand, unpackCommand, optimizeCommand, assetsCommand, distillCommand, reportCommand].map((c) => String(c.command).split(' ')[0]).join(', ');
   const cli = yargs(argv)
     .scriptName('mlshrink')
     .usage('$0 <command> [options]')
@@ -23,30 +36,30 @@ export async function main(argv: string[]): Promise<number> {
     .command(assetsCommand)
     .command(distillCommand)
     .command(reportCommand)
-    .demandCommand(1, 'name a command (see --help)')
+    .demandCommand(1, `no command given; commands: ${names}`)
     .strict()
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version(packageVersion())
+    .alias('V', 'version')
     .exitProcess(false)
     .fail((message, error) => {
-      // Validation problems arrive as a message; errors thrown by handlers arrive as `error`.
-      if (error) throw error;
-      usageError = message;
+      // Errors thrown by handlers (or an option's coerce/check) arrive as `error` and propagate unchanged;
+      // validation problems arrive as a message and are thrown here, which stops yargs before any handler runs.
+      // yargs wraps what an option's coerce throws in a YError: that is a usage mistake too.
+      if (error) throw error.name === 'YError' ? new UsageError(error.message) : error;
+      throw new UsageError(message);
     });
   try {
     await cli.parseAsync();
   } catch (e) {
     if (e instanceof UserError) {
-      process.stderr.write(`mlshrink: ${oneLine(e.message)}\n`);
+      const help = e instanceof UsageError ? ' (see mlshrink --help)' : '';
+      process.stderr.write(`mlshrink: ${oneLine(e.message)}${help}\n`);
       return 2;
     }
     process.stderr.write(`mlshrink: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return 1;
-  }
-  if (usageError !== undefined) {
-    process.stderr.write(`mlshrink: ${oneLine(usageError)} (try mlshrink --help)\n`);
-    return 2;
   }
   return 0;
 }

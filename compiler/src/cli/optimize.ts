@@ -4,14 +4,16 @@
  * Options come from defaults, `mlshrink.config.json` (beside the model, or --config) and flags.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { findConfig, loadConfig, mergeOptions, parseNormalize, parsePrune, validateOptions, type OptimizeOptions } from '../pipeline/config.js';
 import { BudgetError, optimizeFile } from '../pipeline/optimize.js';
 import { formatTable } from '../pipeline/report.js';
 import { fileError, UserError } from '../errors.js';
 import { commandLine } from './command-line.js';
+import { numberOption } from './number-option.js';
 import { createProgress } from './progress.js';
+import { checkOutputDir } from '../io/safe-paths.js';
 
 interface OptimizeArgs {
   model: string;
@@ -25,9 +27,12 @@ interface OptimizeArgs {
   io?: string;
   calibration?: string;
   eval?: string;
+  metric?: string;
   'max-accuracy-drop'?: number;
   pack?: string;
   normalize?: string;
+  /** Hidden alias of --normalize (British spelling). */
+  normalise?: string;
   finetune?: number;
   'finetune-data'?: string;
   'finetune-samples'?: number;
@@ -63,9 +68,10 @@ function flagOptions(args: OptimizeArgs): Partial<OptimizeOptions> {
       io: args.io,
       calibration: args.calibration,
       eval: args.eval,
+      metric: args.metric,
       maxAccuracyDrop: args['max-accuracy-drop'],
       pack: args.pack,
-      normalize: args.normalize === undefined ? undefined : parseNormalize(args.normalize),
+      normalize: (args.normalize ?? args.normalise) === undefined ? undefined : parseNormalize((args.normalize ?? args.normalise)!),
       finetune: args.finetune,
       finetuneData: args['finetune-data'],
       finetuneSamples: args['finetune-samples'],
@@ -83,28 +89,31 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output directory' })
       .option('config', { type: 'string', describe: 'config file (default: mlshrink.config.json beside the model)' })
       .option('prune', { type: 'string', describe: 'unstructured sparsity 0..1, or "auto"' })
-      .option('channels', { type: 'number', describe: 'fraction of channels to remove (structured)' })
-      .option('cluster', { type: 'number', describe: 'weight clusters per group (16, 32, ...)' })
+      .option('channels', numberOption('channels', 'fraction of channels to remove (structured)'))
+      .option('cluster', numberOption('cluster', 'weight clusters per group (16, 32, ...)', 'integer'))
       .option('cluster-granularity', { type: 'string', choices: ['tensor', 'channel'] })
       .option('quantize', { type: 'string', choices: ['int8', 'dynamic', 'float16', 'none'], describe: 'default int8' })
       .option('io', { type: 'string', choices: ['float', 'int8'], describe: 'int8: model inputs/outputs become int8' })
       .option('calibration', { type: 'string', describe: 'representative inputs (dir of images/tensors)' })
       .option('eval', { type: 'string', describe: 'held-out data: class folders <label>_name/, IDX or CSV' })
-      .option('max-accuracy-drop', { type: 'number', describe: 'fraction, 0.01 = one point (default 0.01)' })
+      .option('metric', { type: 'string', choices: ['accuracy', 'agreement'], describe: 'budget on top-1 accuracy (needs labeled --eval, default) or on top-1 agreement with the original' })
+      .option('max-accuracy-drop', numberOption('max-accuracy-drop', 'fraction, 0.01 = one point (default 0.01)'))
       .option('pack', { type: 'string', choices: ['huffman', 'none'], describe: 'default huffman' })
       .option('normalize', { type: 'string', describe: '"[0,1]" (default), "[-1,1]" or {"mean":[..],"std":[..]}' })
-      .option('finetune', { type: 'number', describe: 'recovery fine-tuning epochs before pruning/int8 (distilled from the original)' })
+      .option('normalise', { type: 'string', hidden: true })
+      .option('finetune', numberOption('finetune', 'recovery fine-tuning epochs before pruning/int8 (distilled from the original)', 'integer'))
       .option('finetune-data', { type: 'string', describe: 'training inputs for --finetune (default: the calibration data)' })
-      .option('finetune-samples', { type: 'number', describe: 'training samples used at most (default 60000)' })
+      .option('finetune-samples', numberOption('finetune-samples', 'training samples used at most (default 60000)', 'positive integer'))
       .option('verbose', { alias: 'v', type: 'boolean', describe: 'log each step on stderr' }),
   handler: async (args) => {
     const flags = flagOptions(args);
+    const files = modelFiles(args.model);
+    checkOutputDir(args.out);
     const progress = createProgress();
-    // A model over budget does not stop the others; the command still fails at the end.
-    const failures: BudgetError[] = [];
-    for (const file of modelFiles(args.model)) {
-      const configFile = findConfig(file, args.config);
-      const options = mergeOptions(configFile ? loadConfig(configFile) : {}, flags);
+    // One model failing (budget missed, bad file) does not stop the others; the command fails at the end
+    // naming every model that failed.
+    const failures: { file: string; error: unknown }[] = [];
+    for (const file of files) {
       const ctx = {
         log: (m: string) => {
           if (!args.verbose) return;
@@ -115,17 +124,27 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
         command: commandLine('optimize', ['model'], args as unknown as Record<string, unknown>, ['verbose', 'out']),
       };
       try {
+        const configFile = findConfig(file, args.config);
+        const options = mergeOptions(configFile ? loadConfig(configFile) : {}, flags);
         const report = await optimizeFile(file, args.out, options, ctx);
         progress.done();
         process.stdout.write(formatTable(report));
+        if (files.length > 1) process.stdout.write(`ok: ${file} -> ${join(args.out, report.output ?? '')}\n\n`);
       } catch (e) {
         progress.done();
-        if (!(e instanceof BudgetError)) throw e;
-        process.stdout.write(formatTable(e.report));
-        failures.push(e);
+        if (e instanceof BudgetError) process.stdout.write(formatTable(e.report));
+        if (files.length === 1) throw e;
+        const reason = e instanceof UserError ? e.message : `internal error: ${e instanceof Error ? e.message : String(e)}`;
+        process.stdout.write(`FAILED: ${reason}\n\n`);
+        failures.push({ file, error: e });
       }
     }
-    if (failures.length === 1) throw failures[0]!;
-    if (failures.length > 1) throw new UserError(`${failures.length} models missed the accuracy budget; first: ${failures[0]!.message}`);
+    if (files.length > 1) process.stdout.write(`${files.length} models: ${files.length - failures.length} optimized, ${failures.length} failed\n`);
+    if (failures.length === 0) return;
+    // A bug in mlshrink on any model is reported as such (exit 1, with its stack) after the others ran.
+    const internal = failures.find((f) => !(f.error instanceof UserError));
+    if (internal) throw internal.error;
+    const what = failures.length === 1 ? (failures[0]!.error as UserError).message : `${failures.map((f) => basename(f.file)).join(', ')} (reasons above)`;
+    throw new UserError(`${failures.length} of ${files.length} models failed: ${what}`);
   },
 };

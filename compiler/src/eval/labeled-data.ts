@@ -132,7 +132,12 @@ function loadIdx(imagesPath: string, inputShape: readonly number[], norm: Normal
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new UserError(`${labelsPath}: ${e instanceof Error ? e.message : String(e)}`);
   }
   const picked = evenly(Array.from({ length: n }, (_, i) => i), limit);
-  const inputs = picked.map((i) => imageToTensor(grayToRgba(images.data.subarray(i * h * w, (i + 1) * h * w), w, h), inputShape, norm));
+  let inputs: Float32Array[];
+  try {
+    inputs = picked.map((i) => imageToTensor(grayToRgba(images.data.subarray(i * h * w, (i + 1) * h * w), w, h), inputShape, norm));
+  } catch (e) {
+    throw new UserError(`${imagesPath}: ${e instanceof Error ? e.message : String(e)}`); // images that do not fit the input
+  }
   return { inputs, labels: labels && picked.map((i) => labels[i]!), source: 'idx' };
 }
 

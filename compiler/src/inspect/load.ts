@@ -8,6 +8,7 @@ import type { Model } from '../ir/model.js';
 import { readModel } from '../tflite/read.js';
 import { ModelFormatError } from '../tflite/errors.js';
 import { fileError } from '../errors.js';
+import { shapeBoundProblems } from '../ir/verify-bounds.js';
 
 export interface LoadedModel {
   path: string;
@@ -41,12 +42,20 @@ export function loadModelFile(path: string): LoadedModel {
   if (bytes.byteLength === 0) throw fileError(path, 'empty file');
   const other = sniffOtherFormat(bytes);
   if (other) throw fileError(path, `is ${other}, not a TFLite model`);
+  let model: Model;
   try {
-    return { path, format: 'tflite', bytes, model: readModel(bytes) };
+    model = readModel(bytes);
   } catch (e) {
     if (e instanceof ModelFormatError) throw fileError(path, `not a valid TFLite model: ${e.message}`);
     throw e;
   }
+  // A shape read from the wrong place (a corrupt offset) is refused here, before anything prints or runs it.
+  const bad = shapeBoundProblems(model);
+  if (bad.length > 0) {
+    const more = bad.length > 1 ? ` (and ${bad.length - 1} more)` : '';
+    throw fileError(path, `not a valid TFLite model: subgraph ${bad[0]!.subgraph} tensor ${bad[0]!.tensor}: ${bad[0]!.message}${more}`);
+  }
+  return { path, format: 'tflite', bytes, model };
 }
 
 /** Common non-model files, named so the error says what the file is rather than where parsing broke. */

@@ -8,6 +8,8 @@ export function numElements(shape: readonly number[] | undefined): number {
   return n;
 }
 
+/** `[1,28,28,1]`; a corrupt shape of many dimensions is cut after 8 so messages and tables stay readable. */
 export function formatShape(shape: readonly number[] | undefined): string {
-  return shape ? `[${shape.join(',')}]` : '?';
+  if (!shape) return '?';
+  return shape.length <= 8 ? `[${shape.join(',')}]` : `[${shape.slice(0, 8).join(',')},… ${shape.length} dims]`;
 }

@@ -12,9 +12,10 @@ import { opBuiltinCode, opName } from './graph.js';
 import type { Model, Subgraph, Tensor } from './model.js';
 import { formatShape, numElements } from './shape.js';
 import { elementSize } from './tensor-type.js';
+import { shapeBoundProblems } from './verify-bounds.js';
 import { opShapeProblems } from './verify-shapes.js';
 
-export type VerifyCheck = 'index' | 'sentinel-buffer' | 'producer' | 'order' | 'buffer-size' | 'quantization' | 'shape';
+export type VerifyCheck = 'index' | 'sentinel-buffer' | 'producer' | 'order' | 'buffer-size' | 'quantization' | 'shape' | 'shape-bound';
 
 export interface VerifyIssue {
   check: VerifyCheck;
@@ -47,7 +48,7 @@ export function formatIssue(issue: VerifyIssue): string {
 }
 
 export function verifyModel(model: Model): VerifyIssue[] {
-  const issues: VerifyIssue[] = [];
+  const issues: VerifyIssue[] = shapeBoundProblems(model).map((p) => ({ check: 'shape-bound', ...p }));
   const nBuffers = model.buffers.length;
   const bufferIndexOk = (b: number): boolean => Number.isInteger(b) && b >= 0 && b < nBuffers;
 

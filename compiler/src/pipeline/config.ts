@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import type { Metric } from '../eval/data-checks.js';
 import type { Normalisation } from '../eval/inputs.js';
 
 export type QuantizeMode = 'int8' | 'dynamic' | 'float16' | 'none';
@@ -26,6 +27,8 @@ export interface OptimizeOptions {
   calibration?: string;
   /** Held-out data (class folders, IDX or CSV) for the accuracy check. */
   eval?: string;
+  /** How the budget is measured: top-1 accuracy on the eval labels, or (asked for explicitly) top-1 agreement with the original. */
+  metric: Metric;
   /** Largest accepted accuracy drop as a fraction (0.01 = one point). */
   maxAccuracyDrop: number;
   pack: PackMode;
@@ -59,6 +62,7 @@ export const DEFAULT_OPTIONS: OptimizeOptions = {
   clusterGranularity: 'tensor',
   quantize: 'int8',
   io: 'float',
+  metric: 'accuracy',
   maxAccuracyDrop: 0.01,
   pack: 'huffman',
   normalize: '[0,1]',
@@ -91,6 +95,7 @@ const CHECKS: { [K in keyof OptimizeOptions]-?: Check } = {
   io: oneOf('float', 'int8'),
   calibration: path,
   eval: path,
+  metric: oneOf('accuracy', 'agreement'),
   maxAccuracyDrop: (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? undefined : 'a fraction in [0, 1] (0.01 = one point)'),
   pack: oneOf('huffman', 'none'),
   normalize: (v) => {

@@ -75,7 +75,7 @@ describe('optimize error classes', () => {
     inject.error = new LiteRtError('Variable tensors not yet supported');
     expect(await optimize(helloWorld)).toBe(2);
     expect(stderr.trim().split('\n')).toHaveLength(1);
-    expect(stderr).toMatch(/hello_world_float\.tflite: cluster.*: LiteRT cannot run the model: Variable tensors not yet supported/);
+    expect(stderr).toMatch(/^mlshrink: LiteRT could not run .*hello_world_float\.tflite: cluster.*: Variable tensors not yet supported/);
   });
 
   it('an input whose graph is broken is refused before any pass: exit 2, one line', async () => {

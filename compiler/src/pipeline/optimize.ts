@@ -9,19 +9,21 @@
  * so its ≤ k values per group are exact int8 codes, and before float16 conversion otherwise.
  * Then both models run in LiteRT on the held-out data and the accuracy budget is checked. With
  * `--prune auto` a failed check steps every layer's sparsity one candidate down and retries (up to
- * MAX_AUTO_BACKOFF times). When it still fails, only the report is written (and any stale output
- * removed) and a BudgetError is thrown.
+ * MAX_AUTO_BACKOFF times). When it still fails, only the report is written and a BudgetError is thrown.
  *
  * Errors: UserError (bad options or data, budget missed, a model LiteRT cannot run) reaches the
  * user as one line; any other exception from a pass is a bug in mlshrink and propagates unchanged
  * (the CLI prints it with its stack and exits 1) instead of being dressed up as the user's fault.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { UserError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { checkOutputDir, refuseInputAsOutput } from '../io/safe-paths.js';
 import { activationTensors } from '../eval/calibrate.js';
 import { evaluateAgainst, openFloatRunner, runAll, type EvalData, type Evaluation } from '../eval/evaluate.js';
-import { LiteRtError } from '../eval/litert.js';
+import { liteRtFailure } from '../eval/litert-failure.js';
+import { loadCheckedData } from '../eval/data-checks.js';
 import { loadLabeledData, type LabeledData } from '../eval/labeled-data.js';
 import type { Model } from '../ir/model.js';
 import { formatIssue, verifyModel, type VerifyCheck } from '../ir/verify.js';
@@ -106,7 +108,7 @@ function readInput(modelPath: string): { bytes: Uint8Array; model: Model } {
   return { bytes, model };
 }
 
-const FATAL_INPUT_CHECKS: ReadonlySet<VerifyCheck> = new Set(['index', 'producer', 'order', 'buffer-size']);
+const FATAL_INPUT_CHECKS: ReadonlySet<VerifyCheck> = new Set(['index', 'producer', 'order', 'buffer-size', 'shape-bound']);
 
 function inputShapeOf(modelPath: string, model: Model): number[] {
   const sg = model.subgraphs[0];
@@ -117,9 +119,8 @@ function inputShapeOf(modelPath: string, model: Model): number[] {
 
 export async function optimizeFile(modelPath: string, outDir: string, options: OptimizeOptions, ctx: OptimizeContext = silent): Promise<OptimizeReport> {
   const paths = outputPaths(modelPath, outDir, options);
-  for (const p of [paths.model, paths.report, paths.html]) {
-    if (resolve(p) === resolve(modelPath)) throw new UserError(`${modelPath}: output ${p} would overwrite the input model; choose another -o`);
-  }
+  checkOutputDir(outDir);
+  for (const p of [paths.model, paths.report, paths.html]) refuseInputAsOutput(p, [modelPath], 'choose another -o');
   const original = readInput(modelPath);
   const warnings: string[] = [];
 
@@ -132,10 +133,11 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
   }
   const needsShape = options.calibration !== undefined || options.eval !== undefined || options.finetune > 0;
   const shape = needsShape ? inputShapeOf(modelPath, original.model) : [];
+  const data = { inputShape: shape, normalize: options.normalize };
   const calibration: LabeledData | undefined =
-    options.calibration !== undefined ? loadLabeledData(options.calibration, shape, options.normalize, options.calibrationSamples) : undefined;
+    options.calibration !== undefined ? loadCheckedData(options.calibration, original.model, { ...data, role: 'calibration', limit: options.calibrationSamples }) : undefined;
   const evalData: LabeledData | undefined =
-    options.eval !== undefined ? loadLabeledData(options.eval, shape, options.normalize, options.evalSamples) : undefined;
+    options.eval !== undefined ? loadCheckedData(options.eval, original.model, { ...data, role: 'evaluation', limit: options.evalSamples, metric: options.metric }) : undefined;
 
   // Passes.
   const passes: PassReport[] = [];
@@ -149,9 +151,9 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
     try {
       result = await pass.run(model, opts, passCtx);
     } catch (e) {
-      // Calibration runs the float model in LiteRT; a model LiteRT refuses is the user's to change.
-      if (e instanceof LiteRtError) throw new UserError(`${modelPath}: ${pass.name}: LiteRT cannot run the model: ${e.message}`);
-      throw e; // UserError stays one line; anything else is an internal error with its stack
+      // Calibration runs the float model in LiteRT; a model LiteRT refuses or crashes on is the user's to change.
+      // UserError stays one line; anything else is an internal error with its stack.
+      throw liteRtFailure(modelPath, e, pass.name) ?? e;
     }
     model = result.model;
     ctx.onPassDone?.(pass.name, model);
@@ -174,8 +176,7 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
     try {
       autoPlan = await planAutoPruning(model, { ...pruneOpts, data: subset(data, AUTO_PRUNE_SAMPLES), maxAccuracyDrop: budget, onRun: (done, total) => ctx.progress?.('prune-auto', done, total) }, passCtx);
     } catch (e) {
-      if (e instanceof LiteRtError) throw new UserError(`${modelPath}: prune-auto: LiteRT cannot run the model: ${e.message}`);
-      throw e;
+      throw liteRtFailure(modelPath, e, 'prune-auto') ?? e;
     }
   } else if (options.finetune > 0) {
     const sparsity = options.prune as number; // 'auto' is refused with --finetune above
@@ -276,18 +277,16 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
   if (tried.length > 0) report.tried = tried;
   Object.assign(report, reportDetails({ original, outBytes, ...(packed ? { packed } : {}), passes, passBytes, options, warnings, ...(autoPlan ? { sensitivity: autoPlan.sensitivity } : {}), ...(ctx.command ? { command: ctx.command } : {}) }));
 
+  // Only this run's files are written (atomically) and nothing else is removed: a model left by an
+  // earlier run stays, and report.ok / the exit code say this run produced none.
   mkdirSync(outDir, { recursive: true });
-  if (met) {
-    writeFileSync(paths.model, packed ?? outBytes);
-  } else if (existsSync(paths.model)) {
-    rmSync(paths.model); // a stale model from an earlier run must not pass for this one
-  }
-  writeFileSync(paths.report, reportJson(report));
+  if (met) writeFileAtomic(paths.model, packed ?? outBytes);
+  writeFileAtomic(paths.report, reportJson(report));
   writePage(paths.html, renderModelPage(report));
   if (!met) {
     const what = metric === 'accuracy' ? 'accuracy drop' : 'top-1 disagreement with the original';
     throw new BudgetError(
-      `${modelPath}: ${what} ${(accuracyDrop! * 100).toFixed(2)} points exceeds the budget of ${(options.maxAccuracyDrop * 100).toFixed(2)}; no model written (report: ${paths.report})`,
+      `${modelPath}: ${what} ${(accuracyDrop! * 100).toFixed(2)} points exceeds the budget of ${(options.maxAccuracyDrop * 100).toFixed(2)}; no model written (report: ${paths.report})${existsSync(paths.model) ? `; the ${basename(paths.model)} there is not from this run` : ''}`,
       report,
     );
   }
@@ -309,7 +308,7 @@ async function referenceOutputs(modelPath: string, original: { bytes: Uint8Array
     }
   } catch (e) {
     if (e instanceof UserError) throw e;
-    throw new UserError(`${modelPath}: cannot evaluate the input model in LiteRT: ${e instanceof Error ? e.message : String(e)}`);
+    throw liteRtFailure(modelPath, e) ?? new UserError(`${modelPath}: cannot evaluate the input model in LiteRT: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
