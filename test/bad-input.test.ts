@@ -142,7 +142,7 @@ describe('1. -o that reaches the input through a symlink or a hard link', () => 
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/chain\.tflite: accuracy drop .* exceeds the budget.*; the chain\.tflite\.mlshrink there is not from this run$/m);
     const after = snapshot(d);
-    expect(Object.keys(after).sort()).toEqual([...Object.keys(before), 'out/chain.report.json'].sort());
+    expect(Object.keys(after).sort()).toEqual([...Object.keys(before), 'out/chain.report.json', 'out/chain.report.html'].sort());
     expect(after['out/chain.tflite.mlshrink']).toBe(before['out/chain.tflite.mlshrink']);
   });
 });
@@ -352,7 +352,7 @@ describe('9. clean messages: numbers, --version, one spelling, no command', () =
 
   it('no command names the commands', () => {
     const r = expectRefused(caseDir(), [], /./);
-    expect(r.stderr).toBe('mlshrink: no command given; commands: inspect, unpack, optimize, assets, distill (see mlshrink --help)\n');
+    expect(r.stderr).toBe('mlshrink: no command given; commands: inspect, unpack, optimize, assets, distill, report (see mlshrink --help)\n');
   });
 });
 
@@ -370,6 +370,6 @@ describe('optimize <dir> with a bad model among good ones', () => {
     expect(r.stdout).toMatch(/FAILED: .*b\.tflite/);
     expect(r.stdout).toMatch(/ok: .*c\.tflite/);
     expect(r.stdout).toMatch(/3 models: 2 optimized, 1 failed/);
-    expect(readdirSync(join(d, 'out')).sort()).toEqual(['a.report.json', 'a.tflite.mlshrink', 'c.report.json', 'c.tflite.mlshrink']);
+    expect(readdirSync(join(d, 'out')).sort()).toEqual(['a.report.html', 'a.report.json', 'a.tflite.mlshrink', 'c.report.html', 'c.report.json', 'c.tflite.mlshrink']);
   });
 });

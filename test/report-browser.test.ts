@@ -157,7 +157,7 @@ describe('HTML report in headless chromium', () => {
     const out = join(dir, 'face');
     const r = await runCliInProcess([
       'optimize', fixturePath('mediapipe/face_detection_short_range.tflite'), '-o', out,
-      '--prune', 'auto', '--quantize', 'int8', '--calibration', data, '--eval', data, '--max-accuracy-drop', '0.5',
+      '--prune', 'auto', '--quantize', 'int8', '--calibration', data, '--eval', data, '--metric', 'agreement', '--max-accuracy-drop', '0.5',
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
