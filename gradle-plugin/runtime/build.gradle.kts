@@ -20,3 +20,8 @@ android {
         targetCompatibility = JavaVersion.VERSION_1_8
     }
 }
+
+dependencies {
+    // Decoder of the shared Brotli stream of format version 2 (pure Java, by the Brotli authors).
+    implementation("org.brotli:dec:0.1.2")
+}
