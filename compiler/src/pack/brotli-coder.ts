@@ -8,16 +8,19 @@ import { PackFormatError } from './errors.js';
 
 /**
  * Encoder settings tried, the smallest output kept (earliest on ties): the generic and the "font" mode
- * (different literal context and distance heuristics; each wins on some models by ~0.1-1 %), with and
- * without literal context modelling (which costs table bits on small inputs). Inputs of 256 KiB or more
- * get the first only, and above 1 MiB quality 10 (within ~0.01 % of 11 on the fixtures at half the time):
- * quality 11 runs at ~0.2 MB/s.
+ * (different literal context and distance heuristics), with and without literal context modelling (which
+ * costs table bits on small inputs), the smallest window holding the input and the largest (24 bits: the
+ * encoder's block splitting and match search differ; on the 1 MB sample CNN it saves 0.14 %, on others
+ * the small window wins). Each wins on some fixture by 0.1-1 %. Inputs of 256 KiB or more get the first
+ * two only, and above 1 MiB quality 10 (within ~0.01 % of 11 on the fixtures at half the time): quality
+ * 11 runs at ~0.2 MB/s.
  */
-const SETTINGS: { mode: number; noLiteralContexts: 0 | 1 }[] = [
-  { mode: zc.BROTLI_MODE_GENERIC, noLiteralContexts: 0 },
-  { mode: zc.BROTLI_MODE_FONT, noLiteralContexts: 0 },
-  { mode: zc.BROTLI_MODE_GENERIC, noLiteralContexts: 1 },
-  { mode: zc.BROTLI_MODE_FONT, noLiteralContexts: 1 },
+const SETTINGS: { mode: number; noLiteralContexts: 0 | 1; largeWindow: boolean }[] = [
+  { mode: zc.BROTLI_MODE_GENERIC, noLiteralContexts: 0, largeWindow: false },
+  { mode: zc.BROTLI_MODE_FONT, noLiteralContexts: 0, largeWindow: true },
+  { mode: zc.BROTLI_MODE_FONT, noLiteralContexts: 0, largeWindow: false },
+  { mode: zc.BROTLI_MODE_GENERIC, noLiteralContexts: 1, largeWindow: false },
+  { mode: zc.BROTLI_MODE_FONT, noLiteralContexts: 1, largeWindow: false },
 ];
 const ALL_SETTINGS_BELOW = 256 * 1024;
 const QUALITY_11_UP_TO = 1024 * 1024;
@@ -34,14 +37,14 @@ function windowBits(n: number): number {
  * buffer is better off in a section of its own.
  */
 export function encodeBrotli(data: Uint8Array, estimate = false): Uint8Array {
-  const settings = !estimate && data.length < ALL_SETTINGS_BELOW ? SETTINGS : SETTINGS.slice(0, 1);
+  const settings = estimate ? SETTINGS.slice(0, 1) : data.length < ALL_SETTINGS_BELOW ? SETTINGS : SETTINGS.slice(0, 2);
   const quality = estimate || data.length > QUALITY_11_UP_TO ? 10 : 11;
   let best: Uint8Array | undefined;
   for (const s of settings) {
     const out = brotliCompressSync(data, {
       params: {
         [zc.BROTLI_PARAM_QUALITY]: quality,
-        [zc.BROTLI_PARAM_LGWIN]: windowBits(data.length),
+        [zc.BROTLI_PARAM_LGWIN]: s.largeWindow ? 24 : windowBits(data.length),
         [zc.BROTLI_PARAM_MODE]: s.mode,
         [zc.BROTLI_PARAM_DISABLE_LITERAL_CONTEXT_MODELING]: s.noLiteralContexts,
         [zc.BROTLI_PARAM_SIZE_HINT]: data.length,
