@@ -10,7 +10,7 @@
  *   sample-android-app/src/main/assets/fashion_mnist_cnn.tflite with its calibration images when it exists,
  *   else the same architecture with seeded random weights and dynamic-range int8 (no data needed);
  * - person_detect with its int8 weight buffers 50 %-magnitude-pruned in place, with and without 16-level
- *   weight sharing (edits that ignore accuracy; they only shape the statistics);
+ *   weight sharing, and 80 %-pruned (edits that ignore accuracy; they only shape the statistics);
  * - every fixture model as it is.
  */
 import { spawnSync } from 'node:child_process';
@@ -48,7 +48,7 @@ interface Row {
   jvmV1MBps?: number;
 }
 
-/** Zeroes the smaller-magnitude half of every int8 weight buffer (≥ 64 bytes), in a copy. */
+/** Zeroes the smallest-magnitude `fraction` of every int8 weight buffer (≥ 64 bytes), in a copy. */
 function pruneInt8(model: Uint8Array, fraction: number): Uint8Array {
   const out = model.slice();
   for (const r of tfliteBufferRanges(out)) {
@@ -201,6 +201,8 @@ export async function runPackBench(): Promise<void> {
   const person = readFixture('tflm/person_detect.tflite');
   const pruned = pruneInt8(person, 0.5);
   inputs.push(['person_detect pruned 50%', pruned], ['person_detect pruned 50% + 16 shared', shareInt8(pruned, 16)]);
+  // ≥ 80 % zeros: where the issue asks for ≤ 0.95× the best general-purpose compressor.
+  inputs.push(['person_detect pruned 80%', pruneInt8(person, 0.8)]);
   for (const rel of fixtureModels()) inputs.push([basename(rel), readFixture(rel)]);
 
   const rows: Row[] = [];
