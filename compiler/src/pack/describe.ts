@@ -3,14 +3,17 @@ import { readHeader, SectionKind, type SectionKindCode } from './container.js';
 
 export interface PackedSectionStats {
   index: number;
-  kind: 'raw' | 'bytes' | 'int8' | 'deflate' | 'int8-density';
-  /** Number of Huffman context tables (0 for raw and deflate). */
+  kind: 'raw' | 'bytes' | 'int8' | 'deflate' | 'int8-density' | 'shared';
+  /** Number of Huffman context tables (0 for raw, deflate and shared). */
   contexts: number;
   /** Offset of the section's bytes in the decoded .tflite. */
   decodedOffset: number;
   decodedLength: number;
   encodedLength: number;
-  /** Coded bits per decoded byte, tables included; for int8 sections, bits per weight. */
+  /**
+   * Coded bits per decoded byte, tables included; for int8 sections, bits per weight. SHARED sections
+   * (no payload of their own) are given the shared stream's average.
+   */
   bitsPerByte: number;
 }
 
@@ -18,6 +21,9 @@ export interface PackedStats {
   version: number;
   decodedSize: number;
   packedSize: number;
+  /** Version 2: the shared Brotli stream's encoded and decoded lengths (0 when absent or version 1). */
+  sharedEncodedLength: number;
+  sharedDecodedLength: number;
   crc32c: number;
   sections: PackedSectionStats[];
 }
@@ -28,6 +34,7 @@ const KIND_NAMES: Record<SectionKindCode, PackedSectionStats['kind']> = {
   [SectionKind.INT8]: 'int8',
   [SectionKind.DEFLATE]: 'deflate',
   [SectionKind.INT8_DENSITY]: 'int8-density',
+  [SectionKind.SHARED]: 'shared',
 };
 
 export function describePacked(bytes: Uint8Array): PackedStats {
@@ -42,10 +49,13 @@ export function describePacked(bytes: Uint8Array): PackedStats {
       decodedOffset: offset,
       decodedLength: s.decodedLength,
       encodedLength: s.encodedLength,
-      bitsPerByte: (8 * s.encodedLength) / s.decodedLength,
+      bitsPerByte: s.kind === SectionKind.SHARED ? (8 * h.sharedEncodedLength) / h.sharedDecodedLength : (8 * s.encodedLength) / s.decodedLength,
     };
     offset += s.decodedLength;
     return st;
   });
-  return { version: h.version, decodedSize: h.decodedSize, packedSize: bytes.length, crc32c: h.crc32c, sections };
+  return {
+    version: h.version, decodedSize: h.decodedSize, packedSize: bytes.length, crc32c: h.crc32c,
+    sharedEncodedLength: h.sharedEncodedLength, sharedDecodedLength: h.sharedDecodedLength, sections,
+  };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFixture } from '../testing/fixtures.js';
-import { packModel, PackFormatError, unpackModel } from './index.js';
-import { packAsInt8Density } from './pack.js';
+import { describePacked, packModel, PackFormatError, unpackModel } from './index.js';
+import { packAsInt8, packAsInt8Density, packModelV1 } from './pack.js';
 import { laplacianInt8, unevenRowsInt8 } from './synthetic.js';
 
 /** Deterministic PRNG (mulberry32) so every run fuzzes the same inputs. */
@@ -45,35 +45,47 @@ function mutate(input: Uint8Array, r: (n: number) => number): Uint8Array {
 }
 
 describe('decoder fuzzing', () => {
-  it('every mutant decodes to the original bytes or throws PackFormatError (15,000 mutants)', () => {
-    const originals = [
-      readFixture('tflm/hello_world_int8.tflite'),
-      readFixture('tflm/simple_add_model.tflite'),
-      laplacianInt8(4000, 0.8, 6, 3), // coded as an int8 section
-      unevenRowsInt8(12, 512, 5), // packed as one int8-density section
-      readFixture('tflm/micro_speech_quantized.tflite'),
+  it('every mutant of a version 1 or 2 file decodes to the original bytes or throws PackFormatError (24,000 mutants)', () => {
+    const helloInt8 = readFixture('tflm/hello_world_int8.tflite');
+    const uneven = unevenRowsInt8(12, 512, 5);
+    const lstm = readFixture('tflm/trained_lstm.tflite');
+    const seeds: [string, Uint8Array, Uint8Array][] = [
+      // version 1: BYTES, DEFLATE, INT8 and INT8_DENSITY sections
+      ['v1 hello_world_int8', helloInt8, packModelV1(helloInt8)],
+      ['v1 simple_add_model', readFixture('tflm/simple_add_model.tflite'), packModelV1(readFixture('tflm/simple_add_model.tflite'))],
+      ['v1 int8 section', laplacianInt8(4000, 0.8, 6, 3), packModelV1(laplacianInt8(4000, 0.8, 6, 3))],
+      ['v1 micro_speech', readFixture('tflm/micro_speech_quantized.tflite'), packModelV1(readFixture('tflm/micro_speech_quantized.tflite'))],
+      // version 2: the whole file as one shared Brotli stream; shared stream + BYTES sections; INT8_DENSITY
+      ['v2 hello_world_int8 (shared only)', helloInt8, packModel(helloInt8)],
+      ['v2 trained_lstm (shared + bytes)', lstm, packModel(lstm)],
+      ['v2 int8-density', uneven, packAsInt8Density(uneven, 2)],
+      ['v2 int8 section', laplacianInt8(4000, 0.8, 6, 3), packAsInt8(laplacianInt8(4000, 0.8, 6, 3))],
     ];
+    expect(describePacked(seeds[5][2]).sections.map((s) => s.kind)).toEqual(['shared', 'bytes', 'shared']);
     const r = prng(20261127);
+    const counts: string[] = [];
     let ok = 0;
     let rejected = 0;
-    for (const [i, original] of originals.entries()) {
-      const packed = i === 3 ? packAsInt8Density(original, 2) : packModel(original);
+    for (const [name, original, packed] of seeds) {
+      let seedRejected = 0;
       for (let i = 0; i < 3000; i++) {
         const m = mutate(packed, r);
         let out: Uint8Array;
         try {
           out = unpackModel(m, { maxDecodedSize: 4 << 20 });
         } catch (e) {
-          if (!(e instanceof PackFormatError)) throw new Error(`mutant ${i} threw ${String(e)}`);
+          if (!(e instanceof PackFormatError)) throw new Error(`${name} mutant ${i} threw ${String(e)}`);
           rejected++;
+          seedRejected++;
           continue;
         }
         expect(Buffer.from(out).equals(Buffer.from(original))).toBe(true);
         ok++;
       }
+      counts.push(`${name}: ${3000 - seedRejected} decoded exactly, ${seedRejected} rejected`);
     }
-    console.log(`pack decoder fuzz: ${ok + rejected} mutants of ${originals.length} packed files: ${ok} decoded to the original, ${rejected} rejected with PackFormatError`);
-    expect(ok + rejected).toBe(15_000);
-    expect(rejected).toBeGreaterThan(6000);
+    process.stdout.write(`decoder fuzzing (TypeScript): ${ok + rejected} mutants, ${ok} decoded to the original, ${rejected} rejected with PackFormatError\n  ${counts.join('\n  ')}\n`);
+    expect(ok + rejected).toBe(24_000);
+    expect(rejected).toBeGreaterThan(10_000);
   });
 });

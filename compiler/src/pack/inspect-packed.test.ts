@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../cli/main.js';
 import { readFixture } from '../testing/fixtures.js';
 import { packModel } from './index.js';
+import { packModelV1 } from './pack.js';
 import { inspectPacked } from './inspect-packed.js';
 
 describe('inspect on packed files', () => {
@@ -12,7 +13,12 @@ describe('inspect on packed files', () => {
 
   it('labels int8 weight sections and reports bits per weight', () => {
     const model = readFixture('tflm/person_detect.tflite');
-    const { inspection, decoded } = inspectPacked('p.mlshrink', packModel(model));
+    // Version 2 codes the two largest weight buffers apart (the rest is in the shared Brotli stream)...
+    const v2 = inspectPacked('p.mlshrink', packModel(model)).inspection;
+    expect(v2.sections.filter((s) => s.content === 'int8 weights').length).toBe(2);
+    expect(v2.sections.filter((s) => s.kind === 'shared').length).toBe(3);
+    // ...version 1 each buffer of 1 KiB or more.
+    const { inspection, decoded } = inspectPacked('p.mlshrink', packModelV1(model));
     expect(decoded.length).toBe(model.length);
     const weights = inspection.sections.filter((s) => s.content === 'int8 weights');
     expect(weights.length).toBeGreaterThan(5);
@@ -28,7 +34,7 @@ describe('inspect on packed files', () => {
     let out = '';
     vi.spyOn(process.stdout, 'write').mockImplementation((s) => { out += String(s); return true; });
     expect(await main(['inspect', path])).toBe(0);
-    expect(out).toMatch(/mlshrink packed v1, [\d,]+ bytes for 2,704/);
+    expect(out).toMatch(/mlshrink packed v2, [\d,]+ bytes for 2,704/);
     expect(out).toMatch(/packed sections:/);
     expect(out).toMatch(/\(decoded\): TFLite v3/);
     out = '';

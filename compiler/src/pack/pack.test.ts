@@ -1,13 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { fixtureModels, readFixture } from '../testing/fixtures.js';
 import { describePacked, isPacked, packModel, PackFormatError, unpackModel } from './index.js';
-import { packAsInt8Density } from './pack.js';
-import { laplacianInt8, unevenRowsInt8 } from './synthetic.js';
+import { packAsInt8, packAsInt8Density, packModelV1 } from './pack.js';
+import { laplacianInt8, sharedStreamBomb, unevenRowsInt8 } from './synthetic.js';
 
 function roundTrip(bytes: Uint8Array): Uint8Array {
   const packed = packModel(bytes);
   expect(isPacked(packed)).toBe(true);
+  expect(packed[8]).toBe(2);
   expect(Buffer.from(unpackModel(packed)).equals(Buffer.from(bytes))).toBe(true);
+  // Version 1 files stay readable.
+  const v1 = packModelV1(bytes);
+  expect(v1[8]).toBe(1);
+  expect(Buffer.from(unpackModel(v1)).equals(Buffer.from(bytes))).toBe(true);
   return packed;
 }
 
@@ -19,7 +24,8 @@ describe('packModel / unpackModel', () => {
   });
 
   it('is deterministic', () => {
-    const bytes = readFixture('tflm/person_detect.tflite');
+    // A model with a shared stream and a section of its own.
+    const bytes = readFixture('tflm/trained_lstm.tflite');
     expect(Buffer.from(packModel(bytes)).equals(Buffer.from(packModel(bytes)))).toBe(true);
   });
 
@@ -41,10 +47,23 @@ describe('packModel / unpackModel', () => {
     expect(describePacked(packAsInt8Density(w, 3)).sections.map((s) => s.kind)).toEqual(['int8-density']);
   });
 
-  it('codes sparse Laplacian int8 weights well below 8 bits each (as a TFLite file the coder sees as bytes)', () => {
+  it('codes sparse Laplacian int8 weights well below 8 bits each', () => {
     const w = laplacianInt8(200_000, 0.5, 12, 7);
     const packed = roundTrip(w);
     expect(packed.length * 8 / w.length).toBeLessThan(4);
+    const int8 = packAsInt8(w);
+    expect(Buffer.from(unpackModel(int8)).equals(Buffer.from(w))).toBe(true);
+    expect(int8.length * 8 / w.length).toBeLessThan(4);
+  });
+
+  it('is never larger than Brotli of the whole file plus the version 2 header (the whole-file fallback)', async () => {
+    const { encodeBrotli } = await import('./brotli-coder.js');
+    for (const rel of ['tflm/hello_world_int8.tflite', 'tflm/trained_lstm_int8.tflite', 'tflm/trained_lstm.tflite']) {
+      const bytes = readFixture(rel);
+      const packed = packModel(bytes);
+      // 13 fixed bytes, a 1-byte count, a kind byte and a varint length of at most 3 bytes.
+      expect(packed.length).toBeLessThanOrEqual(encodeBrotli(bytes).length + 18);
+    }
   });
 
   it('rejects a wrong magic, a bad checksum and an oversized declared size', () => {
@@ -53,10 +72,18 @@ describe('packModel / unpackModel', () => {
     expect(() => unpackModel(bytes)).toThrow(PackFormatError);
     const packed = packModel(bytes);
     const badCrc = packed.slice();
-    badCrc[24] ^= 1;
+    badCrc[9] ^= 1; // version 2: CRC-32C at bytes 9..12
     expect(() => unpackModel(badCrc)).toThrow(/checksum/);
     expect(() => unpackModel(packed, { maxDecodedSize: bytes.length - 1 })).toThrow(/exceeds the limit/);
     expect(unpackModel(packed, { maxDecodedSize: bytes.length }).length).toBe(bytes.length);
+  });
+
+  it('refuses a shared stream that decodes to more than its SHARED sections, without producing the rest', () => {
+    const bomb = sharedStreamBomb(1000);
+    expect(bomb.length).toBeLessThan(200);
+    const before = process.memoryUsage().arrayBuffers;
+    expect(() => unpackModel(bomb)).toThrow(/shared stream/);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(32 << 20);
   });
 
   it('describes sections covering the whole decoded file', () => {
@@ -69,6 +96,8 @@ describe('packModel / unpackModel', () => {
       offset += s.decodedLength;
     }
     expect(offset).toBe(bytes.length);
-    expect(stats.sections.some((s) => s.kind === 'int8')).toBe(true);
+    // Structure and small buffers in the shared stream, the two largest weight buffers Huffman-coded.
+    expect(stats.sections.map((s) => s.kind)).toEqual(['shared', 'bytes', 'shared', 'bytes', 'shared']);
+    expect(stats.sharedDecodedLength).toBe(bytes.length - 16384 - 65536);
   });
 });

@@ -1,3 +1,7 @@
+import { brotliCompressSync, constants as zc } from 'node:zlib';
+import { SectionKind, writeContainer } from './container.js';
+import { crc32c } from './crc32c.js';
+
 /** Deterministic synthetic int8 weights (tests and bench): Laplacian values with a share of exact zeros. */
 export function laplacianInt8(n: number, zeroFraction: number, scale: number, seed: number): Uint8Array {
   let s = seed >>> 0 || 1;
@@ -23,4 +27,15 @@ export function unevenRowsInt8(rows: number, rowLength: number, seed: number, sp
   const out = new Uint8Array(rows * rowLength);
   for (let r = 0; r < rows; r++) out.set(laplacianInt8(rowLength, r % 3 === 0 ? sparse : dense, 20, seed + r), r * rowLength);
   return out;
+}
+
+/**
+ * A hostile version 2 file: one SHARED section of `declared` bytes, but a shared Brotli stream that
+ * decodes to 64 MiB of zeros (a few dozen bytes of stream). Decoders must refuse it without decoding or
+ * allocating the 64 MiB.
+ */
+export function sharedStreamBomb(declared = 1000): Uint8Array {
+  const stream = brotliCompressSync(new Uint8Array(64 << 20), { params: { [zc.BROTLI_PARAM_QUALITY]: 5 } });
+  const entry = { kind: SectionKind.SHARED, contexts: 0, decodedLength: declared, encodedLength: 0 };
+  return writeContainer(declared, crc32c(new Uint8Array(declared)), [{ entry, payload: new Uint8Array(0) }], stream);
 }

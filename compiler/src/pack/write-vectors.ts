@@ -1,14 +1,14 @@
 /**
  * Writes test vectors for the Java decoder: for every fixture model and a few synthetic inputs,
- * `<name>.bin` (the original bytes) and `<name>.mlshrink` (packed by this encoder), plus `vectors.txt`
- * listing the names. Run by the Java tests: `node --import tsx compiler/src/pack/write-vectors.ts <dir>`.
+ * `<name>.bin` (the original bytes), `<name>.mlshrink` (packed by this encoder, format version 2) and
+ * `<name>.v1.mlshrink` (the version 1 encoder), plus `vectors.txt` listing the names. Run by the Java tests: `node --import tsx compiler/src/pack/write-vectors.ts <dir>`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { fixtureModels, readFixture } from '../testing/fixtures.js';
-import { packAsInt8Density, packModel } from './pack.js';
-import { laplacianInt8, unevenRowsInt8 } from './synthetic.js';
+import { packAsInt8, packAsInt8Density, packModel, packModelV1 } from './pack.js';
+import { laplacianInt8, sharedStreamBomb, unevenRowsInt8 } from './synthetic.js';
 
 export function vectorInputs(): [string, Uint8Array][] {
   const inputs: [string, Uint8Array][] = fixtureModels().map((rel) => [basename(rel), readFixture(rel)]);
@@ -29,19 +29,25 @@ export function vectorInputs(): [string, Uint8Array][] {
 function main(dir: string): void {
   mkdirSync(dir, { recursive: true });
   const names: string[] = [];
-  const write = (name: string, bytes: Uint8Array, packed: Uint8Array): void => {
+  const write = (name: string, bytes: Uint8Array, packed: Uint8Array, packedV1?: Uint8Array): void => {
     writeFileSync(join(dir, `${name}.bin`), bytes);
     writeFileSync(join(dir, `${name}.mlshrink`), packed);
+    if (packedV1) writeFileSync(join(dir, `${name}.v1.mlshrink`), packedV1);
     names.push(name);
   };
-  for (const [name, bytes] of vectorInputs()) write(name, bytes, packModel(bytes));
+  for (const [name, bytes] of vectorInputs()) write(name, bytes, packModel(bytes), packModelV1(bytes));
   // INT8_DENSITY sections, which the encoder picks only on large unevenly pruned layers: forced here,
   // one small (for the fuzz tests) and one large.
   const small = unevenRowsInt8(12, 512, 5);
   write('uneven-rows-small', small, packAsInt8Density(small, 2));
   const large = unevenRowsInt8(40, 4096, 6);
   write('uneven-rows-large', large, packAsInt8Density(large, 5));
+  // An INT8 section in a version 2 container (the encoder codes this input as a shared stream).
+  const sparse = laplacianInt8(4000, 0.8, 6, 3);
+  write('int8-section-small', sparse, packAsInt8(sparse));
   writeFileSync(join(dir, 'vectors.txt'), names.join('\n') + '\n');
+  // Not a vector (it must be refused): a shared stream decoding to 64 MiB for 1000 declared bytes.
+  writeFileSync(join(dir, 'shared-bomb.mlshrink'), sharedStreamBomb());
 }
 
 // Runs only as a script, so importing vectorInputs() has no side effects.

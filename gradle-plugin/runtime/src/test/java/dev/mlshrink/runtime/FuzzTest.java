@@ -23,34 +23,49 @@ class FuzzTest {
   @Test
   void mutatedInputsDecodeCorrectlyOrFailCleanly() throws Exception {
     Path dir = Vectors.generated();
+    String[] names = {
+      "v1 hello_world_int8", "v1 simple_add_model", "v1 micro_speech", "v1 int8 section",
+      "v2 hello_world_int8 (shared only)", "v2 trained_lstm (shared + bytes)", "v2 int8-density", "v2 int8 section",
+    };
     byte[][][] seeds = {
+      // version 1 (committed vectors and the v1 encoder): BYTES, DEFLATE, INT8 sections
       {Vectors.resource("hello_world_int8.tflite.bin"), Vectors.resource("hello_world_int8.tflite.mlshrink")},
       {Vectors.resource("simple_add_model.tflite.bin"), Vectors.resource("simple_add_model.tflite.mlshrink")},
       {Files.readAllBytes(dir.resolve("micro_speech_quantized.tflite.bin")),
-          Files.readAllBytes(dir.resolve("micro_speech_quantized.tflite.mlshrink"))},
-      // coded as an int8 section
-      {Files.readAllBytes(dir.resolve("sparse-small.bin")), Files.readAllBytes(dir.resolve("sparse-small.mlshrink"))},
-      // one int8-density section
+          Files.readAllBytes(dir.resolve("micro_speech_quantized.tflite.v1.mlshrink"))},
+      {Files.readAllBytes(dir.resolve("sparse-small.bin")), Files.readAllBytes(dir.resolve("sparse-small.v1.mlshrink"))},
+      // version 2: the whole file as one shared Brotli stream; shared stream + BYTES; INT8_DENSITY; INT8
+      {Vectors.resource("hello_world_int8.tflite.bin"), Files.readAllBytes(dir.resolve("hello_world_int8.tflite.mlshrink"))},
+      {Files.readAllBytes(dir.resolve("trained_lstm.tflite.bin")), Files.readAllBytes(dir.resolve("trained_lstm.tflite.mlshrink"))},
       {Files.readAllBytes(dir.resolve("uneven-rows-small.bin")), Files.readAllBytes(dir.resolve("uneven-rows-small.mlshrink"))},
+      {Files.readAllBytes(dir.resolve("int8-section-small.bin")), Files.readAllBytes(dir.resolve("int8-section-small.mlshrink"))},
     };
     int[] outcomes = new int[2];
-    assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+    int[][] perSeed = new int[seeds.length][2];
+    assertTimeoutPreemptively(Duration.ofSeconds(90), () -> {
       SplittableRandom rnd = new SplittableRandom(20261127L);
-      for (byte[][] seed : seeds) {
+      for (int s = 0; s < seeds.length; s++) {
+        byte[][] seed = seeds[s];
         for (int i = 0; i < MUTANTS_PER_SEED; i++) {
           byte[] mutant = mutate(seed[1], rnd);
           try {
             byte[] out = PackedModelDecoder.decode(mutant, MAX_DECODED);
             assertArrayEquals(seed[0], out, "a mutant decoded to different bytes");
             outcomes[0]++;
+            perSeed[s][0]++;
           } catch (PackFormatException expected) {
             outcomes[1]++;
+            perSeed[s][1]++;
           } catch (RuntimeException | Error e) {
-            fail("mutant " + i + " threw " + e, e);
+            fail(names[s] + " mutant " + i + " threw " + e, e);
           }
         }
       }
     });
+    System.out.println("decoder fuzzing (Java):");
+    for (int s = 0; s < seeds.length; s++) {
+      System.out.println("  " + names[s] + ": " + perSeed[s][0] + " decoded exactly, " + perSeed[s][1] + " rejected");
+    }
     assertTrue(outcomes[0] + outcomes[1] == seeds.length * MUTANTS_PER_SEED);
     assertTrue(outcomes[1] > MUTANTS_PER_SEED, "most mutants should be rejected: " + Arrays.toString(outcomes));
   }

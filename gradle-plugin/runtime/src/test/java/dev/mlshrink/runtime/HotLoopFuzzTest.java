@@ -23,15 +23,23 @@ class HotLoopFuzzTest {
   @Test
   void corruptedTokensInLargeSectionsFailCleanly() throws Exception {
     Path dir = Vectors.generated();
-    // an INT8_DENSITY section, a BYTES section, INT8 K=8 sections among BYTES ones; mutants per seed
-    Object[][] seeds = {{"uneven-rows-large", 600}, {"laplacian-sparse", 400}, {"hand_landmark_lite.tflite", 60}};
+    // Packed file suffix, mutants: an INT8_DENSITY section (v2); a BYTES section (v1) and the same bytes as
+    // one shared Brotli stream (v2); INT8 K=8 sections among BYTES ones (v1) and BYTES sections between
+    // SHARED ones (v2).
+    Object[][] seeds = {
+      {"uneven-rows-large", ".mlshrink", 600},
+      {"laplacian-sparse", ".v1.mlshrink", 300},
+      {"laplacian-sparse", ".mlshrink", 200},
+      {"hand_landmark_lite.tflite", ".v1.mlshrink", 40},
+      {"hand_landmark_lite.tflite", ".mlshrink", 40},
+    };
     int[] outcomes = new int[2];
     assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
       SplittableRandom rnd = new SplittableRandom(6_300_000L);
       for (Object[] seed : seeds) {
         byte[] original = Files.readAllBytes(dir.resolve(seed[0] + ".bin"));
-        byte[] packed = Files.readAllBytes(dir.resolve(seed[0] + ".mlshrink"));
-        for (int i = 0; i < (Integer) seed[1]; i++) {
+        byte[] packed = Files.readAllBytes(dir.resolve(seed[0] + (String) seed[1]));
+        for (int i = 0; i < (Integer) seed[2]; i++) {
           byte[] mutant = mutatePayload(packed, rnd);
           try {
             assertArrayEquals(original, PackedModelDecoder.decode(mutant), "a mutant decoded to different bytes");
@@ -39,7 +47,7 @@ class HotLoopFuzzTest {
           } catch (PackFormatException expected) {
             outcomes[1]++;
           } catch (RuntimeException | Error e) {
-            fail(seed[0] + " mutant " + i + " threw " + e, e);
+            fail(seed[0] + (String) seed[1] + " mutant " + i + " threw " + e, e);
           }
         }
       }

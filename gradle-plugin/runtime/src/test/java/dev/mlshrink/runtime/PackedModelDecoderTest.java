@@ -26,8 +26,55 @@ class PackedModelDecoderTest {
       byte[] original = Files.readAllBytes(dir.resolve(name + ".bin"));
       byte[] packed = Files.readAllBytes(dir.resolve(name + ".mlshrink"));
       assertTrue(PackedModelDecoder.isPacked(packed));
+      assertEquals(2, packed[8], "the encoder writes format version 2");
       assertArrayEquals(original, PackedModelDecoder.decode(packed));
+      // The same input through the version 1 encoder (written for every input but the forced-kind ones).
+      Path v1 = dir.resolve(name + ".v1.mlshrink");
+      if (Files.exists(v1)) {
+        byte[] packedV1 = Files.readAllBytes(v1);
+        assertEquals(1, packedV1[8]);
+        assertArrayEquals(original, PackedModelDecoder.decode(packedV1));
+      }
     }));
+  }
+
+  @Test
+  void version2FilesHoldASharedStreamAndSectionsOfTheirOwn() throws Exception {
+    Path dir = Vectors.generated();
+    byte[] original = Files.readAllBytes(dir.resolve("trained_lstm.tflite.bin"));
+    byte[] packed = Files.readAllBytes(dir.resolve("trained_lstm.tflite.mlshrink"));
+    // Section count 3: shared, bytes, shared (entry kinds 5, 0x41 = BYTES with 4 contexts, 5).
+    assertEquals(3, packed[13]);
+    assertEquals(5, packed[14]);
+    assertArrayEquals(original, PackedModelDecoder.decode(packed));
+    byte[] longer = Arrays.copyOf(packed, packed.length + 1);
+    assertThrows(PackFormatException.class, () -> PackedModelDecoder.decode(longer));
+    byte[] badCrc = packed.clone();
+    badCrc[9] ^= 1;
+    PackFormatException e = assertThrows(PackFormatException.class, () -> PackedModelDecoder.decode(badCrc));
+    assertTrue(e.getMessage().contains("checksum"), e.getMessage());
+    e = assertThrows(PackFormatException.class, () -> PackedModelDecoder.decode(packed, original.length - 1));
+    assertTrue(e.getMessage().contains("exceeds the limit"), e.getMessage());
+  }
+
+  /**
+   * A shared stream that decodes to far more than its SHARED sections declare (a Brotli bomb: a few
+   * hundred bytes for 64 MiB of zeros) is refused after one byte beyond the declared length, without
+   * decoding or allocating the rest.
+   */
+  @Test
+  void refusesASharedStreamLongerThanItsSections() throws Exception {
+    Path dir = Vectors.generated();
+    byte[] bomb = Files.readAllBytes(dir.resolve("shared-bomb.mlshrink"));
+    long before = usedHeap();
+    PackFormatException e = assertThrows(PackFormatException.class, () -> PackedModelDecoder.decode(bomb));
+    assertTrue(e.getMessage().contains("more than its SHARED sections"), e.getMessage());
+    assertTrue(usedHeap() - before < 48L << 20, "decoding the bomb must not allocate its output");
+  }
+
+  private static long usedHeap() {
+    Runtime r = Runtime.getRuntime();
+    return r.totalMemory() - r.freeMemory();
   }
 
   @Test
