@@ -20,11 +20,31 @@ export interface FloatModel {
   dispose(): void;
 }
 
+/**
+ * Opens a model in LiteRT. Our reader supplies the I/O quantization parameters; when it refuses a file
+ * LiteRT accepts (ai-edge-quantizer writes a stale metadata_buffer index), float I/O is assumed, which is
+ * what a float model and a dynamic-range output have — the LiteRT dtypes are checked to be float.
+ */
 export async function openFloatModel(bytes: Uint8Array): Promise<FloatModel> {
-  const model = readModel(bytes);
-  const rt = await loadLiteRt(prepareBytesForLiteRt(bytes));
-  const inQ = rt.inputs.map((i) => ioTensor(model, i, 'inputs')?.quantization);
-  const outQ = rt.outputs.map((o) => ioTensor(model, o, 'outputs')?.quantization);
+  let model: Model | undefined;
+  try {
+    model = readModel(bytes);
+  } catch {
+    model = undefined;
+  }
+  let prepared = bytes;
+  try {
+    prepared = prepareBytesForLiteRt(bytes);
+  } catch {
+    // a file prepareBytesForLiteRt cannot walk goes to LiteRT as it is
+  }
+  const rt = await loadLiteRt(prepared);
+  if (!model && [...rt.inputs, ...rt.outputs].some((t) => t.dtype === 'int8' || t.dtype === 'uint8' || t.dtype === 'int16')) {
+    rt.dispose();
+    throw new Error('quantized I/O in a file our reader refuses: no (de)quantization parameters');
+  }
+  const inQ = rt.inputs.map((i) => (model ? ioTensor(model, i, 'inputs')?.quantization : undefined));
+  const outQ = rt.outputs.map((o) => (model ? ioTensor(model, o, 'outputs')?.quantization : undefined));
   return {
     inputs: rt.inputs,
     outputs: rt.outputs,
@@ -97,8 +117,10 @@ export interface WorstOutput {
 export function worstOutput(f: Fidelity): WorstOutput | undefined {
   if (f.outputs.length === 0) return undefined;
   let w = 0;
+  // NaN (the output holds NaN) counts as the worst of all.
+  const key = (x: number): number => (Number.isNaN(x) ? -Infinity : x);
   f.outputs.forEach((o, i) => {
-    if (o.sqnrDb < f.outputs[w]!.sqnrDb) w = i;
+    if (key(o.sqnrDb) < key(f.outputs[w]!.sqnrDb) || (Number.isNaN(o.sqnrDb) && !Number.isNaN(f.outputs[w]!.sqnrDb))) w = i;
   });
   return { output: w, sqnrDb: f.outputs[w]!.sqnrDb, cosine: f.outputs[w]!.cosine, minCosine: Math.min(...f.outputs.map((o) => o.cosine)) };
 }

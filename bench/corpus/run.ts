@@ -27,6 +27,7 @@ import { readModel } from '../../compiler/src/tflite/read.js';
 import { compareTo, npyBytes, openFloatModel, runAll, syntheticInputs, worstOutput, type WorstOutput } from './compare.js';
 import { modelFeatures } from './features.js';
 import { gather, sha256 } from './gather.js';
+import { failureList, summaryMarkdown } from './summarize.js';
 import { cacheDir, type CorpusEntry, loadManifest, REPO_ROOT, venvPython } from './manifest.js';
 
 export const MODES: Record<string, (calibration: string) => string[]> = {
@@ -330,9 +331,12 @@ async function main(): Promise<void> {
   for (const r of rows) exits.set(String(r.exit), (exits.get(String(r.exit)) ?? 0) + 1);
   console.log(`${rows.length} runs: ${[...exits].map(([k, v]) => `exit ${k}: ${v}`).join(', ')}`);
   const json = argValue('--json');
-  if (json) writeFileSync(json, JSON.stringify({ rows, missing }, (_, v) => (v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : v), 1));
+  if (json) writeFileSync(json, JSON.stringify({ rows, missing }, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 1));
+  const summary = summaryMarkdown(rows);
+  const failures = failureList(rows);
+  console.log(`\n${summary}\n\nFailures and collapses:\n${failures || '(none)'}`);
   const md = argValue('--md');
-  if (md) writeFileSync(md, `${markdownTable(rows)}\n`);
+  if (md) writeFileSync(md, `${summary}\n\n### Failures and collapses\n\n${failures || '(none)'}\n\n### All runs\n\n${markdownTable(rows)}\n`);
 }
 
 if (process.argv[1]?.endsWith('run.ts')) await main();
