@@ -8,7 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { markdownTable, runCorpus, type Row } from '../bench/corpus/run.js';
+import { npyBytes } from '../bench/corpus/compare.js';
+import { keptFloatSummary, markdownTable, runCorpus, type Row } from '../bench/corpus/run.js';
+import { collapsed } from '../bench/corpus/summarize.js';
+import { parseNpy } from '../compiler/src/eval/inputs.js';
+import type { OptimizeReport } from '../compiler/src/pipeline/report.js';
 
 async function one(model: string, mode: string): Promise<Row> {
   const { rows, missing } = await runCorpus({ models: [model], modes: [mode], aeq: false, samples: 4, calibrationSamples: 8 });
@@ -59,4 +63,32 @@ describe('corpus slice (fixture models, one mode each)', () => {
     expect(md.split('\n')).toHaveLength(3);
     expect(md).toContain('| tflm_person_detect | int8 | 0 |');
   }, 120_000);
+});
+
+describe('corpus runner pieces', () => {
+  it('writes calibration .npy files the CLI parses back to the same samples', () => {
+    const samples = [Float32Array.from([1, 2, 3, 4, 5, 6]), Float32Array.from([-1, 0.5, 7, 8, 9, 1e-3])];
+    const arr = parseNpy(npyBytes(samples, [1, 2, 3]));
+    expect(arr.shape).toEqual([2, 1, 2, 3]);
+    expect(Array.from(arr.data)).toEqual([...samples[0]!, ...samples[1]!]);
+  });
+
+  it('says what was kept float and why, from the report', () => {
+    const report = {
+      passes: [
+        { name: 'quantize-dynamic', stats: { keptFloatSmallWeights: { CONV_2D: 2 } }, warnings: [] },
+        { name: 'quantize-int8', stats: {}, warnings: ['op LOG (1x) kept float: no int8 kernel in the supported set', 'unrelated'] },
+      ],
+    } as unknown as OptimizeReport;
+    expect(keptFloatSummary(report)).toBe('small weights: CONV_2D 2; op LOG (1x) kept float: no int8 kernel in the supported set');
+  });
+
+  it('counts NaN outputs and lost direction as collapse, but only for runs that shipped', () => {
+    const row = (exit: number, minCosine: number, sqnrDb = 10): Row =>
+      ({ exit, worst: { output: 0, sqnrDb, cosine: minCosine, minCosine } }) as Row;
+    expect(collapsed(row(0, 0.99))).toBe(false);
+    expect(collapsed(row(0, 0.5))).toBe(true);
+    expect(collapsed(row(0, NaN, NaN))).toBe(true);
+    expect(collapsed(row(2, 0.1))).toBe(false);
+  });
 });

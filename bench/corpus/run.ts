@@ -153,6 +153,12 @@ async function runModel(entry: CorpusEntry, file: string, opts: Required<Omit<Ru
         mkdirSync(join(work, 'cal'));
         writeFileSync(join(work, 'cal', 'synthetic.npy'), npyBytes(cal.map((s) => s[0]!), orig.inputs[0]!.shape));
         reference = await runAll(orig, samples);
+        const bad = reference.flat().reduce((n, o) => n + o.filter((v) => !Number.isFinite(v)).length, 0);
+        if (bad > 0) {
+          // No fidelity against a reference that is itself NaN/Inf (e.g. custom ops fed noise).
+          refNote = `the original gives ${bad} non-finite output values on these synthetic inputs: fidelity not measurable`;
+          reference = undefined;
+        }
       } finally {
         orig.dispose();
       }
