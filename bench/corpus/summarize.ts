@@ -1,0 +1,72 @@
+/**
+ * The corpus results condensed: per mode, how many runs exited 0/1/2, how many shipped a collapsed
+ * model (exit 0 with NaN outputs or a lowest output cosine under COLLAPSE_COSINE) and the packed size
+ * against the input; then every non-zero exit with its error line, and every collapse.
+ * Run alone on a saved run: node --import tsx bench/corpus/summarize.ts results.json
+ */
+import { readFileSync } from 'node:fs';
+import type { Row } from './run.js';
+
+/** Below this lowest-output cosine a model counts as collapsed (direction of the output lost). */
+export const COLLAPSE_COSINE = 0.9;
+
+export function collapsed(r: Row): boolean {
+  if (r.exit !== 0 || !r.worst) return false;
+  return Number.isNaN(r.worst.minCosine) || Number.isNaN(r.worst.sqnrDb) || r.worst.minCosine < COLLAPSE_COSINE;
+}
+
+function median(xs: number[]): number | undefined {
+  if (xs.length === 0) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+export function summaryMarkdown(rows: Row[]): string {
+  const modes = [...new Set(rows.map((r) => r.mode))];
+  const out: string[] = [];
+  out.push(`| mode | runs | exit 0 | exit 1 | exit 2 | other | exit 0 but collapsed (NaN or min cos < ${COLLAPSE_COSINE}) | median packed / .tflite (exit 0) |`);
+  out.push('|---|---|---|---|---|---|---|---|');
+  for (const m of modes) {
+    const rs = rows.filter((r) => r.mode === m);
+    const count = (code: number): number => rs.filter((r) => r.exit === code).length;
+    const ratio = median(rs.filter((r) => r.exit === 0 && r.packedBytes).map((r) => r.packedBytes! / r.inBytes));
+    out.push(
+      `| ${m} | ${rs.length} | ${count(0)} | ${count(1)} | ${count(2)} | ${rs.length - count(0) - count(1) - count(2)} | ${rs.filter(collapsed).length} | ${ratio === undefined ? '' : ratio.toFixed(2)} |`,
+    );
+  }
+  const peers = rows.filter((r) => r.mode === 'dynamic' && r.exit === 0 && r.peer?.bytes !== undefined && r.outBytes !== undefined);
+  if (peers.length > 0) {
+    const smaller = peers.filter((r) => r.outBytes! <= r.peer!.bytes!).length;
+    const fidelityKnown = peers.filter((r) => r.worst && r.peer?.worst);
+    const asGood = fidelityKnown.filter((r) => r.worst!.minCosine >= r.peer!.worst!.minCosine - 1e-3).length;
+    out.push('');
+    out.push(
+      `dynamic vs ai-edge-quantizer 0.10 dynamic_wi8_afp32 (${peers.length} models both wrote): our .tflite ≤ theirs on ${smaller}; ` +
+        `our lowest cosine within 0.001 of theirs or better on ${asGood} of ${fidelityKnown.length} with both measured.`,
+    );
+  }
+  return out.join('\n');
+}
+
+export function failureList(rows: Row[]): string {
+  const out: string[] = [];
+  for (const r of rows.filter((x) => x.exit !== 0)) out.push(`- ${r.model} / ${r.mode}: exit ${r.exit ?? 'timeout'} — ${r.error ?? ''}`);
+  for (const r of rows.filter(collapsed)) {
+    out.push(
+      `- ${r.model} / ${r.mode}: exit 0, collapsed — lowest cosine ${r.worst!.minCosine.toFixed(3)}, worst SQNR ${r.worst!.sqnrDb.toFixed(1)} dB (output ${r.worst!.output})`,
+    );
+  }
+  for (const r of rows.filter((x) => x.exit === 0 && x.fidelityNote)) out.push(`- ${r.model} / ${r.mode}: exit 0, not measured — ${r.fidelityNote}`);
+  return out.join('\n');
+}
+
+function main(): void {
+  const { rows } = JSON.parse(readFileSync(process.argv[2]!, 'utf8'), (k, v) =>
+    v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v === 'NaN' || (v === null && ['sqnrDb', 'cosine', 'minCosine'].includes(k)) ? NaN : v,
+  ) as { rows: Row[] };
+  console.log(summaryMarkdown(rows));
+  console.log('');
+  console.log(failureList(rows));
+}
+
+if (process.argv[1]?.endsWith('summarize.ts')) main();

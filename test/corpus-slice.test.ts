@@ -1,0 +1,94 @@
+/**
+ * The fast CI slice of the real-model corpus (`npm run corpus`, bench/corpus/): three third-party models
+ * that the repo carries as fixtures, one mode each, through the built CLI as a user runs it, with
+ * fidelity measured in LiteRT on the runner's synthetic inputs. The full corpus (37 models × 5 modes)
+ * is a benchmark, not a test.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { npyBytes } from '../bench/corpus/compare.js';
+import { keptFloatSummary, markdownTable, runCorpus, type Row } from '../bench/corpus/run.js';
+import { collapsed } from '../bench/corpus/summarize.js';
+import { parseNpy } from '../compiler/src/eval/inputs.js';
+import type { OptimizeReport } from '../compiler/src/pipeline/report.js';
+
+async function one(model: string, mode: string): Promise<Row> {
+  const { rows, missing } = await runCorpus({ models: [model], modes: [mode], aeq: false, samples: 4, calibrationSamples: 8 });
+  expect(missing).toEqual([]);
+  expect(rows).toHaveLength(1);
+  return rows[0]!;
+}
+
+describe('corpus slice (fixture models, one mode each)', () => {
+  // The runner's cache (compressed sizes) goes to a scratch dir, not the user's ~/.cache.
+  let cache: string;
+  const saved = process.env.MLSHRINK_CORPUS_CACHE;
+  beforeAll(() => {
+    cache = mkdtempSync(join(tmpdir(), 'corpus-slice-'));
+    process.env.MLSHRINK_CORPUS_CACHE = cache;
+  });
+  afterAll(() => {
+    if (saved === undefined) delete process.env.MLSHRINK_CORPUS_CACHE;
+    else process.env.MLSHRINK_CORPUS_CACHE = saved;
+    rmSync(cache, { recursive: true, force: true });
+  });
+
+  it('fp16-weight MediaPipe face detector, --quantize dynamic: exit 0, output stays close to the original', async () => {
+    const r = await one('face_detection_short_range', 'dynamic');
+    expect(r.error).toBeUndefined();
+    expect(r.exit).toBe(0);
+    expect(r.tags).toContain('fp16-weights');
+    expect(r.packedBytes!).toBeLessThan(r.inBytes);
+    // Measured 23.0 dB / 0.998 on these synthetic inputs; int8 weights of a detector cost a few dB, not 20.
+    expect(r.worst!.sqnrDb).toBeGreaterThan(15);
+    expect(r.worst!.minCosine).toBeGreaterThan(0.99);
+    expect(r.keptFloat).toMatch(/small weights/);
+  }, 120_000);
+
+  it('selfie segmentation with a CUSTOM op, --quantize float16: accepted, and its fp16 weights make it a no-op numerically', async () => {
+    const r = await one('selfie_segmentation', 'float16');
+    expect(r.exit).toBe(0);
+    expect(r.tags).toContain('custom-ops');
+    expect(r.worst!.sqnrDb).toBeGreaterThan(60);
+  }, 120_000);
+
+  it('already-int8 TFLM person detector, --quantize int8: passes through with identical outputs', async () => {
+    const r = await one('tflm_person_detect', 'int8');
+    expect(r.exit).toBe(0);
+    expect(r.tags).toContain('int8');
+    expect(r.worst!.sqnrDb).toBe(Infinity);
+    const md = markdownTable([r]);
+    expect(md.split('\n')).toHaveLength(3);
+    expect(md).toContain('| tflm_person_detect | int8 | 0 |');
+  }, 120_000);
+});
+
+describe('corpus runner pieces', () => {
+  it('writes calibration .npy files the CLI parses back to the same samples', () => {
+    const samples = [Float32Array.from([1, 2, 3, 4, 5, 6]), Float32Array.from([-1, 0.5, 7, 8, 9, 1e-3])];
+    const arr = parseNpy(npyBytes(samples, [1, 2, 3]));
+    expect(arr.shape).toEqual([2, 1, 2, 3]);
+    expect(Array.from(arr.data)).toEqual([...samples[0]!, ...samples[1]!]);
+  });
+
+  it('says what was kept float and why, from the report', () => {
+    const report = {
+      passes: [
+        { name: 'quantize-dynamic', stats: { keptFloatSmallWeights: { CONV_2D: 2 } }, warnings: [] },
+        { name: 'quantize-int8', stats: {}, warnings: ['op LOG (1x) kept float: no int8 kernel in the supported set', 'unrelated'] },
+      ],
+    } as unknown as OptimizeReport;
+    expect(keptFloatSummary(report)).toBe('small weights: CONV_2D 2; op LOG (1x) kept float: no int8 kernel in the supported set');
+  });
+
+  it('counts NaN outputs and lost direction as collapse, but only for runs that shipped', () => {
+    const row = (exit: number, minCosine: number, sqnrDb = 10): Row =>
+      ({ exit, worst: { output: 0, sqnrDb, cosine: minCosine, minCosine } }) as Row;
+    expect(collapsed(row(0, 0.99))).toBe(false);
+    expect(collapsed(row(0, 0.5))).toBe(true);
+    expect(collapsed(row(0, NaN, NaN))).toBe(true);
+    expect(collapsed(row(2, 0.1))).toBe(false);
+  });
+});
