@@ -6,7 +6,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { findConfig, loadConfig, mergeOptions, parseNormalize, parsePrune, validateOptions, type OptimizeOptions } from '../pipeline/config.js';
+import { findConfig, loadConfig, mergeOptions, parseInputShapes, parseNormalize, parsePrune, validateOptions, type OptimizeOptions } from '../pipeline/config.js';
 import { BudgetError, optimizeFile } from '../pipeline/optimize.js';
 import { formatTable } from '../pipeline/report.js';
 import { fileError, UserError } from '../errors.js';
@@ -25,6 +25,8 @@ interface OptimizeArgs {
   calibration?: string;
   eval?: string;
   'max-accuracy-drop'?: number;
+  'max-fidelity-loss'?: number;
+  'input-shape'?: string[];
   pack?: string;
   normalize?: string;
   finetune?: number;
@@ -63,6 +65,8 @@ function flagOptions(args: OptimizeArgs): Partial<OptimizeOptions> {
       calibration: args.calibration,
       eval: args.eval,
       maxAccuracyDrop: args['max-accuracy-drop'],
+      maxFidelityLoss: args['max-fidelity-loss'],
+      inputShape: args['input-shape'] === undefined ? undefined : parseInputShapes(args['input-shape']),
       pack: args.pack,
       normalize: args.normalize === undefined ? undefined : parseNormalize(args.normalize),
       finetune: args.finetune,
@@ -85,11 +89,13 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
       .option('channels', { type: 'number', describe: 'fraction of channels to remove (structured)' })
       .option('cluster', { type: 'number', describe: 'weight clusters per group (16, 32, ...)' })
       .option('cluster-granularity', { type: 'string', choices: ['tensor', 'channel'] })
-      .option('quantize', { type: 'string', choices: ['int8', 'dynamic', 'float16', 'none'], describe: 'default int8' })
+      .option('quantize', { type: 'string', choices: ['auto', 'int8', 'dynamic', 'float16', 'none'], describe: 'default auto: int8 with --calibration, else dynamic' })
       .option('io', { type: 'string', choices: ['float', 'int8'], describe: 'int8: model inputs/outputs become int8' })
       .option('calibration', { type: 'string', describe: 'representative inputs (dir of images/tensors)' })
       .option('eval', { type: 'string', describe: 'held-out data: class folders <label>_name/, IDX or CSV' })
       .option('max-accuracy-drop', { type: 'number', describe: 'fraction, 0.01 = one point (default 0.01)' })
+      .option('max-fidelity-loss', { type: 'number', describe: 'noise/signal energy of the worst output vs the original when no labels (default 0.1 = SQNR 10 dB; 1 = report only)' })
+      .option('input-shape', { type: 'string', array: true, describe: 'name=1,1280: shape to calibrate/evaluate a dynamic input at' })
       .option('pack', { type: 'string', choices: ['huffman', 'none'], describe: 'default huffman' })
       .option('normalize', { type: 'string', describe: '"[0,1]" (default), "[-1,1]" or {"mean":[..],"std":[..]}' })
       .option('finetune', { type: 'number', describe: 'recovery fine-tuning epochs before pruning/int8 (distilled from the original)' })

@@ -11,6 +11,8 @@ import { TensorType } from '../ir/tensor-type.js';
 import type { StatValue } from '../passes/pass.js';
 import { weightValues } from '../passes/prune-magnitude.js';
 import type { OptimizeOptions } from './config.js';
+import type { FidelityReport } from './fidelity-gate.js';
+import type { PrecisionDecision } from './precision-search.js';
 
 export interface ModelStats {
   /** Size of the .tflite file. */
@@ -36,6 +38,18 @@ export interface EvaluationReport {
   outputs: { sqnrDb: number | null; cosine: number; maxAbsError: number }[];
 }
 
+export interface MixedPrecisionReport {
+  /** Whether some set of kept-float layers met the budget with a model smaller than the input. */
+  met: boolean;
+  /** Bytes of the model that met the budget when it was not smaller than the input (so not shipped). */
+  notSmallerThanInput?: number;
+  /** LiteRT measurements the search took. */
+  measurements: number;
+  keptFloat: PrecisionDecision[];
+  /** Each candidate layer's worst-output loss when it alone is kept float. */
+  sensitivity: { layer: string; lossWhenAloneFloat: number }[];
+}
+
 export interface OptimizeReport {
   mlshrinkReport: 1;
   /** Input model file name. */
@@ -48,8 +62,19 @@ export interface OptimizeReport {
   after: ModelStats & { packedBytes?: number };
   /** Accuracy drop as a fraction (0.01 = one point); the top-1 disagreement when there are no labels. */
   accuracyDrop?: number;
-  budget: { maxAccuracyDrop: number; metric: 'accuracy' | 'top1-agreement' | 'not-measured'; met: boolean };
+  budget: {
+    maxAccuracyDrop: number;
+    metric: 'accuracy' | 'top1-agreement' | 'not-measured';
+    /** Both budgets (accuracy and, when measured, fidelity) held. */
+    met: boolean;
+    maxFidelityLoss?: number;
+    fidelityMet?: boolean;
+  };
   evaluation?: EvaluationReport;
+  /** The fidelity gate (no labels): per-output SQNR and cosine vs the original, the worst output's verdict. */
+  fidelity?: FidelityReport;
+  /** Layers kept float so the fidelity budget holds, each with why and what it costs. */
+  mixedPrecision?: MixedPrecisionReport;
   passes: PassReport[];
   warnings: string[];
 }
