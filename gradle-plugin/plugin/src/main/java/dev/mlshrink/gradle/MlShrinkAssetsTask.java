@@ -64,6 +64,10 @@ public abstract class MlShrinkAssetsTask extends DefaultTask {
     @Input
     public abstract Property<Double> getMaxAccuracyDrop();
 
+    @Input
+    @Optional
+    public abstract Property<Double> getMaxFidelityLoss();
+
     @InputDirectory
     @Optional
     @PathSensitive(PathSensitivity.RELATIVE)
@@ -106,7 +110,7 @@ public abstract class MlShrinkAssetsTask extends DefaultTask {
         }
         CompilerSettings settings = new CompilerSettings(getModels().get(), getPrune().get(), getQuantize().get(),
                 getCluster().getOrNull(), getPack().get(), getMaxAccuracyDrop().get(),
-                pathOrNull(getCalibrationData()), pathOrNull(getEvalData()));
+                pathOrNull(getCalibrationData()), pathOrNull(getEvalData()), getMaxFidelityLoss().getOrNull());
         Path configured = pathOrNull(getCompilerPackageDir());
         CompilerLocation compiler = CompilerLocator.locate(getNodeExecutableAndArgs().get(), configured,
                 getProjectDirectory().get().getAsFile().toPath());
