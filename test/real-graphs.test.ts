@@ -163,3 +163,53 @@ describe('defaults without calibration data', () => {
     expect(rep.passes.map((p) => p.name)).toContain('prune-channels');
   });
 });
+
+describe('the fidelity gate and mixed precision', () => {
+  const model = join(dir, 'gate.tflite');
+  writeFileSync(model, writeModel(controlFlowNet()));
+
+  it('a budget the quantized model misses: its one weight layer is kept float (float16 weights), and the decision is reported', async () => {
+    const out = join(dir, 'gate-mixed');
+    // int8 weights give ~47 dB here (noise/signal ~2e-5); 1e-6 needs the FC layer kept float.
+    const r = await cli('optimize', model, '-o', out, '--quantize', 'dynamic', '--max-fidelity-loss', '1e-6');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const rep = report(out, 'gate');
+    expect(rep.fidelity!.met).toBe(true);
+    expect(rep.fidelity!.worst.loss).toBeLessThanOrEqual(1e-6);
+    expect(rep.mixedPrecision!.met).toBe(true);
+    expect(rep.mixedPrecision!.keptFloat).toEqual([
+      expect.objectContaining({ layer: 'y', op: 'FULLY_CONNECTED', bytes: 32 * 64, reason: expect.stringMatching(/kept float/) }),
+    ]);
+    expect(rep.passes.map((p) => p.name)).toEqual(['quantize-dynamic', 'quantize-float16']);
+  });
+
+  it('a budget nothing meets: exit 2, one line naming the worst output, no model written', async () => {
+    const out = join(dir, 'gate-fail');
+    const r = await cli('optimize', model, '-o', out, '--quantize', 'dynamic', '--max-fidelity-loss', '0');
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/gate\.tflite: fidelity budget missed: output "(z|out)" SQNR [\d.]+ dB .* on 32 synthetic inputs; budget noise\/signal ≤ 0 .*even with all 1 candidate layers kept float; no model written/);
+    expect(() => readFileSync(join(out, 'gate.tflite.mlshrink'))).toThrow();
+    const rep = report(out, 'gate');
+    expect(rep.ok).toBe(false);
+    expect(rep.budget.fidelityMet).toBe(false);
+  });
+});
+
+describe('mixed precision on MediaPipe selfie_segmentation (dynamic, synthetic inputs)', () => {
+  it('int8 weights everywhere miss the 10 dB default; keeping the most damaging layers at float16 meets it', async () => {
+    const out = join(dir, 'selfie');
+    const r = await cli('optimize', fixturePath('mediapipe/selfie_segmentation.tflite'), '-o', out, '--quantize', 'dynamic');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const rep = report(out, 'selfie_segmentation');
+    expect(rep.fidelity!.met).toBe(true);
+    expect(rep.fidelity!.outputs[0]!.sqnrDb).toBeGreaterThanOrEqual(10);
+    const kept = rep.mixedPrecision!.keptFloat;
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.length).toBeLessThan(rep.mixedPrecision!.sensitivity.length);
+    expect(rep.after.bytes).toBeLessThan(rep.before.bytes);
+  });
+});

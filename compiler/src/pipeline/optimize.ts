@@ -247,7 +247,13 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
     if (fidelity && !fidelity.met && hasLayerPrecision(plan) && gate.probe) {
       ctx.log(`fidelity: ${describeWorst(fidelity)} misses the budget (noise/signal ≤ ${options.maxFidelityLoss}); searching mixed precision`);
       const found = await mixedPrecision(tailInput, plan, options.maxFidelityLoss, gate.probe, runner, { log: (m) => ctx.log(m), progress: ctx.progress ? (p, d, t) => ctx.progress!(p, d, t) : undefined });
-      mixed = { measurements: found.search.measurements, keptFloat: found.search.decisions, sensitivity: found.search.sensitivity, met: found.search.met };
+      mixed = {
+        measurements: found.search.measurements,
+        before: { bytes: outBytes.length, outputs: fidelity.outputs },
+        keptFloat: found.search.decisions,
+        sensitivity: found.search.sensitivity,
+        met: found.search.met,
+      };
       if ('run' in found && found.bytes.length >= original.bytes.length) {
         // Never worse than leaving the model alone: the input itself is smaller and loses nothing.
         mixed.met = false;

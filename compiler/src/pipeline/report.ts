@@ -45,6 +45,8 @@ export interface MixedPrecisionReport {
   notSmallerThanInput?: number;
   /** LiteRT measurements the search took. */
   measurements: number;
+  /** The model with every layer quantized, which missed the budget: its size and per-output fidelity. */
+  before: { bytes: number; outputs: FidelityReport['outputs'] };
   keptFloat: PrecisionDecision[];
   /** Each candidate layer's worst-output loss when it alone is kept float. */
   sensitivity: { layer: string; lossWhenAloneFloat: number }[];
