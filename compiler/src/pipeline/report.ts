@@ -176,5 +176,10 @@ export function formatTable(r: OptimizeReport): string {
   const verdict = r.budget.metric === 'not-measured'
     ? 'accuracy not measured (no --eval data)'
     : `accuracy drop ${((r.accuracyDrop ?? 0) * 100).toFixed(2)} pt (${r.budget.metric}), budget ${(r.budget.maxAccuracyDrop * 100).toFixed(2)} pt: ${r.budget.met ? 'met' : 'NOT met'}`;
-  return `${r.model}${r.output ? ` → ${r.output}` : ''}\n${lines.join('\n')}\n${verdict}\n`;
+  const f = r.fidelity;
+  const db = (x: number): string => (x === 0 ? '∞' : `${(-10 * Math.log10(x)).toFixed(1)}`);
+  const fidelityLine = f
+    ? `fidelity on ${f.samples} ${f.inputs} inputs: worst output "${f.worst.output}" SQNR ${db(f.worst.loss)} dB, budget ${db(f.maxFidelityLoss)} dB: ${f.maxFidelityLoss >= 1 ? 'not enforced' : f.met ? 'met' : 'NOT met'}${r.mixedPrecision?.met ? ` (${r.mixedPrecision.keptFloat.length} layer(s) kept float)` : ''}\n`
+    : '';
+  return `${r.model}${r.output ? ` → ${r.output}` : ''}\n${lines.join('\n')}\n${verdict}\n${fidelityLine}`;
 }
