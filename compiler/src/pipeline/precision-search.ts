@@ -38,6 +38,8 @@ export interface PrecisionSearch {
   measurements: number;
   /** Every candidate's loss when kept float alone, in candidate order. */
   sensitivity: { layer: string; lossWhenAloneFloat: number }[];
+  /** All candidates' op indices, most damaging first (what `keep` is a prefix of). */
+  ranking: number[];
 }
 
 export type Measure = (keepFloat: number[]) => Promise<number>;
@@ -84,7 +86,8 @@ export async function searchKeptLayers(
     lo = k;
     if (k === n) break;
   }
-  if (hi < 0) return { keep: [], decisions: [], loss: tried.get(n) ?? baseLoss, met: false, measurements, sensitivity };
+  const ranking = prefix(n);
+  if (hi < 0) return { keep: [], decisions: [], loss: tried.get(n) ?? baseLoss, met: false, measurements, sensitivity, ranking };
   while (hi - lo > 1) {
     const mid = (lo + hi) >> 1;
     if ((await lossOf(mid)) <= budget + 1e-12) hi = mid;
@@ -98,7 +101,7 @@ export async function searchKeptLayers(
     reason: `on the sensitivity samples the worst output loses ${fmt(baseLoss)} (noise/signal) with every layer quantized, ${fmt(o.loss)} with this layer kept float`,
     bytes: o.c.bytes,
   }));
-  return { keep: prefix(hi), decisions, loss: tried.get(hi)!, met: true, measurements, sensitivity };
+  return { keep: prefix(hi), decisions, loss: tried.get(hi)!, met: true, measurements, sensitivity, ranking };
 }
 
 const fmt = (x: number): string => x.toPrecision(3);
