@@ -34,10 +34,10 @@ import { ModelFormatError } from '../tflite/errors.js';
 import { readModel } from '../tflite/read.js';
 import { writeModel } from '../tflite/write.js';
 import type { OptimizeOptions, QuantizeMode } from './config.js';
-import { describeWorst, fidelityReport, type FidelityReport } from './fidelity-gate.js';
-import { fidelityGate, gateInputs, resolveOptions } from './gate-setup.js';
-import { mixedPrecision } from './mixed-precision.js';
-import { hasLayerPrecision, tailPlan } from './plan.js';
+import { describeWorst, type FidelityReport } from './fidelity-gate.js';
+import { fidelityStep } from './fidelity-step.js';
+import { gateInputs, resolveOptions } from './gate-setup.js';
+import { tailPlan } from './plan.js';
 import { planRunner } from './run-plan.js';
 import { evaluationReport, modelStats, reportedOptions, reportJson, type MixedPrecisionReport, type OptimizeReport, type PassReport } from './report.js';
 
@@ -241,31 +241,25 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
   let fidelity: FidelityReport | undefined;
   let mixed: MixedPrecisionReport | undefined;
   if (metric !== 'accuracy') {
-    const gate = await fidelityGate(modelPath, originalRun, { bytes: outBytes, model }, gateInputs(shape, evalData, calibration, options, warnings), options.maxFidelityLoss, ctx);
-    if (gate.warning) warnings.push(gate.warning);
-    fidelity = gate.report;
-    if (fidelity && !fidelity.met && hasLayerPrecision(plan) && gate.probe) {
-      ctx.log(`fidelity: ${describeWorst(fidelity)} misses the budget (noise/signal ≤ ${options.maxFidelityLoss}); searching mixed precision`);
-      const found = await mixedPrecision(tailInput, plan, options.maxFidelityLoss, gate.probe, runner, { log: (m) => ctx.log(m), progress: ctx.progress ? (p, d, t) => ctx.progress!(p, d, t) : undefined });
-      mixed = {
-        measurements: found.search.measurements,
-        before: { bytes: outBytes.length, outputs: fidelity.outputs },
-        keptFloat: found.search.decisions,
-        sensitivity: found.search.sensitivity,
-        met: found.search.met,
-      };
-      if ('run' in found && found.bytes.length >= original.bytes.length) {
-        // Never worse than leaving the model alone: the input itself is smaller and loses nothing.
-        mixed.met = false;
-        mixed.notSmallerThanInput = found.bytes.length;
-      } else if ('run' in found) {
-        passes.length -= plan.steps.length;
-        passes.push(...found.run.passes);
-        model = found.run.model;
-        outBytes = found.bytes;
-        packed = options.pack === 'huffman' ? packModel(outBytes) : undefined;
-        fidelity = fidelityReport(await gate.probe.measure({ bytes: outBytes, model }), gate.probe.outputNames, options.maxFidelityLoss, gate.probe.source);
-      }
+    const step = await fidelityStep({
+      modelPath,
+      original: originalRun,
+      compressed: { bytes: outBytes, model },
+      gate: gateInputs(shape, evalData, calibration, options, warnings),
+      budget: options.maxFidelityLoss,
+      plan,
+      planInput: tailInput,
+      runner,
+      ctx,
+    });
+    if (step.warning) warnings.push(step.warning);
+    ({ fidelity, mixed } = step);
+    if (step.replacement) {
+      passes.length -= plan.steps.length;
+      passes.push(...step.replacement.passes);
+      model = step.replacement.model;
+      outBytes = step.replacement.bytes;
+      packed = options.pack === 'huffman' ? packModel(outBytes) : undefined;
     }
   }
   const accuracyDrop = !evaluation ? undefined : (evaluation.accuracyDrop ?? 1 - evaluation.fidelity.top1Agreement);
