@@ -295,7 +295,7 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
         ? ''
         : mixed.notSmallerThanInput !== undefined
           ? `; meeting it keeps ${mixed.keptFloat.length} of ${mixed.sensitivity.length} layers float and gives ${mixed.notSmallerThanInput} bytes, no smaller than the input's ${original.bytes.length} (try a lighter --quantize mode)`
-          : `, even with all ${mixed.sensitivity.length} candidate layers kept float`;
+          : `, even with all ${mixed.sensitivity.length} candidate layers kept float${options.channels > 0 || options.prune !== 0 || options.cluster > 0 ? ' (mixed precision does not undo pruning or clustering: lower --prune/--channels/--cluster)' : ''}`;
       throw new BudgetError(
         `${modelPath}: fidelity budget missed: ${describeWorst(fidelity)}; budget noise/signal ≤ ${options.maxFidelityLoss} (SQNR ≥ ${(-10 * Math.log10(options.maxFidelityLoss)).toFixed(1)} dB)${tried}; no model written (report: ${paths.report})`,
         report,
