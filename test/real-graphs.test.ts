@@ -9,10 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openFloatRunner } from '../compiler/src/eval/evaluate.js';
+import { argmax } from '../compiler/src/eval/fidelity.js';
 import { unpackModel } from '../compiler/src/pack/index.js';
 import type { OptimizeReport } from '../compiler/src/pipeline/report.js';
 import { controlFlowNet, dynamicLengthNet } from '../compiler/src/testing/control-flow-net.js';
 import { fixturePath } from '../compiler/src/testing/fixtures.js';
+import { syntheticConvChain } from '../compiler/src/testing/synthetic-convnet.js';
 import { runCliInProcess, type CliResult } from '../compiler/src/testing/run-cli.js';
 import { readModel } from '../compiler/src/tflite/read.js';
 import { writeModel } from '../compiler/src/tflite/write.js';
@@ -210,6 +212,41 @@ describe('mixed precision on MediaPipe selfie_segmentation (dynamic, synthetic i
     const kept = rep.mixedPrecision!.keptFloat;
     expect(kept.length).toBeGreaterThan(0);
     expect(kept.length).toBeLessThan(rep.mixedPrecision!.sensitivity.length);
+    expect(rep.after.bytes).toBeLessThan(rep.before.bytes);
+  });
+});
+
+describe('mixed precision under the accuracy budget (labelled eval data)', () => {
+  it('int8 + 2 clusters over a zero-drop budget: the damaging layers stay float (unclustered) until no prediction changes', async () => {
+    const app = join(dir, 'acc');
+    mkdirSync(join(app, 'cal'), { recursive: true });
+    const size = 28 * 28;
+    const bytes = writeModel(syntheticConvChain());
+    writeFileSync(join(app, 'chain.tflite'), bytes);
+    const rand = prng(11);
+    for (let i = 0; i < 24; i++) {
+      const x = Float32Array.from({ length: size }, () => rand());
+      writeFileSync(join(app, 'cal', `s${String(i).padStart(2, '0')}.f32`), new Uint8Array(x.buffer));
+    }
+    // Labels are the original's own predictions: accuracy before is 100 %.
+    const runner = await openFloatRunner({ bytes, model: readModel(bytes) });
+    const lines = ['label,' + Array.from({ length: size }, (_, i) => `p${i}`).join(',')];
+    for (let i = 0; i < 200; i++) {
+      const pixels = Array.from({ length: size }, () => Math.floor(rand() * 256));
+      const [y] = await runner.run(Float32Array.from(pixels, (p) => p / 255));
+      lines.push(`${argmax(y!)},${pixels.join(',')}`);
+    }
+    runner.dispose();
+    writeFileSync(join(app, 'eval.csv'), `${lines.join('\n')}\n`);
+    const out = join(app, 'out');
+    const r = await cli('optimize', join(app, 'chain.tflite'), '-o', out, '--quantize', 'int8', '--cluster', '2', '--calibration', join(app, 'cal'), '--eval', join(app, 'eval.csv'), '--max-accuracy-drop', '0');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const rep = report(out, 'chain');
+    expect(rep.budget.metric).toBe('accuracy');
+    expect(rep.accuracyDrop).toBe(0);
+    expect(rep.mixedPrecision!.met).toBe(true);
+    expect(rep.mixedPrecision!.keptFloat.length).toBeGreaterThan(0);
     expect(rep.after.bytes).toBeLessThan(rep.before.bytes);
   });
 });

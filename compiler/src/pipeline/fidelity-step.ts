@@ -7,7 +7,7 @@ import type { ModelUnderTest } from '../eval/evaluate.js';
 import type { Model } from '../ir/model.js';
 import { describeWorst, fidelityReport, type FidelityReport, type GateInputSource } from './fidelity-gate.js';
 import { fidelityGate } from './gate-setup.js';
-import { mixedPrecision } from './mixed-precision.js';
+import { fidelityMeasures, mixedPrecision } from './mixed-precision.js';
 import { hasLayerPrecision, type Plan } from './plan.js';
 import type { MixedPrecisionReport, PassReport } from './report.js';
 import type { PlanRunner } from './run-plan.js';
@@ -40,7 +40,7 @@ export async function fidelityStep(s: FidelityStepInput): Promise<FidelityStepRe
   if (gate.report) out.fidelity = gate.report;
   if (!gate.report || gate.report.met || !gate.probe || !hasLayerPrecision(s.plan)) return out;
   s.ctx.log(`fidelity: ${describeWorst(gate.report)} misses the budget (noise/signal ≤ ${s.budget}); searching mixed precision`);
-  const found = await mixedPrecision(s.planInput, s.plan, s.budget, gate.probe, s.runner, s.ctx);
+  const found = await mixedPrecision(s.planInput, s.plan, s.budget, fidelityMeasures(gate.probe), s.runner, s.ctx);
   out.mixed = {
     measurements: found.search.measurements,
     before: { bytes: s.compressed.bytes.length, outputs: gate.report.outputs },

@@ -10,6 +10,7 @@ import { TensorType } from '../ir/tensor-type.js';
 import { BuiltinOperator } from '../tflite/builtin-ops.js';
 import { writeModel } from '../tflite/write.js';
 import type { PassContext } from '../passes/pass.js';
+import type { ModelUnderTest } from '../eval/evaluate.js';
 import { FidelityProbe, worstLoss } from './fidelity-gate.js';
 import { withKeptFloat, type Plan } from './plan.js';
 import { searchKeptLayers, type LayerCandidate, type PrecisionSearch } from './precision-search.js';
@@ -62,12 +63,26 @@ export interface MixedPrecisionResult {
   search: PrecisionSearch;
 }
 
+/** How a candidate model is judged: a cheap loss to rank layers, and the budgeted loss. */
+export interface LossMeasures {
+  sensitivity(candidate: ModelUnderTest): Promise<number>;
+  verdict(candidate: ModelUnderTest): Promise<number>;
+}
+
+/** The fidelity gate's measures: worst-output noise/signal on a few gate inputs, then on all. */
+export function fidelityMeasures(probe: FidelityProbe): LossMeasures {
+  return {
+    sensitivity: async (c) => worstLoss(await probe.measure(c, SENSITIVITY_SAMPLES)).loss,
+    verdict: async (c) => worstLoss(await probe.measure(c)).loss,
+  };
+}
+
 /** Searches kept-float layers for `plan` on `input` (the model its steps start from). */
 export async function mixedPrecision(
   input: Model,
   plan: Plan,
   budget: number,
-  probe: FidelityProbe,
+  measures: LossMeasures,
   runner: PlanRunner,
   ctx: PassContext & { progress?(phase: string, done: number, total: number): void },
 ): Promise<MixedPrecisionResult | { search: PrecisionSearch }> {
@@ -75,18 +90,18 @@ export async function mixedPrecision(
   const quiet: PassContext = { log() {} };
   const weights = new Map(candidates.filter((c) => c.weight).map((c) => [c.op, c.weight!]));
   const planFor = (keep: number[]): Plan => withKeptFloat(plan, keep, keep.flatMap((op) => (weights.has(op) ? [weights.get(op)!] : [])));
-  const lossWith = async (keep: number[], limit?: number): Promise<number> => {
+  const lossWith = async (keep: number[], measure: (c: ModelUnderTest) => Promise<number>): Promise<number> => {
     const run = await runner.run(input, planFor(keep), quiet);
-    return worstLoss(await probe.measure({ bytes: writeModel(run.model), model: run.model }, limit)).loss;
+    return measure({ bytes: writeModel(run.model), model: run.model });
   };
   ctx.log(`mixed precision: measuring ${candidates.length} layers kept float one at a time …`);
-  const baseOnSubset = await lossWith([], SENSITIVITY_SAMPLES);
+  const baseOnSubset = await lossWith([], measures.sensitivity);
   const search = await searchKeptLayers(
     candidates,
     baseOnSubset,
     budget,
-    (keep) => lossWith(keep, SENSITIVITY_SAMPLES),
-    (keep) => lossWith(keep),
+    (keep) => lossWith(keep, measures.sensitivity),
+    (keep) => lossWith(keep, measures.verdict),
     (done, total) => ctx.progress?.('mixed precision', done, total),
   );
   if (!search.met) return { search };

@@ -37,7 +37,8 @@ import type { OptimizeOptions, QuantizeMode } from './config.js';
 import { describeWorst, type FidelityReport } from './fidelity-gate.js';
 import { fidelityStep } from './fidelity-step.js';
 import { gateInputs, resolveOptions } from './gate-setup.js';
-import { tailPlan } from './plan.js';
+import { accuracyStep, dropOf } from './accuracy-step.js';
+import { hasLayerPrecision, tailPlan } from './plan.js';
 import { planRunner } from './run-plan.js';
 import { evaluationReport, modelStats, reportedOptions, reportJson, type MixedPrecisionReport, type OptimizeReport, type PassReport } from './report.js';
 
@@ -237,9 +238,21 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
     ctx.log(`prune-auto: drop ${(drop * 100).toFixed(2)} pt over budget; every layer one candidate sparsity lower`);
   }
 
+  // Over the accuracy budget (and not prune-auto, which backs off its own way): mixed precision.
+  let mixed: MixedPrecisionReport | undefined;
+  let finalPlan = plan;
+  if (evaluation && reference && evalData && !autoPlan && hasLayerPrecision(plan) && dropOf(evaluation) > options.maxAccuracyDrop + 1e-12) {
+    const step = await accuracyStep({ original: originalRun, compressed: { bytes: outBytes, model }, evalData, reference, evaluation, budget: options.maxAccuracyDrop, plan, planInput: tailInput, runner, ctx });
+    mixed = step.mixed;
+    if (step.replacement) {
+      passes.length -= plan.steps.length;
+      passes.push(...step.replacement.passes);
+      ({ model, bytes: outBytes, evaluation, plan: finalPlan } = step.replacement);
+      packed = options.pack === 'huffman' ? packModel(outBytes) : undefined;
+    }
+  }
   const metric = !evaluation ? 'not-measured' : evaluation.accuracyDrop !== undefined ? 'accuracy' : 'top1-agreement';
   let fidelity: FidelityReport | undefined;
-  let mixed: MixedPrecisionReport | undefined;
   if (metric !== 'accuracy') {
     const step = await fidelityStep({
       modelPath,
@@ -247,15 +260,16 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
       compressed: { bytes: outBytes, model },
       gate: gateInputs(shape, evalData, calibration, options, warnings),
       budget: options.maxFidelityLoss,
-      plan,
+      plan: finalPlan,
       planInput: tailInput,
       runner,
       ctx,
     });
     if (step.warning) warnings.push(step.warning);
-    ({ fidelity, mixed } = step);
+    fidelity = step.fidelity;
+    mixed = step.mixed ?? mixed;
     if (step.replacement) {
-      passes.length -= plan.steps.length;
+      passes.length -= finalPlan.steps.length;
       passes.push(...step.replacement.passes);
       model = step.replacement.model;
       outBytes = step.replacement.bytes;

@@ -98,7 +98,7 @@ export async function searchKeptLayers(
     op: o.c.opName,
     opIndex: o.c.op,
     lossWhenAloneFloat: o.loss,
-    reason: `on the sensitivity samples the worst output loses ${fmt(baseLoss)} (noise/signal) with every layer quantized, ${fmt(o.loss)} with this layer kept float`,
+    reason: `sensitivity loss ${fmt(baseLoss)} with every layer quantized, ${fmt(o.loss)} with this layer kept float`,
     bytes: o.c.bytes,
   }));
   return { keep: prefix(hi), decisions, loss: tried.get(hi)!, met: true, measurements, sensitivity, ranking };
