@@ -68,7 +68,8 @@ describe('mlshrink optimize on a directory', () => {
     mkdirSync(models, { recursive: true });
     copyFileSync(fixturePath('tflm/hello_world_int8.tflite'), join(models, 'b_int8.tflite'));
     const out = join(dir, 'models-out');
-    const ok = await cli('optimize', models, '-o', out, '--pack', 'none');
+    // --quantize int8 explicitly: the default ('auto') is dynamic without calibration data (issue 15).
+    const ok = await cli('optimize', models, '-o', out, '--pack', 'none', '--quantize', 'int8');
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
     expect(existsSync(join(out, 'b_int8.tflite'))).toBe(true);
@@ -77,7 +78,7 @@ describe('mlshrink optimize on a directory', () => {
     expect(report.warnings).toContain('no --eval data: accuracy not measured');
 
     copyFileSync(fixturePath('tflm/hello_world_float.tflite'), join(models, 'a_float.tflite'));
-    const refused = await cli('optimize', models, '-o', out);
+    const refused = await cli('optimize', models, '-o', out, '--quantize', 'int8');
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/^mlshrink: 1 of 2 models failed: .*a_float\.tflite: --quantize int8 needs --calibration/);
     expect(refused.stdout).toMatch(/ok: .*b_int8\.tflite/);

@@ -6,7 +6,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { findConfig, loadConfig, mergeOptions, parseNormalize, parsePrune, validateOptions, type OptimizeOptions } from '../pipeline/config.js';
+import { findConfig, loadConfig, mergeOptions, parseInputShapes, parseNormalize, parsePrune, validateOptions, type OptimizeOptions } from '../pipeline/config.js';
 import { BudgetError, optimizeFile } from '../pipeline/optimize.js';
 import { formatTable } from '../pipeline/report.js';
 import { fileError, UserError } from '../errors.js';
@@ -29,6 +29,8 @@ interface OptimizeArgs {
   eval?: string;
   metric?: string;
   'max-accuracy-drop'?: number;
+  'max-fidelity-loss'?: number;
+  'input-shape'?: string[];
   pack?: string;
   normalize?: string;
   /** Hidden alias of --normalize (British spelling). */
@@ -70,6 +72,8 @@ function flagOptions(args: OptimizeArgs): Partial<OptimizeOptions> {
       eval: args.eval,
       metric: args.metric,
       maxAccuracyDrop: args['max-accuracy-drop'],
+      maxFidelityLoss: args['max-fidelity-loss'],
+      inputShape: args['input-shape'] === undefined ? undefined : parseInputShapes(args['input-shape']),
       pack: args.pack,
       normalize: (args.normalize ?? args.normalise) === undefined ? undefined : parseNormalize((args.normalize ?? args.normalise)!),
       finetune: args.finetune,
@@ -92,12 +96,14 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
       .option('channels', numberOption('channels', 'fraction of channels to remove (structured)'))
       .option('cluster', numberOption('cluster', 'weight clusters per group (16, 32, ...)', 'integer'))
       .option('cluster-granularity', { type: 'string', choices: ['tensor', 'channel'] })
-      .option('quantize', { type: 'string', choices: ['int8', 'dynamic', 'float16', 'none'], describe: 'default int8' })
+      .option('quantize', { type: 'string', choices: ['auto', 'int8', 'dynamic', 'float16', 'none'], describe: 'default auto: int8 with --calibration, else dynamic' })
       .option('io', { type: 'string', choices: ['float', 'int8'], describe: 'int8: model inputs/outputs become int8' })
       .option('calibration', { type: 'string', describe: 'representative inputs (dir of images/tensors)' })
       .option('eval', { type: 'string', describe: 'held-out data: class folders <label>_name/, IDX or CSV' })
       .option('metric', { type: 'string', choices: ['accuracy', 'agreement'], describe: 'budget on top-1 accuracy (needs labeled --eval, default) or on top-1 agreement with the original' })
       .option('max-accuracy-drop', numberOption('max-accuracy-drop', 'fraction, 0.01 = one point (default 0.01)'))
+      .option('max-fidelity-loss', numberOption('max-fidelity-loss', 'noise/signal energy of the worst output vs the original when no labels (default 0.1 = SQNR 10 dB; 1 = report only)'))
+      .option('input-shape', { type: 'string', array: true, describe: 'name=1,1280: shape to calibrate/evaluate a dynamic input at' })
       .option('pack', { type: 'string', choices: ['huffman', 'none'], describe: 'default huffman' })
       .option('normalize', { type: 'string', describe: '"[0,1]" (default), "[-1,1]" or {"mean":[..],"std":[..]}' })
       .option('normalise', { type: 'string', hidden: true })

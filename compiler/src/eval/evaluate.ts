@@ -38,6 +38,8 @@ export interface Evaluation {
 /** A LiteRT model that takes and returns float values whatever its I/O types. */
 export interface FloatRunner {
   readonly inputShape: number[];
+  /** LiteRT's names of the outputs, in the order run() returns them. */
+  readonly outputNames: string[];
   run(input: Float32Array): Promise<Float32Array[]>;
   dispose(): void;
 }
@@ -52,6 +54,7 @@ export async function openFloatRunner(m: ModelUnderTest): Promise<FloatRunner> {
     const info = rt.inputs[0]!;
     return {
       inputShape: info.shape,
+      outputNames: rt.outputs.map((o) => o.name),
       async run(input: Float32Array): Promise<Float32Array[]> {
         const outs = await rt.run([toDtype(input, info, inTensor?.quantization)]);
         return outs.map((o, i) => toFloat(o, outTensors[i]?.quantization));

@@ -33,7 +33,7 @@ export function formatSummary(s: ModelSummary, file: string): string {
   const rows = s.tensors.map((t) => [
     multi ? `${t.subgraph}:${t.index}` : String(t.index),
     t.name,
-    formatShape(t.shape ?? undefined),
+    formatShape(t.shape ?? undefined) + (t.shapeSignature ? ` sig ${formatShape(t.shapeSignature)}` : ''),
     t.dtype,
     t.quantization ?? '',
     t.constant ? t.bytes.toLocaleString('en-US') : '',

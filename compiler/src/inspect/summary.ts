@@ -28,6 +28,8 @@ export interface TensorSummary {
   index: number;
   name: string;
   shape: number[] | null;
+  /** shape_signature when the file has one that differs from `shape` (-1 = dynamic dimension). */
+  shapeSignature?: number[];
   dtype: string;
   /** Human summary, e.g. "per-tensor scale=0.0039 zp=-128", "per-axis(0) x32"; null when not quantized. */
   quantization: string | null;
@@ -72,6 +74,7 @@ export function summarizeModel(model: Model, fileBytes: number): ModelSummary {
         index: i,
         name: t.name ?? '',
         shape: t.shape ? [...t.shape] : null,
+        ...(t.shapeSignature && !sameDims(t.shapeSignature, t.shape) ? { shapeSignature: [...t.shapeSignature] } : {}),
         dtype: tensorTypeName(t.type),
         quantization: summarizeQuantization(t.quantization),
         constant: bytes > 0,
@@ -135,4 +138,8 @@ export function summarizeQuantization(q: Quantization | undefined): string | nul
 
 function formatNumber(v: number | undefined): string {
   return v === undefined ? '?' : Number(v.toPrecision(4)).toString();
+}
+
+function sameDims(a: readonly number[], b: readonly number[] | undefined): boolean {
+  return b !== undefined && a.length === b.length && a.every((d, i) => d === b[i]);
 }

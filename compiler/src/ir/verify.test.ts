@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { prepareForLiteRt } from '../eval/litert-compat.js';
 import { fixtureModels, readFixture } from '../testing/fixtures.js';
+import { controlFlowNet } from '../testing/control-flow-net.js';
 import { syntheticConvChain, syntheticConvNet, syntheticDecoder, syntheticPaddedResidual } from '../testing/synthetic-convnet.js';
 import { BuiltinOperator } from '../tflite/builtin-ops.js';
 import { readModel } from '../tflite/read.js';
@@ -26,6 +27,20 @@ describe('verifyModel on real models', () => {
       expect(issue.message).toMatch(/quantized_dimension 3 outside rank 1/);
     }
     expect(describeIssues(verifyModel(prepareForLiteRt(model)))).toEqual([]);
+  });
+
+  it('several subgraphs (IF) and an INT32 shape-[0] constant with an empty buffer verify clean', () => {
+    const m = controlFlowNet();
+    const empty = m.subgraphs[0]!.tensors.find((t) => t.name === 'empty_shape')!;
+    expect(m.buffers[empty.buffer]!.data.byteLength).toBe(0);
+    expect(describeIssues(verifyModel(m))).toEqual([]);
+  });
+
+  it('an op reading an empty-buffer tensor of non-zero size before any op writes it is still an order error', () => {
+    const m = controlFlowNet();
+    const empty = m.subgraphs[0]!.tensors.find((t) => t.name === 'empty_shape')!;
+    empty.shape = [1];
+    expectIssues(m, { check: 'order', message: /RESHAPE: reads tensor \d+ \(empty_shape\) before any op writes it/ });
   });
 
   it('the synthetic test nets verify clean', () => {

@@ -90,6 +90,14 @@ function isConstant(model: Model, t: Tensor): boolean {
   return t.buffer > 0 && (model.buffers[t.buffer]?.data.byteLength ?? 0) > 0;
 }
 
+/**
+ * A constant with no elements (e.g. ONNX converters' INT32 shape [0] "scalar" reshape target): its
+ * own buffer legitimately holds 0 bytes, so it looks like an activation but is readable from the start.
+ */
+function isEmptyConstant(model: Model, t: Tensor): boolean {
+  return t.buffer > 0 && model.buffers[t.buffer]?.data.byteLength === 0 && t.shape !== undefined && t.shape.length > 0 && t.shape.every((d) => d >= 0) && numElements(t.shape) === 0;
+}
+
 function verifySubgraph(model: Model, sg: Subgraph, s: number, issues: VerifyIssue[]): void {
   const n = sg.tensors.length;
   const add = (issue: Omit<VerifyIssue, 'subgraph'>): void => void issues.push({ subgraph: s, ...issue });
@@ -123,7 +131,7 @@ function verifySubgraph(model: Model, sg: Subgraph, s: number, issues: VerifyIss
   const ready = new Set<number>(sg.inputs);
   sg.tensors.forEach((t, i) => {
     // A bad buffer index is reported above; counting the tensor as available avoids a cascade.
-    if (isConstant(model, t) || t.isVariable || !inRange(t.buffer, model.buffers.length)) ready.add(i);
+    if (isConstant(model, t) || t.isVariable || !inRange(t.buffer, model.buffers.length) || isEmptyConstant(model, t)) ready.add(i);
   });
   sg.operators.forEach((op, o) => {
     const name = opName(model, op);

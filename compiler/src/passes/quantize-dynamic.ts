@@ -17,6 +17,8 @@ export interface QuantizeDynamicOptions {
   minElements?: number;
   /** Builtin op names to leave float (e.g. because a hybrid kernel misbehaves on a device). */
   skipOps?: string[];
+  /** Subgraph-0 op indices (of the fp16-folded model) whose weights stay float: mixed precision per layer. */
+  keepFloat?: readonly number[];
 }
 
 interface HybridSlot {
@@ -54,15 +56,16 @@ export const quantizeDynamic: Pass<QuantizeDynamicOptions> = {
     let bytesBefore = 0;
     let bytesAfter = 0;
 
-    const subgraphs = model.subgraphs.map((sg): Subgraph => {
+    const keepFloat = new Set(options.keepFloat ?? []);
+    const subgraphs = model.subgraphs.map((sg, s): Subgraph => {
       const tensors: Tensor[] = sg.tensors.slice();
       // (weight tensor, axis) → int8 tensor, so a weight shared by several ops is stored once.
       const made = new Map<string, number>();
-      const operators = sg.operators.map((op): Operator => {
+      const operators = sg.operators.map((op, o): Operator => {
         const code = opBuiltinCode(model, op);
         const slot = HYBRID.get(code);
         const name = opName(model, op);
-        if (slot === undefined || skip.has(name)) return op;
+        if (slot === undefined || skip.has(name) || (s === 0 && keepFloat.has(o))) return op;
         const weight = op.inputs[slot.weight] ?? -1;
         const wt = sg.tensors[weight];
         const input = sg.tensors[op.inputs[slot.activation] ?? -1];

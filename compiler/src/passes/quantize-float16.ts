@@ -14,6 +14,8 @@ import { float32ToFloat16Bits } from '../ir/float16.js';
 export interface QuantizeFloat16Options {
   /** Constants with fewer elements stay float32 (default 1: convert all). */
   minElements?: number;
+  /** Convert only subgraph-0 constants with these names (mixed precision: the layers kept float). */
+  onlyNames?: readonly string[];
 }
 
 export const quantizeFloat16: Pass<QuantizeFloat16Options> = {
@@ -27,12 +29,14 @@ export const quantizeFloat16: Pass<QuantizeFloat16Options> = {
     let bytesBefore = 0;
     let bytesAfter = 0;
 
-    const subgraphs = withCode.subgraphs.map((sg): Subgraph => {
+    const only = options.onlyNames ? new Set(options.onlyNames) : undefined;
+    const subgraphs = withCode.subgraphs.map((sg, s): Subgraph => {
       const tensors: Tensor[] = sg.tensors.slice();
       const dequantizes: Operator[] = [];
       const used = new Set<number>(sg.operators.flatMap((op) => op.inputs));
       sg.tensors.forEach((t, i) => {
         if (t.type !== TensorType.FLOAT32 || t.buffer <= 0 || t.isVariable || !used.has(i)) return;
+        if (only && (s !== 0 || !only.has(t.name ?? ''))) return;
         const values = tensorData(model, t) as Float32Array;
         if (values.length === 0 || values.length < minElements) return;
         let half = halfBuffers.get(t.buffer);

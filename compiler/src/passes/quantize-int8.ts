@@ -38,6 +38,8 @@ export interface QuantizeInt8Options {
   io?: 'float' | 'int8';
   /** Op names to keep float (e.g. an op that loses too much accuracy in int8). */
   skipOps?: string[];
+  /** Subgraph-0 op indices (of the fp16-folded model) to keep float: mixed precision per layer. */
+  keepFloat?: readonly number[];
 }
 
 /** The model quantize-int8 works on (fp16 weights folded); calibrate this one when passing `ranges`. */
@@ -60,7 +62,7 @@ export const quantizeInt8: Pass<QuantizeInt8Options> = {
       ctx.log(`calibrating on ${options.samples.length} samples`);
       ranges = await calibrate(model, options.samples, options.calibration);
     }
-    return new Int8Rewriter(model, ranges, options.io ?? 'float', new Set(options.skipOps ?? [])).run();
+    return new Int8Rewriter(model, ranges, options.io ?? 'float', new Set(options.skipOps ?? []), new Set(options.keepFloat ?? [])).run();
   },
 };
 
@@ -104,6 +106,7 @@ class Int8Rewriter {
     private readonly ranges: TensorRanges,
     private readonly io: 'float' | 'int8',
     private readonly skipOps: ReadonlySet<string>,
+    private readonly keepFloat: ReadonlySet<number> = new Set(),
   ) {
     this.sg = model.subgraphs[0]!;
     this.tensors = this.sg.tensors.slice();
@@ -125,7 +128,7 @@ class Int8Rewriter {
       });
     }
 
-    for (const op of sg.operators) this.rewrite(op);
+    sg.operators.forEach((op, i) => this.rewrite(op, i));
 
     let outputs = sg.outputs;
     if (this.io === 'int8') {
@@ -162,7 +165,7 @@ class Int8Rewriter {
     return { model: dropDeadTensorsAndBuffers(out), stats, warnings };
   }
 
-  private rewrite(op: Operator): void {
+  private rewrite(op: Operator, index: number): void {
     const code = opBuiltinCode(this.model, op);
     const name = opName(this.model, op);
     const touchesFloat = [...op.inputs, ...op.outputs].some((i) => i >= 0 && this.tensors[i]!.type === TensorType.FLOAT32);
@@ -173,8 +176,9 @@ class Int8Rewriter {
       this.ops.push({ ...op, inputs });
       return;
     }
-    const rule = this.skipOps.has(name) ? undefined : INT8_OP_RULES.get(code);
-    const reason = this.skipOps.has(name) ? 'skipped by option' : rule ? this.ineligible(op, rule) : 'no int8 kernel in the supported set';
+    const skipped = this.skipOps.has(name) || this.keepFloat.has(index);
+    const rule = skipped ? undefined : INT8_OP_RULES.get(code);
+    const reason = this.keepFloat.has(index) ? 'kept float (mixed precision)' : skipped ? 'skipped by option' : rule ? this.ineligible(op, rule) : 'no int8 kernel in the supported set';
     if (reason !== undefined || !rule) {
       const f = this.floatOps.get(name) ?? { count: 0, reason: reason ?? '' };
       f.count++;

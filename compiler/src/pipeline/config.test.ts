@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
-import { DEFAULT_OPTIONS, findConfig, loadConfig, mergeOptions, parseNormalize, parsePrune, validateOptions } from './config.js';
+import { DEFAULT_OPTIONS, findConfig, loadConfig, mergeOptions, parseInputShapes, parseNormalize, parsePrune, validateOptions } from './config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlshrink-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,5 +49,19 @@ describe('optimize config', () => {
     expect(parseNormalize('[-1, 1]')).toBe('[-1,1]');
     expect(parseNormalize('{"mean":[127.5],"std":[127.5]}')).toEqual({ mean: [127.5], std: [127.5] });
     expect(() => parseNormalize('[0,255')).toThrow(UserError);
+  });
+
+  it('fidelity budget, input shapes and the auto quantize default', () => {
+    expect(DEFAULT_OPTIONS.quantize).toBe('auto');
+    expect(DEFAULT_OPTIONS.maxFidelityLoss).toBe(0.1);
+    expect(validateOptions({ maxFidelityLoss: 0.05, inputShape: { audio: [1, 1280] }, quantize: 'auto' }, 'c.json')).toEqual({
+      maxFidelityLoss: 0.05,
+      inputShape: { audio: [1, 1280] },
+      quantize: 'auto',
+    });
+    expect(() => validateOptions({ maxFidelityLoss: 2 }, 'c.json')).toThrow(/c\.json: option "maxFidelityLoss" must be a number in \[0, 1\]/);
+    expect(() => validateOptions({ inputShape: { audio: [1, -1] } }, 'c.json')).toThrow(/option "inputShape" must be an object mapping input names to shapes/);
+    expect(parseInputShapes(['audio=1,1280', 'mask = 1,8'])).toEqual({ audio: [1, 1280], mask: [1, 8] });
+    expect(() => parseInputShapes(['audio=1,-1'])).toThrow(/--input-shape: expected name=d1,d2/);
   });
 });

@@ -10,6 +10,8 @@ import type { Metric } from '../eval/data-checks.js';
 import type { Normalisation } from '../eval/inputs.js';
 
 export type QuantizeMode = 'int8' | 'dynamic' | 'float16' | 'none';
+/** 'auto' (the default): int8 when calibration data is given, else dynamic (with a warning). */
+export type QuantizeOption = QuantizeMode | 'auto';
 export type PackMode = 'huffman' | 'none';
 
 export interface OptimizeOptions {
@@ -20,7 +22,7 @@ export interface OptimizeOptions {
   /** Weight clustering: clusters per group (0 = off). */
   cluster: number;
   clusterGranularity: 'tensor' | 'channel';
-  quantize: QuantizeMode;
+  quantize: QuantizeOption;
   /** For int8: keep float model inputs/outputs (default) or make them int8. */
   io: 'float' | 'int8';
   /** Representative inputs for int8 calibration and for `--prune auto`. */
@@ -31,6 +33,16 @@ export interface OptimizeOptions {
   metric: Metric;
   /** Largest accepted accuracy drop as a fraction (0.01 = one point). */
   maxAccuracyDrop: number;
+  /**
+   * Fidelity budget when accuracy is not measured on labels: the largest accepted noise-to-signal
+   * energy ratio Σ(ref − test)²/Σref² of any output vs the original (0.1 = SQNR 10 dB). 1 only reports.
+   */
+  maxFidelityLoss: number;
+  /**
+   * Shape to calibrate and evaluate at, per model input name, for inputs whose shape_signature is
+   * dynamic (e.g. {"audio": [1, 1280]}); must agree with the signature's fixed dimensions.
+   */
+  inputShape?: Record<string, number[]>;
   pack: PackMode;
   normalize: Normalisation;
   /** Samples used at most for calibration and for evaluation. */
@@ -55,15 +67,19 @@ export interface OptimizeOptions {
   finetuneSamples: number;
 }
 
+/** See docs/architecture.md ("Fidelity gate") for the measurements behind this value. */
+export const DEFAULT_MAX_FIDELITY_LOSS = 0.1;
+
 export const DEFAULT_OPTIONS: OptimizeOptions = {
   prune: 0,
   channels: 0,
   cluster: 0,
   clusterGranularity: 'tensor',
-  quantize: 'int8',
+  quantize: 'auto',
   io: 'float',
   metric: 'accuracy',
   maxAccuracyDrop: 0.01,
+  maxFidelityLoss: DEFAULT_MAX_FIDELITY_LOSS,
   pack: 'huffman',
   normalize: '[0,1]',
   calibrationSamples: 200,
@@ -91,12 +107,18 @@ const CHECKS: { [K in keyof OptimizeOptions]-?: Check } = {
   channels: fraction,
   cluster: (v) => (v === 0 || (typeof v === 'number' && Number.isInteger(v) && v >= 2 && v <= 256) ? undefined : 'an integer in 2..256 (or 0 for off)'),
   clusterGranularity: oneOf('tensor', 'channel'),
-  quantize: oneOf('int8', 'dynamic', 'float16', 'none'),
+  quantize: oneOf('auto', 'int8', 'dynamic', 'float16', 'none'),
   io: oneOf('float', 'int8'),
   calibration: path,
   eval: path,
   metric: oneOf('accuracy', 'agreement'),
   maxAccuracyDrop: (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? undefined : 'a fraction in [0, 1] (0.01 = one point)'),
+  maxFidelityLoss: (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? undefined : 'a number in [0, 1] (noise/signal energy of the worst output, 0.1 = SQNR 10 dB; 1 = report only)'),
+  inputShape: (v) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) &&
+    Object.values(v).every((d) => Array.isArray(d) && d.length > 0 && d.every((x) => Number.isInteger(x) && x > 0))
+      ? undefined
+      : 'an object mapping input names to shapes of positive integers, e.g. {"audio": [1, 1280]}',
   pack: oneOf('huffman', 'none'),
   normalize: (v) => {
     if (v === '[0,1]' || v === '[-1,1]') return undefined;
@@ -175,6 +197,17 @@ export function parsePrune(value: string | number): number | 'auto' {
   const n = typeof value === 'number' ? value : Number(value);
   if (!Number.isFinite(n)) throw new UserError(`--prune: expected a sparsity in [0, 1) or "auto", got "${value}"`);
   return n;
+}
+
+/** Parses `--input-shape name=1,1280` values (repeatable) into the `inputShape` option. */
+export function parseInputShapes(values: readonly string[]): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const v of values) {
+    const m = /^(.+)=(\d+(?:,\d+)*)$/.exec(v.replace(/\s+/g, ''));
+    if (!m) throw new UserError(`--input-shape: expected name=d1,d2,... (e.g. audio=1,1280), got "${v}"`);
+    out[m[1]!] = m[2]!.split(',').map(Number);
+  }
+  return out;
 }
 
 /** Parses a `--normalize` value: "[0,1]", "[-1,1]" or JSON {"mean": [...], "std": [...]}. */

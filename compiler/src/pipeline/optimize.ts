@@ -20,7 +20,6 @@ import { basename, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { checkOutputDir, refuseInputAsOutput } from '../io/safe-paths.js';
-import { activationTensors } from '../eval/calibrate.js';
 import { evaluateAgainst, openFloatRunner, runAll, type EvalData, type Evaluation } from '../eval/evaluate.js';
 import { liteRtFailure } from '../eval/litert-failure.js';
 import { loadCheckedData } from '../eval/data-checks.js';
@@ -28,21 +27,24 @@ import { loadLabeledData, type LabeledData } from '../eval/labeled-data.js';
 import type { Model } from '../ir/model.js';
 import { formatIssue, verifyModel, type VerifyCheck } from '../ir/verify.js';
 import { packModel, PACKED_SUFFIX } from '../pack/index.js';
-import { clusterWeights } from '../passes/cluster-weights.js';
 import type { PassContext, PassResult } from '../passes/pass.js';
 import { AUTO_CANDIDATES, planAutoPruning, type PruneAutoPlan } from '../passes/prune-auto.js';
 import { pruneChannels } from '../passes/prune-channels.js';
 import { prunableLayers, pruneMagnitude } from '../passes/prune-magnitude.js';
-import { quantizeDynamic } from '../passes/quantize-dynamic.js';
-import { quantizeFloat16 } from '../passes/quantize-float16.js';
-import { quantizeInt8 } from '../passes/quantize-int8.js';
+import { foldFp16Weights, hasFp16Weights } from '../passes/fold-fp16-weights.js';
 import { ModelFormatError } from '../tflite/errors.js';
 import { readModel } from '../tflite/read.js';
 import { writeModel } from '../tflite/write.js';
-import type { OptimizeOptions } from './config.js';
+import type { OptimizeOptions, QuantizeMode } from './config.js';
+import { describeWorst, type FidelityReport } from './fidelity-gate.js';
+import { fidelityStep } from './fidelity-step.js';
+import { gateInputs, resolveOptions } from './gate-setup.js';
+import { accuracyStep, dropOf } from './accuracy-step.js';
+import { hasLayerPrecision, tailPlan } from './plan.js';
+import { planRunner } from './run-plan.js';
 import { renderModelPage } from '../report/model-page.js';
 import { writePage } from '../report/write.js';
-import { evaluationReport, modelStats, reportedOptions, reportJson, weightSparsity, type OptimizeReport, type PassReport, type TriedPoint } from './report.js';
+import { evaluationReport, modelStats, reportedOptions, reportJson, weightSparsity, type MixedPrecisionReport, type OptimizeReport, type PassReport, type TriedPoint } from './report.js';
 import { reportDetails } from './report-details.js';
 
 export interface OptimizeContext {
@@ -110,14 +112,8 @@ function readInput(modelPath: string): { bytes: Uint8Array; model: Model } {
 
 const FATAL_INPUT_CHECKS: ReadonlySet<VerifyCheck> = new Set(['index', 'producer', 'order', 'buffer-size', 'shape-bound']);
 
-function inputShapeOf(modelPath: string, model: Model): number[] {
-  const sg = model.subgraphs[0];
-  const input = sg?.inputs.length === 1 ? sg.tensors[sg.inputs[0]!] : undefined;
-  if (!input?.shape) throw new UserError(`${modelPath}: calibration/evaluation data needs a model with exactly one input`);
-  return input.shape;
-}
-
-export async function optimizeFile(modelPath: string, outDir: string, options: OptimizeOptions, ctx: OptimizeContext = silent): Promise<OptimizeReport> {
+export async function optimizeFile(modelPath: string, outDir: string, givenOptions: OptimizeOptions, ctx: OptimizeContext = silent): Promise<OptimizeReport> {
+  let options = givenOptions;
   const paths = outputPaths(modelPath, outDir, options);
   checkOutputDir(outDir);
   for (const p of [paths.model, paths.report, paths.html]) refuseInputAsOutput(p, [modelPath], 'choose another -o');
@@ -131,19 +127,23 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
       throw new UserError(`${modelPath}: --finetune needs training inputs: --finetune-data <dir|IDX|CSV> or --calibration <dir>`);
     }
   }
-  const needsShape = options.calibration !== undefined || options.eval !== undefined || options.finetune > 0;
-  const shape = needsShape ? inputShapeOf(modelPath, original.model) : [];
-  const data = { inputShape: shape, normalize: options.normalize };
+  const resolved = resolveOptions(modelPath, original.model, options, warnings);
+  options = resolved.options;
+  const start = resolved.model;
+  const shape = resolved.shape;
+  const data = { inputShape: shape!, normalize: options.normalize };
   const calibration: LabeledData | undefined =
-    options.calibration !== undefined ? loadCheckedData(options.calibration, original.model, { ...data, role: 'calibration', limit: options.calibrationSamples }) : undefined;
+    options.calibration !== undefined ? loadCheckedData(options.calibration, start, { ...data, role: 'calibration', limit: options.calibrationSamples }) : undefined;
   const evalData: LabeledData | undefined =
-    options.eval !== undefined ? loadCheckedData(options.eval, original.model, { ...data, role: 'evaluation', limit: options.evalSamples, metric: options.metric }) : undefined;
+    options.eval !== undefined ? loadCheckedData(options.eval, start, { ...data, role: 'evaluation', limit: options.evalSamples, metric: options.metric }) : undefined;
+  // What LiteRT measures the original as: the input file, or its copy at the resolved input shape.
+  const originalRun = start === original.model ? original : { bytes: writeModel(start), model: start };
 
   // Passes.
   const passes: PassReport[] = [];
   const passBytes = new Map<PassReport, number>();
   const tried: TriedPoint[] = [];
-  let model = original.model;
+  let model = start;
   const passCtx: PassContext = { log: (m) => ctx.log(m) };
   const run = async <O>(pass: { name: string; run(m: Model, o: O, c: PassContext): PassResult | Promise<PassResult> }, opts: O): Promise<void> => {
     ctx.log(`${pass.name} …`);
@@ -163,6 +163,9 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
     warnings.push(...result.warnings.map((w) => `${pass.name}: ${w}`));
   };
 
+  // fp16 weights behind DEQUANTIZE become plain float32 constants first, so every pass sees them.
+  const foldFirst = hasFp16Weights(model) && (options.channels > 0 || options.prune !== 0 || options.pruneLayers !== undefined || options.cluster > 0 || options.finetune > 0 || options.quantize !== 'none');
+  if (foldFirst) await run(foldFp16Weights, {});
   if (options.channels > 0) await run(pruneChannels, { fraction: options.channels });
   const pruneOpts = { minElements: options.pruneMinElements, skipFirst: options.pruneSkipFirst, skipLast: options.pruneSkipLast };
   let autoPlan: PruneAutoPlan | undefined;
@@ -184,7 +187,7 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
     // Fine-tuning prunes exactly the tensors the prune pass below covers, to their targets, keeping the
     // smallest magnitudes as zeros; the pass then finds those zeros in place and reports them.
     const targets = new Map<number, number>(prunableLayers(model, pruneOpts, new Set(perLayer?.keys())).map((l) => [l.tensor, perLayer?.get(l.tensor) ?? sparsity]));
-    model = await finetuneStep(modelPath, model, original.bytes, shape, targets, options, passes, ctx);
+    model = await finetuneStep(modelPath, model, originalRun.bytes, shape!, targets, options, passes, ctx);
     ctx.onPassDone?.('finetune', model);
     if (sparsity > 0 || perLayer) await run(pruneMagnitude, { ...pruneOpts, sparsity, perLayer });
   } else if (options.prune > 0 || options.pruneLayers) {
@@ -196,6 +199,10 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
   const pruned = model;
   const fixedPasses = passes.length;
   const fixedWarnings = warnings.length;
+  const quantize = options.quantize as QuantizeMode; // resolved above
+  const plan = tailPlan({ quantize, io: options.io, cluster: options.cluster, clusterGranularity: options.clusterGranularity, restoreFp16: foldFirst && quantize === 'none' });
+  const runner = planRunner(modelPath, calibration?.inputs.map((x) => [x]));
+  let tailInput = model;
   let reference: Float32Array[][] | undefined;
   let outBytes: Uint8Array;
   let packed: Uint8Array | undefined;
@@ -219,22 +226,19 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
       };
       if (perLayer.size === 0) warnings.push('prune-auto: no layer could be pruned within the accuracy budget');
     }
-    const clusterOpts = { k: options.cluster, granularity: options.clusterGranularity };
-    const intWeights = options.quantize === 'int8' || options.quantize === 'dynamic';
-    if (options.cluster > 0 && !intWeights) await run(clusterWeights, clusterOpts);
-    if (options.quantize === 'int8') {
-      // An already-integer model passes through quantize-int8 and needs no calibration data.
-      if (!calibration && activationTensors(model).length > 0) {
-        throw new UserError(`${modelPath}: --quantize int8 needs --calibration <dir> (representative inputs)`);
-      }
-      await run(quantizeInt8, { samples: calibration?.inputs.map((x) => [x]) ?? [], io: options.io });
-    } else if (options.quantize === 'dynamic') {
-      await run(quantizeDynamic, {});
-    } else if (options.quantize === 'float16') {
-      await run(quantizeFloat16, {});
-    }
-    if (options.cluster > 0 && intWeights) await run(clusterWeights, clusterOpts);
-
+    const stepBytes: number[] = []; // each plan step's .tflite size, for the report's size waterfall
+    const tail = await runner.run(model, plan, {
+      log: (m) => ctx.log(m),
+      onStep: (name, m) => {
+        ctx.onPassDone?.(name, m);
+        stepBytes.push(writeModel(m).length);
+      },
+    });
+    tailInput = model;
+    model = tail.model;
+    tail.passes.forEach((p, i) => passBytes.set(p, stepBytes[i]!));
+    passes.push(...tail.passes);
+    warnings.push(...tail.warnings);
     outBytes = writeModel(model);
     packed = options.pack === 'huffman' ? packModel(outBytes) : undefined;
 
@@ -245,7 +249,7 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
     }
     const n = evalData.inputs.length;
     ctx.log(`evaluating on ${n} samples${evalData.labels ? ' (labeled)' : ''}`);
-    if (!reference) reference = await referenceOutputs(modelPath, original, evalData, (done) => ctx.progress?.('evaluate original', done, n));
+    if (!reference) reference = await referenceOutputs(modelPath, originalRun, evalData, (done) => ctx.progress?.('evaluate original', done, n));
     // The original ran, so a failure on the compressed model is a bug in a pass: not caught here.
     evaluation = await evaluateAgainst(reference, { bytes: outBytes, model }, evalData, (done) => ctx.progress?.('evaluate', done, n));
     const drop = evaluation.accuracyDrop ?? 1 - evaluation.fidelity.top1Agreement;
@@ -256,9 +260,47 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
     ctx.log(`prune-auto: drop ${(drop * 100).toFixed(2)} pt over budget; every layer one candidate sparsity lower`);
   }
 
+  // Over the accuracy budget (and not prune-auto, which backs off its own way): mixed precision.
+  let mixed: MixedPrecisionReport | undefined;
+  let finalPlan = plan;
+  if (evaluation && reference && evalData && !autoPlan && hasLayerPrecision(plan) && dropOf(evaluation) > options.maxAccuracyDrop + 1e-12) {
+    const step = await accuracyStep({ original: originalRun, compressed: { bytes: outBytes, model }, evalData, reference, evaluation, budget: options.maxAccuracyDrop, plan, planInput: tailInput, runner, ctx });
+    mixed = step.mixed;
+    if (step.replacement) {
+      passes.length -= plan.steps.length;
+      passes.push(...step.replacement.passes);
+      ({ model, bytes: outBytes, evaluation, plan: finalPlan } = step.replacement);
+      packed = options.pack === 'huffman' ? packModel(outBytes) : undefined;
+    }
+  }
   const metric = !evaluation ? 'not-measured' : evaluation.accuracyDrop !== undefined ? 'accuracy' : 'top1-agreement';
+  let fidelity: FidelityReport | undefined;
+  if (metric !== 'accuracy') {
+    const step = await fidelityStep({
+      modelPath,
+      original: originalRun,
+      compressed: { bytes: outBytes, model },
+      gate: gateInputs(shape, evalData, calibration, options, warnings),
+      budget: options.maxFidelityLoss,
+      plan: finalPlan,
+      planInput: tailInput,
+      runner,
+      ctx,
+    });
+    if (step.warning) warnings.push(step.warning);
+    fidelity = step.fidelity;
+    mixed = step.mixed ?? mixed;
+    if (step.replacement) {
+      passes.length -= finalPlan.steps.length;
+      passes.push(...step.replacement.passes);
+      model = step.replacement.model;
+      outBytes = step.replacement.bytes;
+      packed = options.pack === 'huffman' ? packModel(outBytes) : undefined;
+    }
+  }
   const accuracyDrop = !evaluation ? undefined : (evaluation.accuracyDrop ?? 1 - evaluation.fidelity.top1Agreement);
-  const met = accuracyDrop === undefined || accuracyDrop <= options.maxAccuracyDrop + 1e-12;
+  const accuracyMet = accuracyDrop === undefined || accuracyDrop <= options.maxAccuracyDrop + 1e-12;
+  const met = accuracyMet && (fidelity?.met ?? true);
   const report: OptimizeReport = {
     mlshrinkReport: 1,
     model: basename(modelPath),
@@ -266,12 +308,14 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
     options: reportedOptions(options),
     before: modelStats(original.model, original.bytes.length),
     after: { ...modelStats(model, outBytes.length), ...(packed ? { packedBytes: packed.length } : {}) },
-    budget: { maxAccuracyDrop: options.maxAccuracyDrop, metric, met },
+    budget: { maxAccuracyDrop: options.maxAccuracyDrop, metric, met, maxFidelityLoss: options.maxFidelityLoss, ...(fidelity ? { fidelityMet: fidelity.met } : {}) },
     passes,
     warnings,
   };
   if (accuracyDrop !== undefined) report.accuracyDrop = accuracyDrop;
   if (evaluation) report.evaluation = evaluationReport(evaluation);
+  if (fidelity) report.fidelity = fidelity;
+  if (mixed) report.mixedPrecision = mixed;
   if (met) report.output = basename(paths.model);
   if (met && tried.length > 0) tried[tried.length - 1]!.chosen = true;
   if (tried.length > 0) report.tried = tried;
@@ -283,10 +327,22 @@ export async function optimizeFile(modelPath: string, outDir: string, options: O
   if (met) writeFileAtomic(paths.model, packed ?? outBytes);
   writeFileAtomic(paths.report, reportJson(report));
   writePage(paths.html, renderModelPage(report));
-  if (!met) {
+  const notOurs = existsSync(paths.model) && !met ? `; the ${basename(paths.model)} there is not from this run` : '';
+  if (!accuracyMet || !met) {
+    if (accuracyMet && fidelity) {
+      const hint = !mixed || mixed.met
+        ? ''
+        : mixed.notSmallerThanInput !== undefined
+          ? `; meeting it keeps ${mixed.keptFloat.length} of ${mixed.sensitivity.length} layers float and gives ${mixed.notSmallerThanInput} bytes, no smaller than the input's ${original.bytes.length} (try a lighter --quantize mode)`
+          : `, even with all ${mixed.sensitivity.length} candidate layers kept float${options.channels > 0 || options.prune !== 0 || options.cluster > 0 ? ' (mixed precision does not undo pruning or clustering: lower --prune/--channels/--cluster)' : ''}`;
+      throw new BudgetError(
+        `${modelPath}: fidelity budget missed: ${describeWorst(fidelity)}; budget noise/signal ≤ ${options.maxFidelityLoss} (SQNR ≥ ${(-10 * Math.log10(options.maxFidelityLoss)).toFixed(1)} dB)${hint}; no model written (report: ${paths.report})${notOurs}`,
+        report,
+      );
+    }
     const what = metric === 'accuracy' ? 'accuracy drop' : 'top-1 disagreement with the original';
     throw new BudgetError(
-      `${modelPath}: ${what} ${(accuracyDrop! * 100).toFixed(2)} points exceeds the budget of ${(options.maxAccuracyDrop * 100).toFixed(2)}; no model written (report: ${paths.report})${existsSync(paths.model) ? `; the ${basename(paths.model)} there is not from this run` : ''}`,
+      `${modelPath}: ${what} ${(accuracyDrop! * 100).toFixed(2)} points exceeds the budget of ${(options.maxAccuracyDrop * 100).toFixed(2)}; no model written (report: ${paths.report})${notOurs}`,
       report,
     );
   }

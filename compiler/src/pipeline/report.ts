@@ -12,6 +12,8 @@ import type { StatValue } from '../passes/pass.js';
 import { weightValues } from '../passes/prune-magnitude.js';
 import type { OptimizeOptions } from './config.js';
 import type { LayerRow } from './report-layers.js';
+import type { FidelityReport } from './fidelity-gate.js';
+import type { PrecisionDecision } from './precision-search.js';
 
 export interface ModelStats {
   /** Size of the .tflite file. */
@@ -58,6 +60,20 @@ export interface TriedPoint {
   chosen: boolean;
 }
 
+export interface MixedPrecisionReport {
+  /** Whether some set of kept-float layers met the budget with a model smaller than the input. */
+  met: boolean;
+  /** Bytes of the model that met the budget when it was not smaller than the input (so not shipped). */
+  notSmallerThanInput?: number;
+  /** LiteRT measurements the search took. */
+  measurements: number;
+  /** The model with every layer quantized, which missed the budget: its size and per-output fidelity. */
+  before: { bytes: number; outputs: FidelityReport['outputs'] };
+  keptFloat: PrecisionDecision[];
+  /** Each candidate layer's worst-output loss when it alone is kept float. */
+  sensitivity: { layer: string; lossWhenAloneFloat: number }[];
+}
+
 export interface OptimizeReport {
   mlshrinkReport: 1;
   /** Input model file name. */
@@ -70,8 +86,19 @@ export interface OptimizeReport {
   after: ModelStats & { packedBytes?: number };
   /** Accuracy drop as a fraction (0.01 = one point); the top-1 disagreement when there are no labels. */
   accuracyDrop?: number;
-  budget: { maxAccuracyDrop: number; metric: 'accuracy' | 'top1-agreement' | 'not-measured'; met: boolean };
+  budget: {
+    maxAccuracyDrop: number;
+    metric: 'accuracy' | 'top1-agreement' | 'not-measured';
+    /** Both budgets (accuracy and, when measured, fidelity) held. */
+    met: boolean;
+    maxFidelityLoss?: number;
+    fidelityMet?: boolean;
+  };
   evaluation?: EvaluationReport;
+  /** The fidelity gate (no labels): per-output SQNR and cosine vs the original, the worst output's verdict. */
+  fidelity?: FidelityReport;
+  /** Layers kept float so the fidelity budget holds, each with why and what it costs. */
+  mixedPrecision?: MixedPrecisionReport;
   passes: PassReport[];
   warnings: string[];
   /** The compiler that wrote the report. */
@@ -190,5 +217,10 @@ export function formatTable(r: OptimizeReport): string {
   const verdict = r.budget.metric === 'not-measured'
     ? 'accuracy not measured (no --eval data)'
     : `accuracy drop ${((r.accuracyDrop ?? 0) * 100).toFixed(2)} pt (${r.budget.metric}), budget ${(r.budget.maxAccuracyDrop * 100).toFixed(2)} pt: ${r.budget.met ? 'met' : 'NOT met'}`;
-  return `${r.model}${r.output ? ` → ${r.output}` : ''}\n${lines.join('\n')}\n${verdict}\n`;
+  const f = r.fidelity;
+  const db = (x: number): string => (x === 0 ? '∞' : `${(-10 * Math.log10(x)).toFixed(1)}`);
+  const fidelityLine = f
+    ? `fidelity on ${f.samples} ${f.inputs} inputs: worst output "${f.worst.output}" SQNR ${db(f.worst.loss)} dB, budget ${db(f.maxFidelityLoss)} dB: ${f.maxFidelityLoss >= 1 ? 'not enforced' : f.met ? 'met' : 'NOT met'}${r.mixedPrecision?.met ? ` (${r.mixedPrecision.keptFloat.length} layer(s) kept float)` : ''}\n`
+    : '';
+  return `${r.model}${r.output ? ` → ${r.output}` : ''}\n${lines.join('\n')}\n${verdict}\n${fidelityLine}`;
 }

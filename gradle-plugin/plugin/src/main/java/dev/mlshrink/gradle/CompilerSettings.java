@@ -18,10 +18,18 @@ import java.util.Set;
  * @param maxAccuracyDrop the accuracy budget as a fraction (0.01 = one point)
  * @param calibrationData representative inputs, or null
  * @param evalData        labelled evaluation data, or null
+ * @param maxFidelityLoss fidelity budget without labels (noise/signal energy of the worst output vs the
+ *                        original, 0.1 = SQNR 10 dB), or null for the compiler's default
  */
 public record CompilerSettings(List<String> models, String prune, String quantize, Integer cluster, boolean pack,
-                               double maxAccuracyDrop, Path calibrationData, Path evalData) {
-    static final Set<String> QUANTIZE_MODES = Set.of("int8", "dynamic", "float16", "none");
+                               double maxAccuracyDrop, Path calibrationData, Path evalData, Double maxFidelityLoss) {
+    static final Set<String> QUANTIZE_MODES = Set.of("auto", "int8", "dynamic", "float16", "none");
+
+    /** Settings with the compiler's default fidelity budget. */
+    public CompilerSettings(List<String> models, String prune, String quantize, Integer cluster, boolean pack,
+                            double maxAccuracyDrop, Path calibrationData, Path evalData) {
+        this(models, prune, quantize, cluster, pack, maxAccuracyDrop, calibrationData, evalData, null);
+    }
 
     public CompilerSettings {
         models = List.copyOf(models);
@@ -39,6 +47,10 @@ public record CompilerSettings(List<String> models, String prune, String quantiz
         if (!(maxAccuracyDrop >= 0 && maxAccuracyDrop <= 1)) {
             throw new IllegalArgumentException("mlshrink: maxAccuracyDrop is a fraction in [0, 1] (got " + maxAccuracyDrop
                     + "); 0.01 means one accuracy point");
+        }
+        if (maxFidelityLoss != null && !(maxFidelityLoss >= 0 && maxFidelityLoss <= 1)) {
+            throw new IllegalArgumentException("mlshrink: maxFidelityLoss is in [0, 1] (got " + maxFidelityLoss
+                    + "); 0.1 means output SQNR of at least 10 dB, 1 only reports");
         }
     }
 
@@ -103,6 +115,9 @@ public record CompilerSettings(List<String> models, String prune, String quantiz
         }
         if (evalData != null) {
             json.append("  \"eval\": ").append(quote(evalData.toString())).append(",\n");
+        }
+        if (maxFidelityLoss != null) {
+            json.append("  \"maxFidelityLoss\": ").append(number(maxFidelityLoss)).append(",\n");
         }
         json.append("  \"maxAccuracyDrop\": ").append(number(maxAccuracyDrop)).append("\n}\n");
         return json.toString();

@@ -66,6 +66,10 @@ public abstract class MlShrinkAssetsTask extends DefaultTask {
     @Input
     public abstract Property<Double> getMaxAccuracyDrop();
 
+    @Input
+    @Optional
+    public abstract Property<Double> getMaxFidelityLoss();
+
     @InputDirectory
     @Optional
     @PathSensitive(PathSensitivity.RELATIVE)
@@ -103,7 +107,7 @@ public abstract class MlShrinkAssetsTask extends DefaultTask {
         // Validated before anything is written or started.
         CompilerSettings settings = new CompilerSettings(getModels().get(), getPrune().get(), getQuantize().get(),
                 getCluster().getOrNull(), getPack().get(), getMaxAccuracyDrop().get(),
-                pathOrNull(getCalibrationData()), pathOrNull(getEvalData()));
+                pathOrNull(getCalibrationData()), pathOrNull(getEvalData()), getMaxFidelityLoss().getOrNull());
         try {
             emptyDirectory(out);
             emptyDirectory(reports);

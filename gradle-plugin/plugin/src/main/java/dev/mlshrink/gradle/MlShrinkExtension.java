@@ -37,6 +37,12 @@ public abstract class MlShrinkExtension {
     /** Largest allowed accuracy drop as a fraction; default 0.01. A model over budget fails the build. */
     public abstract Property<Double> getMaxAccuracyDrop();
 
+    /**
+     * Fidelity budget when there are no labels: largest noise/signal energy of any output vs the original
+     * (0.1 = SQNR 10 dB); unset means the compiler's default. A model over budget fails the build.
+     */
+    public abstract Property<Double> getMaxFidelityLoss();
+
     /** How to start node; default {@code ["node"]}. */
     public abstract ListProperty<String> getNodeExecutableAndArgs();
 

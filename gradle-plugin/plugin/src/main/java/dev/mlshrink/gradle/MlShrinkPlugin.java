@@ -93,6 +93,7 @@ public class MlShrinkPlugin implements Plugin<Project> {
             task.getCluster().set(ext.getCluster());
             task.getPack().set(ext.getPack());
             task.getMaxAccuracyDrop().set(ext.getMaxAccuracyDrop());
+            task.getMaxFidelityLoss().set(ext.getMaxFidelityLoss());
             task.getCalibrationData().set(ext.getCalibrationData());
             task.getEvalData().set(ext.getEvalData());
             task.getCompilerVersion().set(compilerVersion(project, ext, task));

@@ -55,6 +55,24 @@ class CompilerSettingsTest {
     }
 
     @Test
+    void passesTheFidelityBudgetThroughWhenSet() {
+        CompilerSettings s = new CompilerSettings(List.of("a.tflite"), "none", "dynamic", null, false, 0.1, null, null, 0.05);
+        assertEquals("""
+                {
+                  "models": ["a.tflite"],
+                  "prune": 0,
+                  "quantize": "dynamic",
+                  "pack": "none",
+                  "maxFidelityLoss": 0.05,
+                  "maxAccuracyDrop": 0.1
+                }
+                """, s.toJson());
+        IllegalArgumentException f = assertThrows(IllegalArgumentException.class,
+                () -> new CompilerSettings(List.of("*.tflite"), "auto", "int8", null, true, 0.01, null, null, 2.0));
+        assertTrue(f.getMessage().contains("maxFidelityLoss"), f.getMessage());
+    }
+
+    @Test
     void rejectsBadSettingsWithTheSettingName() {
         IllegalArgumentException q = assertThrows(IllegalArgumentException.class,
                 () -> new CompilerSettings(List.of("*.tflite"), "auto", "int4", null, true, 0.01, null, null));

@@ -1,0 +1,61 @@
+/**
+ * The fidelity step of the pipeline: gate the compressed model against the original (no labels),
+ * and when it misses the budget and the plan quantizes, let mixed precision pick layers to keep
+ * float. Returns the verdict and, when mixed precision found a smaller model that holds, that model.
+ */
+import type { ModelUnderTest } from '../eval/evaluate.js';
+import type { Model } from '../ir/model.js';
+import { describeWorst, fidelityReport, type FidelityReport, type GateInputSource } from './fidelity-gate.js';
+import { fidelityGate } from './gate-setup.js';
+import { fidelityMeasures, mixedPrecision } from './mixed-precision.js';
+import { hasLayerPrecision, type Plan } from './plan.js';
+import type { MixedPrecisionReport, PassReport } from './report.js';
+import type { PlanRunner } from './run-plan.js';
+
+export interface FidelityStepInput {
+  modelPath: string;
+  original: ModelUnderTest;
+  compressed: ModelUnderTest;
+  gate: { inputs: Float32Array[]; source: GateInputSource } | undefined;
+  budget: number;
+  /** The plan that made `compressed`, the model its steps started from, and the runner. */
+  plan: Plan;
+  planInput: Model;
+  runner: PlanRunner;
+  ctx: { log(m: string): void; progress?(phase: string, done: number, total: number): void };
+}
+
+export interface FidelityStepResult {
+  fidelity?: FidelityReport;
+  mixed?: MixedPrecisionReport;
+  warning?: string;
+  /** The mixed-precision model to ship instead, with the passes of its plan. */
+  replacement?: { model: Model; bytes: Uint8Array; passes: PassReport[] };
+}
+
+export async function fidelityStep(s: FidelityStepInput): Promise<FidelityStepResult> {
+  const gate = await fidelityGate(s.modelPath, s.original, s.compressed, s.gate, s.budget, s.ctx);
+  const out: FidelityStepResult = {};
+  if (gate.warning) out.warning = gate.warning;
+  if (gate.report) out.fidelity = gate.report;
+  if (!gate.report || gate.report.met || !gate.probe || !hasLayerPrecision(s.plan)) return out;
+  s.ctx.log(`fidelity: ${describeWorst(gate.report)} misses the budget (noise/signal ≤ ${s.budget}); searching mixed precision`);
+  const found = await mixedPrecision(s.planInput, s.plan, s.budget, fidelityMeasures(gate.probe), s.runner, s.ctx);
+  out.mixed = {
+    measurements: found.search.measurements,
+    before: { bytes: s.compressed.bytes.length, outputs: gate.report.outputs },
+    keptFloat: found.search.decisions,
+    sensitivity: found.search.sensitivity,
+    met: found.search.met,
+  };
+  if (!('run' in found)) return out;
+  if (found.bytes.length >= s.original.bytes.length) {
+    // Never worse than leaving the model alone: the input itself is smaller and loses nothing.
+    out.mixed.met = false;
+    out.mixed.notSmallerThanInput = found.bytes.length;
+    return out;
+  }
+  out.replacement = { model: found.run.model, bytes: found.bytes, passes: found.run.passes };
+  out.fidelity = fidelityReport(await gate.probe.measure({ bytes: found.bytes, model: found.run.model }), gate.probe.outputNames, s.budget, gate.probe.source);
+  return out;
+}

@@ -1,0 +1,68 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { UserError } from '../errors.js';
+import { controlFlowNet, dynamicLengthNet } from '../testing/control-flow-net.js';
+import { fitsSignature, resolveInputShapes, withInputShapes } from './input-shape.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mlshrink-input-shape-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function npy(file: string, shape: number[]): void {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}), }`;
+  while ((10 + header.length + 1) % 64) header += ' ';
+  header += '\n';
+  const head = Buffer.alloc(10);
+  Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(head);
+  head.writeUInt16LE(header.length, 8);
+  writeFileSync(file, Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.alloc(4 * shape.reduce((a, b) => a * b, 1))]));
+}
+
+describe('resolveInputShapes', () => {
+  it('a static input keeps its stored shape', () => {
+    expect(resolveInputShapes('m', controlFlowNet(), undefined)).toEqual([{ tensor: 0, name: 'x', shape: [1, 64], changed: false }]);
+  });
+
+  it('refuses to measure at the placeholder of a dynamic length, naming the flag', () => {
+    expect(() => resolveInputShapes('audio.tflite', dynamicLengthNet(), undefined)).toThrow(UserError);
+    expect(() => resolveInputShapes('audio.tflite', dynamicLengthNet(), undefined)).toThrow(
+      /audio\.tflite: input "x" has a dynamic shape \[1,-1\] \(stored placeholder \[1,1\]\).*--input-shape x=1,N/,
+    );
+  });
+
+  it('takes --input-shape when it fits the signature, refuses it when not', () => {
+    expect(resolveInputShapes('m', dynamicLengthNet(), { x: [1, 1280] })[0]).toMatchObject({ shape: [1, 1280], changed: true });
+    expect(() => resolveInputShapes('m', dynamicLengthNet(), { x: [2, 1280] })).toThrow(/does not fit the input's shape signature \[1,-1\]/);
+    expect(() => resolveInputShapes('m', dynamicLengthNet(), { audio: [1, 1280] })).toThrow(/no input of the model \(inputs: x\)/);
+  });
+
+  it('reads the sample shape off the data: [N, ...sample] or one sample', () => {
+    const batch = join(dir, 'batch');
+    const single = join(dir, 'single');
+    const wrong = join(dir, 'wrong');
+    for (const d of [batch, single, wrong]) rmSync(d, { recursive: true, force: true });
+    mkdirSync(batch);
+    mkdirSync(single);
+    mkdirSync(wrong);
+    npy(join(batch, 'a.npy'), [8, 1, 1280]);
+    npy(join(single, 'a.npy'), [1, 640]);
+    npy(join(wrong, 'a.npy'), [8, 2, 1280]);
+    expect(resolveInputShapes('m', dynamicLengthNet(), undefined, batch)[0]!.shape).toEqual([1, 1280]);
+    expect(resolveInputShapes('m', dynamicLengthNet(), undefined, single)[0]!.shape).toEqual([1, 640]);
+    expect(() => resolveInputShapes('m', dynamicLengthNet(), undefined, wrong)).toThrow(/dynamic shape/);
+  });
+
+  it('withInputShapes carries the length through element-wise ops (LiteRT.js sizes outputs from stored shapes)', () => {
+    const m = dynamicLengthNet();
+    const pinned = withInputShapes(m, resolveInputShapes('m', m, { x: [1, 1280] }));
+    expect(pinned.subgraphs[0]!.tensors.map((t) => t.shape)).toEqual([[1, 1280], [], [1, 1280], [1, 1280], [], [1, 1280]]);
+    expect(m.subgraphs[0]!.tensors[0]!.shape).toEqual([1, 1]); // the input model is not touched
+  });
+
+  it('fitsSignature', () => {
+    expect(fitsSignature([1, 5], [-1, -1])).toBe(true);
+    expect(fitsSignature([1, 5], [1, 4])).toBe(false);
+    expect(fitsSignature([1, 5, 1], [-1, -1])).toBe(false);
+  });
+});

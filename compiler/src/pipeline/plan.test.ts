@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { hasLayerPrecision, keptFloat, tailPlan, withKeptFloat } from './plan.js';
+
+const base = { io: 'float' as const, cluster: 0, clusterGranularity: 'tensor' as const, restoreFp16: false };
+
+describe('tailPlan', () => {
+  it('clusters after int8 quantization and before float16 conversion', () => {
+    expect(tailPlan({ ...base, quantize: 'int8', cluster: 16 }).steps.map((s) => s.pass)).toEqual(['quantize-int8', 'cluster-weights']);
+    expect(tailPlan({ ...base, quantize: 'float16', cluster: 16 }).steps.map((s) => s.pass)).toEqual(['cluster-weights', 'quantize-float16']);
+  });
+
+  it('stores folded fp16 weights as float16 again when not quantizing', () => {
+    expect(tailPlan({ ...base, quantize: 'none', restoreFp16: true }).steps).toEqual([{ pass: 'quantize-float16', reason: 'the input stored its weights as float16' }]);
+    expect(tailPlan({ ...base, quantize: 'none' }).steps).toEqual([]);
+  });
+
+  it('withKeptFloat sets the kept ops and stores their weights as float16 right after quantizing', () => {
+    const plan = tailPlan({ ...base, quantize: 'dynamic', cluster: 16 });
+    expect(hasLayerPrecision(plan)).toBe(true);
+    const mixed = withKeptFloat(plan, [7, 3, 7], ['w3', 'w7']);
+    expect(keptFloat(mixed)).toEqual([3, 7]);
+    expect(mixed.steps.map((s) => s.pass)).toEqual(['quantize-dynamic', 'quantize-float16', 'cluster-weights']);
+    // Applying it again replaces, not stacks, the float16 step.
+    expect(withKeptFloat(mixed, [3], ['w3']).steps.map((s) => s.pass)).toEqual(['quantize-dynamic', 'quantize-float16', 'cluster-weights']);
+    expect(withKeptFloat(mixed, []).steps.map((s) => s.pass)).toEqual(['quantize-dynamic', 'cluster-weights']);
+    expect(hasLayerPrecision(tailPlan({ ...base, quantize: 'float16' }))).toBe(false);
+  });
+});

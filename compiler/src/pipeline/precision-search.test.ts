@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { searchKeptLayers, type LayerCandidate } from './precision-search.js';
+
+/** Layers with a made-up additive damage each; the loss of a kept-float set is the damage left. */
+function model(damage: number[]): { candidates: LayerCandidate[]; measure: (keep: number[]) => Promise<number>; calls: () => number } {
+  let calls = 0;
+  const candidates = damage.map((_, i) => ({ op: i * 10, layer: `l${i}`, opName: 'CONV_2D', bytes: 100 + i }));
+  const measure = async (keep: number[]): Promise<number> => {
+    calls++;
+    return damage.reduce((sum, d, i) => (keep.includes(i * 10) ? sum : sum + d), 0);
+  };
+  return { candidates, measure, calls: () => calls };
+}
+
+describe('searchKeptLayers', () => {
+  it('keeps the most damaging layers float, no more than the budget needs', async () => {
+    const m = model([0.01, 0.3, 0.02, 0.2, 0.005]);
+    const base = await m.measure([]);
+    const r = await searchKeptLayers(m.candidates, base, 0.05, m.measure, m.measure);
+    expect(r.met).toBe(true);
+    expect(r.keep).toEqual([10, 30]); // most damaging first // the 0.3 and 0.2 layers; 0.01 + 0.02 + 0.005 = 0.035 left
+    expect(r.loss).toBeCloseTo(0.035, 10);
+    expect(r.decisions.map((d) => d.layer)).toEqual(['l1', 'l3']);
+    expect(r.decisions[0]!.bytes).toBe(101);
+    expect(r.decisions[0]!.reason).toMatch(/kept float/);
+    expect(r.sensitivity).toHaveLength(5);
+  });
+
+  it('a tighter budget keeps more; the prefix found is the smallest that holds', async () => {
+    const m = model([0.01, 0.3, 0.02, 0.2, 0.005]);
+    const r = await searchKeptLayers(m.candidates, 0.535, 0.012, m.measure, m.measure);
+    expect(r.keep).toEqual([10, 30, 20, 0]); // 0.3, 0.2, 0.02, 0.01 kept: 0.005 left (three leave 0.015)
+    expect(r.loss).toBeCloseTo(0.005, 10);
+    // 5 sensitivity runs plus a handful of search runs, not all 2^5 subsets.
+    expect(r.measurements).toBeLessThanOrEqual(5 + 4);
+  });
+
+  it('reports unmet when even every layer float misses the budget', async () => {
+    const damage = [0.1, 0.1];
+    const m = model(damage);
+    const floor = async (keep: number[]): Promise<number> => 0.5 + (await m.measure(keep));
+    const r = await searchKeptLayers(m.candidates, 0.7, 0.1, floor, floor);
+    expect(r.met).toBe(false);
+    expect(r.keep).toEqual([]);
+    expect(r.loss).toBeCloseTo(0.5, 10);
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * Executes a plan (plan.ts) on a model: each step is one pass run, its report kept. Calibration
+ * ranges are computed once per runner and reused by every int8 step, so trying many plans on the
+ * same pruned model (mixed precision) costs one calibration.
+ */
+import { UserError } from '../errors.js';
+import { activationTensors, calibrate, type TensorRanges } from '../eval/calibrate.js';
+import { liteRtFailure } from '../eval/litert-failure.js';
+import type { Model } from '../ir/model.js';
+import { clusterWeights } from '../passes/cluster-weights.js';
+import type { PassContext, PassResult } from '../passes/pass.js';
+import { quantizeDynamic } from '../passes/quantize-dynamic.js';
+import { quantizeFloat16 } from '../passes/quantize-float16.js';
+import { prepareForInt8, quantizeInt8 } from '../passes/quantize-int8.js';
+import type { Plan, PlanStep } from './plan.js';
+import type { PassReport } from './report.js';
+
+export interface PlanRun {
+  model: Model;
+  passes: PassReport[];
+  /** Pass warnings, prefixed with the pass name. */
+  warnings: string[];
+}
+
+export interface PlanContext extends PassContext {
+  /** Called with each step's output model (tests run the IR verifier here). */
+  onStep?(name: string, model: Model): void;
+}
+
+export interface PlanRunner {
+  run(model: Model, plan: Plan, ctx: PlanContext): Promise<PlanRun>;
+}
+
+/** `samples`: calibration inputs for int8 steps (one array per model input per sample). */
+export function planRunner(modelPath: string, samples: Float32Array[][] | undefined): PlanRunner {
+  const ranges = new Map<Model, TensorRanges>();
+  const rangesFor = async (model: Model, ctx: PassContext): Promise<TensorRanges> => {
+    let r = ranges.get(model);
+    // An already-integer model passes through quantize-int8 and needs no calibration data.
+    if (!r && activationTensors(prepareForInt8(model)).length === 0) r = new Map();
+    if (!r) {
+      if (!samples || samples.length === 0) throw new UserError(`${modelPath}: --quantize int8 needs --calibration <dir> (representative inputs)`);
+      ctx.log(`calibrating on ${samples.length} samples`);
+      r = await calibrate(prepareForInt8(model), samples);
+      ranges.set(model, r);
+    }
+    return r;
+  };
+  const runStep = async (model: Model, step: PlanStep, ctx: PassContext): Promise<{ name: string; result: PassResult }> => {
+    switch (step.pass) {
+      case 'cluster-weights':
+        return { name: clusterWeights.name, result: await clusterWeights.run(model, { k: step.k, granularity: step.granularity }, ctx) };
+      case 'quantize-dynamic':
+        return { name: quantizeDynamic.name, result: await quantizeDynamic.run(model, { keepFloat: step.keepFloat }, ctx) };
+      case 'quantize-float16':
+        return { name: quantizeFloat16.name, result: await quantizeFloat16.run(model, step.onlyNames ? { onlyNames: step.onlyNames } : {}, ctx) };
+      case 'quantize-int8': {
+        const r = await rangesFor(model, ctx);
+        return { name: quantizeInt8.name, result: await quantizeInt8.run(model, { ranges: r, io: step.io, keepFloat: step.keepFloat }, ctx) };
+      }
+    }
+  };
+  return {
+    async run(input: Model, plan: Plan, ctx: PlanContext): Promise<PlanRun> {
+      let model = input;
+      const passes: PassReport[] = [];
+      const warnings: string[] = [];
+      for (const step of plan.steps) {
+        let done: { name: string; result: PassResult };
+        try {
+          ctx.log(`${step.pass} …`);
+          done = await runStep(model, step, ctx);
+        } catch (e) {
+          // Calibration runs the float model in LiteRT; a model LiteRT refuses or traps on is the user's to change.
+          throw liteRtFailure(modelPath, e, step.pass) ?? e;
+        }
+        model = done.result.model;
+        ctx.onStep?.(done.name, model);
+        const stats = step.pass === 'quantize-float16' && step.reason ? { ...done.result.stats, reason: step.reason } : done.result.stats;
+        passes.push({ name: done.name, stats, warnings: done.result.warnings });
+        warnings.push(...done.result.warnings.map((w) => `${done.name}: ${w}`));
+      }
+      return { model, passes, warnings };
+    },
+  };
+}
