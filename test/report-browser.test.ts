@@ -158,6 +158,8 @@ describe('HTML report in headless chromium', () => {
     const r = await runCliInProcess([
       'optimize', fixturePath('mediapipe/face_detection_short_range.tflite'), '-o', out,
       '--prune', 'auto', '--quantize', 'int8', '--calibration', data, '--eval', data, '--metric', 'agreement', '--max-accuracy-drop', '0.5',
+      // The page is under test here, not the fidelity gate: its budget is relaxed so pruning on 6 noise inputs ships.
+      '--max-fidelity-loss', '1',
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

@@ -91,14 +91,18 @@ function fileRange(model: Model, file: Uint8Array, t: Tensor | undefined): [numb
   return [start, start + data.byteLength];
 }
 
-/** Bytes of the packed file spent on a decoded range: each section's encoded length, prorated by overlap. */
+/**
+ * Bytes of the packed file spent on a decoded range: each section's coded bits per byte times the overlap.
+ * Sections inside the shared Brotli stream (format v2) have no payload of their own; they count at the
+ * stream's average rate, so their share is an estimate.
+ */
 function packedShare(sections: ReturnType<typeof describePacked>['sections'], ranges: [number, number][]): number {
   let bytes = 0;
   for (const [a, b] of ranges) {
     for (const s of sections) {
       const lo = Math.max(a, s.decodedOffset);
       const hi = Math.min(b, s.decodedOffset + s.decodedLength);
-      if (hi > lo) bytes += (s.encodedLength * (hi - lo)) / s.decodedLength;
+      if (hi > lo) bytes += (s.bitsPerByte / 8) * (hi - lo);
     }
   }
   return Math.round(bytes);
