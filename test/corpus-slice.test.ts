@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { npyBytes } from '../bench/corpus/compare.js';
 import { keptFloatSummary, markdownTable, runCorpus, type Row } from '../bench/corpus/run.js';
 import { collapsed } from '../bench/corpus/summarize.js';
-import { parseNpy } from '../compiler/src/eval/inputs.js';
+import { parseNpy } from '../compiler/src/eval/npy.js';
 import type { OptimizeReport } from '../compiler/src/pipeline/report.js';
 
 async function one(model: string, mode: string): Promise<Row> {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openFloatRunner } from '../compiler/src/eval/evaluate.js';
 import { argmax } from '../compiler/src/eval/fidelity.js';
+import { encodeNpy } from '../compiler/src/eval/npy.js';
 import { unpackModel } from '../compiler/src/pack/index.js';
 import type { OptimizeReport } from '../compiler/src/pipeline/report.js';
 import { controlFlowNet, dynamicLengthNet } from '../compiler/src/testing/control-flow-net.js';
@@ -28,15 +29,8 @@ const report = (out: string, name: string): OptimizeReport => JSON.parse(readFil
 
 /** A .npy of float32 values in [lo, hi) with the given shape. */
 function npy(file: string, shape: number[], lo: number, hi: number, seed: number): void {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}), }`;
-  while ((10 + header.length + 1) % 64) header += ' ';
-  header += '\n';
-  const head = Buffer.alloc(10);
-  Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(head);
-  head.writeUInt16LE(header.length, 8);
   const rand = prng(seed);
-  const data = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => lo + (hi - lo) * rand());
-  writeFileSync(file, Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(data.buffer)]));
+  writeFileSync(file, encodeNpy(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => lo + (hi - lo) * rand()), shape));
 }
 
 describe('a model with three subgraphs (IF) and an empty INT32 shape constant', () => {

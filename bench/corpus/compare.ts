@@ -6,7 +6,9 @@
  * so an int8-I/O output is compared with a float original on equal terms.
  */
 import { prepareBytesForLiteRt } from '../../compiler/src/eval/litert-compat.js';
+import { ioTensor } from '../../compiler/src/eval/evaluate.js';
 import { FidelityAccumulator, type Fidelity } from '../../compiler/src/eval/fidelity.js';
+import { encodeNpy } from '../../compiler/src/eval/npy.js';
 import { loadLiteRt, type TensorInfo, type TypedArray } from '../../compiler/src/eval/litert.js';
 import type { Model, Quantization, Tensor } from '../../compiler/src/ir/model.js';
 import { readModel } from '../../compiler/src/tflite/read.js';
@@ -54,16 +56,6 @@ export async function openFloatModel(bytes: Uint8Array): Promise<FloatModel> {
     },
     dispose: () => rt.dispose(),
   };
-}
-
-/** The IR tensor behind a LiteRT input/output: by signature entry, else tensor name, else position. */
-function ioTensor(model: Model, info: TensorInfo, kind: 'inputs' | 'outputs'): Tensor | undefined {
-  const sig = model.signatureDefs?.[0];
-  const sg = model.subgraphs[sig?.subgraphIndex ?? 0];
-  if (!sg) return undefined;
-  const entry = sig?.[kind].find((e) => e.name === info.name);
-  if (entry) return sg.tensors[entry.tensorIndex];
-  return sg[kind].map((i) => sg.tensors[i]!).find((t) => t.name === info.name);
 }
 
 function qparams(q: Quantization | undefined): { scale: number; zeroPoint: number } {
@@ -146,20 +138,11 @@ export async function compareTo(reference: Float32Array[][], candidate: Uint8Arr
 
 /** A float32 .npy holding `samples` (single-input) as [N, ...shape]: the CLI's calibration format. */
 export function npyBytes(samples: Float32Array[], shape: number[]): Uint8Array {
-  const dims = [samples.length, ...shape];
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${dims.join(', ')}${dims.length === 1 ? ',' : ''}), }`;
-  const pad = 64 - ((10 + header.length + 1) % 64);
-  header += ' '.repeat(pad % 64) + '\n';
-  const n = samples.reduce((a, s) => a + s.length, 0);
-  const out = new Uint8Array(10 + header.length + 4 * n);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  out.set(new TextEncoder().encode(header), 10);
-  const body = new Float32Array(out.buffer, 10 + header.length, n);
+  const all = new Float32Array(samples.reduce((a, s) => a + s.length, 0));
   let off = 0;
   for (const s of samples) {
-    body.set(s, off);
+    all.set(s, off);
     off += s.length;
   }
-  return out;
+  return encodeNpy(all, [samples.length, ...shape]);
 }

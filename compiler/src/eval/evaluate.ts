@@ -68,14 +68,13 @@ export async function openFloatRunner(m: ModelUnderTest): Promise<FloatRunner> {
 }
 
 /** The IR tensor behind a LiteRT input/output (by signature entry, else by tensor name, else position). */
-function ioTensor(model: Model, info: TensorInfo, kind: 'inputs' | 'outputs'): Tensor | undefined {
+export function ioTensor(model: Model, info: TensorInfo, kind: 'inputs' | 'outputs'): Tensor | undefined {
   const sig = model.signatureDefs?.[0];
   const sg = model.subgraphs[sig?.subgraphIndex ?? 0];
   if (!sg) return undefined;
   const entry = sig?.[kind].find((e) => e.name === info.name);
   if (entry) return sg.tensors[entry.tensorIndex];
-  const byName = sg[kind].map((i) => sg.tensors[i]!).find((t) => t.name === info.name);
-  return byName;
+  return sg[kind].map((i) => sg.tensors[i]!).find((t) => t.name === info.name);
 }
 
 function qparams(q: Quantization | undefined): { scale: number; zeroPoint: number } {

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturePath } from '../testing/fixtures.js';
 import { UserError } from '../errors.js';
 import { decodeBmp } from './bmp.js';
-import { listInputFiles, loadInputs, parseNpy } from './inputs.js';
+import { listInputFiles, loadInputs } from './inputs.js';
+import { encodeNpy, parseNpy } from './npy.js';
 
 function png(width: number, height: number, pixel: (x: number, y: number) => [number, number, number]): Buffer {
   const p = new PNG({ width, height });
@@ -20,13 +21,7 @@ function png(width: number, height: number, pixel: (x: number, y: number) => [nu
 }
 
 function npy(shape: number[], values: number[]): Buffer {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
-  while ((10 + header.length + 1) % 64 !== 0) header += ' ';
-  header += '\n';
-  const head = Buffer.alloc(10);
-  head.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
-  head.writeUInt16LE(header.length, 8);
-  return Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(new Float32Array(values).buffer)]);
+  return Buffer.from(encodeNpy(new Float32Array(values), shape));
 }
 
 let dir: string;

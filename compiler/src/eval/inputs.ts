@@ -10,6 +10,7 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { UserError } from '../errors.js';
 import { decodeBmp, type RgbaImage } from './bmp.js';
+import { littleEndianFloat32, parseNpy, type NpyArray } from './npy.js';
 
 /**
  * How 0..255 pixel values become model inputs. `mean`/`std` are in pixel units (as in TFLite
@@ -157,39 +158,6 @@ function rawFloat32(bytes: Uint8Array, inputShape: readonly number[]): Float32Ar
   return littleEndianFloat32(bytes, 0, size);
 }
 
-interface NpyArray {
-  shape: number[];
-  data: Float32Array;
-}
-
-/** .npy v1-v3 holding little-endian float32 in C order. */
-export function parseNpy(bytes: Uint8Array): NpyArray {
-  const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
-  if (bytes.length < 10 || magic.some((b, i) => bytes[i] !== b)) throw new Error('not a .npy file');
-  const major = bytes[6]!;
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLen = major === 1 ? dv.getUint16(8, true) : dv.getUint32(8, true);
-  const start = major === 1 ? 10 : 12;
-  const header = new TextDecoder('latin1').decode(bytes.subarray(start, start + headerLen));
-  const descr = /'descr':\s*'([^']*)'/.exec(header)?.[1];
-  const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
-  const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) throw new Error('malformed .npy header');
-  if (descr !== '<f4') throw new Error(`.npy dtype ${descr} unsupported (need little-endian float32 '<f4')`);
-  if (fortran === 'True') throw new Error('.npy in Fortran order unsupported (need C order)');
-  const shape = shapeText
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '')
-    .map(Number);
-  const count = shape.reduce((a, b) => a * b, 1);
-  const dataStart = start + headerLen;
-  if (bytes.length - dataStart !== count * 4) {
-    throw new Error(`.npy data is ${bytes.length - dataStart} bytes, shape (${shape.join(',')}) needs ${count * 4}`);
-  }
-  return { shape, data: littleEndianFloat32(bytes, dataStart, count) };
-}
-
 /** An array of exactly one sample (with or without the batch dim), or [N, ...sample] → N samples. */
 function splitSamples(arr: NpyArray, inputShape: readonly number[]): Float32Array[] {
   const size = inputShape.reduce((a, b) => a * b, 1);
@@ -199,13 +167,6 @@ function splitSamples(arr: NpyArray, inputShape: readonly number[]): Float32Arra
     return Array.from({ length: arr.shape[0]! }, (_, i) => arr.data.slice(i * size, (i + 1) * size));
   }
   throw new Error(`.npy shape (${arr.shape.join(',')}) does not match input [${inputShape.join(',')}]`);
-}
-
-function littleEndianFloat32(bytes: Uint8Array, offset: number, count: number): Float32Array {
-  const out = new Float32Array(count);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset + offset, count * 4);
-  for (let i = 0; i < count; i++) out[i] = dv.getFloat32(i * 4, true);
-  return out;
 }
 
 function byteCompare(a: string, b: string): number {

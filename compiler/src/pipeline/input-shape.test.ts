@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
+import { encodeNpy } from '../eval/npy.js';
 import { controlFlowNet, dynamicLengthNet } from '../testing/control-flow-net.js';
 import { fitsSignature, resolveInputShapes, withInputShapes } from './input-shape.js';
 
@@ -10,13 +11,7 @@ const dir = mkdtempSync(join(tmpdir(), 'mlshrink-input-shape-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function npy(file: string, shape: number[]): void {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}), }`;
-  while ((10 + header.length + 1) % 64) header += ' ';
-  header += '\n';
-  const head = Buffer.alloc(10);
-  Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(head);
-  head.writeUInt16LE(header.length, 8);
-  writeFileSync(file, Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.alloc(4 * shape.reduce((a, b) => a * b, 1))]));
+  writeFileSync(file, encodeNpy(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape));
 }
 
 describe('resolveInputShapes', () => {

@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { UserError } from '../errors.js';
-import { listInputFiles, parseNpy } from '../eval/inputs.js';
+import { listInputFiles } from '../eval/inputs.js';
+import { parseNpy } from '../eval/npy.js';
 import type { Model, Tensor } from '../ir/model.js';
 import { formatShape } from '../ir/shape.js';
 import { BuiltinOperator } from '../tflite/builtin-ops.js';
