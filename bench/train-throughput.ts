@@ -35,11 +35,19 @@ function data(n: number): TrainingData & { source: string } {
   return { inputs: Array.from({ length: n }, () => Float32Array.from({ length: 784 }, rand)), labels: Array.from({ length: n }, () => Math.floor(rand() * 10)), source: 'random' };
 }
 
-/** Samples/second of the second of two fine-tune epochs. */
-async function tfjsThroughput(model: Model, d: TrainingData, extra: Partial<FinetuneOptions>): Promise<number> {
-  const ends: number[] = [];
-  await finetune(model, d, { epochs: 2, batchSize: batch, teacher: writeModel(model), onEpoch: () => void ends.push(performance.now()), ...extra });
-  return d.inputs.length / ((ends[1]! - ends[0]!) / 1000);
+/**
+ * Samples per second of the second of two fine-tune epochs: per wall-clock second, and per second of this
+ * process's CPU time (steadier than wall time on a shared machine; tfjs-wasm runs on one thread).
+ */
+async function tfjsThroughput(model: Model, d: TrainingData, extra: Partial<FinetuneOptions>): Promise<{ wall: number; cpu: number }> {
+  const wall: number[] = [], cpu: number[] = [];
+  const onEpoch = (): void => {
+    wall.push(performance.now());
+    const u = process.cpuUsage();
+    cpu.push((u.user + u.system) / 1000);
+  };
+  await finetune(model, d, { epochs: 2, batchSize: batch, teacher: writeModel(model), onEpoch, ...extra });
+  return { wall: d.inputs.length / ((wall[1]! - wall[0]!) / 1000), cpu: d.inputs.length / ((cpu[1]! - cpu[0]!) / 1000) };
 }
 
 function tensorflowThroughput(): Record<string, number> | string {
@@ -58,7 +66,8 @@ const backend = await initTf();
 const d = data(samples);
 const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
 console.log(`train throughput: backend ${backend}, ${samples} ${d.source} samples, batch ${batch}, load average ${load()}`);
-const rows: Array<[string, number, number]> = [];
+type Rate = { wall: number; cpu: number };
+const rows: Array<[string, Rate, Rate]> = [];
 for (const [name, build] of [['lenet300', lenet300100], ['lenet5', lenet5]] as const) {
   const model = build();
   const plain = await tfjsThroughput(model, d, {});
@@ -67,10 +76,11 @@ for (const [name, build] of [['lenet300', lenet300100], ['lenet5', lenet5]] as c
 }
 const tf = tensorflowThroughput();
 console.log(`load average after ${load()}`);
-const f = (v: number): string => v.toFixed(0).padStart(9);
-console.log('model       tfjs distill  tfjs prune+QAT  TensorFlow   distill/TF');
+console.log('samples/s (per wall-clock second, and in brackets per CPU-second of the tfjs process)');
+const r = (v: Rate): string => `${v.wall.toFixed(0).padStart(6)} (${v.cpu.toFixed(0).padStart(5)})`;
+console.log('model     tfjs distill     tfjs prune+QAT   TensorFlow   tfjs distill / TF');
 for (const [name, plain, pruneQat] of rows) {
   const t = typeof tf === 'string' ? undefined : tf[name];
-  console.log(`${name.padEnd(10)}  ${f(plain)}/s   ${f(pruneQat)}/s    ${t === undefined ? '        -' : f(t)}/s   ${t === undefined ? '-' : (plain / t).toFixed(3)}`);
+  console.log(`${name.padEnd(8)}  ${r(plain)}   ${r(pruneQat)}   ${t === undefined ? '         -' : t.toFixed(0).padStart(10)}   ${t === undefined ? '-' : (plain.wall / t).toFixed(3)}`);
 }
 if (typeof tf === 'string') console.log(`TensorFlow: ${tf}`);
