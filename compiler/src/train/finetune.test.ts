@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initTf, tf } from './backend.js';
 import { distill, executorAccuracy, logitsTensor } from './distill.js';
-import { ActivationRanges, fakeQuantActivation, fakeQuantInt8, finetune, magnitudeMask, polynomialSparsity, weightChannelAxes } from './finetune.js';
+import { ActivationRanges, fakeQuantActivation, fakeQuantInt8, finetune, kthSmallest, magnitudeMask, polynomialSparsity, weightChannelAxes } from './finetune.js';
 import { GraphExecutor } from './executor/executor.js';
 import { prng } from './seeded.js';
 import { quadrantTask } from '../testing/quadrant-task.js';
@@ -37,6 +37,19 @@ describe('magnitudeMask', () => {
       for (const i of order.slice(0, k)) expected[i] = 0;
       expect(Array.from(magnitudeMask(values, sparsity))).toEqual(Array.from(expected));
     }
+  });
+});
+
+describe('kthSmallest', () => {
+  it('finds every rank as a sort does, with and without ties', () => {
+    const rand = prng(4);
+    for (const grid of [0, 8]) {
+      const values = Float32Array.from({ length: 301 }, () => (grid > 0 ? Math.floor(rand() * grid) : rand()));
+      const sorted = Float32Array.from(values).sort();
+      for (let k = 0; k < values.length; k++) expect(kthSmallest(Float32Array.from(values), k)).toBe(sorted[k]);
+    }
+    expect(kthSmallest(Float32Array.of(5), 0)).toBe(5);
+    expect(kthSmallest(new Float32Array(64), 40)).toBe(0);
   });
 });
 
