@@ -2,9 +2,10 @@
 // second of one fine-tune epoch of LeNet-300-100 and LeNet-5 on Fashion-MNIST, next to TensorFlow-CPU
 // (Keras) training the same model at the same batch on the same machine. Two tfjs variants: plain
 // distillation from the original, and with gradual pruning of every layer to 80 % plus QAT
-// (what `--prune 0.8 --quantize int8 --finetune` adds; optimize prunes fewer layers by default). The second of two epochs is timed (no warm-up, no teacher pass). The TensorFlow column
-// needs the bench-only venv (MLSHRINK_TF_PYTHON, default /root/.cache/mlshrink-corpus/venv-tf/bin/python);
-// without it the column is skipped with a note. Not a test: prints a table.
+// (what `--prune 0.8 --quantize int8 --finetune` adds; optimize prunes fewer layers by default). The
+// second of two epochs is timed (no warm-up, no teacher pass). The TensorFlow column needs the bench-only
+// venv (MLSHRINK_TF_PYTHON, default /root/.cache/mlshrink-corpus/venv-tf/bin/python); without it the
+// column is skipped with a note. Not a test: prints a table.
 //   node --import tsx bench/train-throughput.ts [--samples 2048] [--batch 32] [--no-tf]
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
