@@ -101,10 +101,7 @@ function decodeImage(bytes: Uint8Array, ext: string): RgbaImage {
 
 /** Bilinear resize (half-pixel centres, like tf.image.resize) + channel conversion + normalisation. */
 export function imageToTensor(img: RgbaImage, inputShape: readonly number[], norm: Normalisation): Float32Array {
-  if (inputShape.length !== 4 || inputShape[0] !== 1) {
-    throw new Error(`images need a [1,H,W,C] input, model input is [${inputShape.join(',')}]`);
-  }
-  const [, H, W, C] = inputShape as [number, number, number, number];
+  const [, H, W, C] = imageLayout(img, inputShape);
   if (C !== 1 && C !== 3) throw new Error(`images need 1 or 3 input channels, model input has ${C}`);
   const { mean, std } = normParams(norm, C);
   const out = new Float32Array(H * W * C);
@@ -135,6 +132,23 @@ export function imageToTensor(img: RgbaImage, inputShape: readonly number[], nor
     }
   }
   return out;
+}
+
+/**
+ * The [1,H,W,C] layout an image fills: the input's own when it is [1,H,W,C] (the image is resized to it);
+ * for any other input (e.g. a flat [1,784] MLP input), the image at its own size, gray (C=1) or RGB (C=3),
+ * when that holds exactly as many values as the input, in row-major H,W,C order as a flattening model reads them.
+ */
+export function imageLayout(img: { width: number; height: number }, inputShape: readonly number[]): [1, number, number, number] {
+  if (inputShape.length === 4 && inputShape[0] === 1) return inputShape as [1, number, number, number];
+  const size = inputShape.reduce((a, b) => a * b, 1);
+  const pixels = img.width * img.height;
+  if (inputShape.length !== 4 && size === pixels) return [1, img.height, img.width, 1];
+  if (inputShape.length !== 4 && size === pixels * 3) return [1, img.height, img.width, 3];
+  throw new Error(
+    `a ${img.width}x${img.height} image does not fit model input [${inputShape.join(',')}]: ` +
+      `it needs a [1,H,W,C] input or one of ${pixels} (gray) or ${pixels * 3} (RGB) values`,
+  );
 }
 
 function normParams(norm: Normalisation, channels: number): { mean: number[]; std: number[] } {

@@ -75,7 +75,42 @@ describe('labeled data', () => {
     expect(() => loadLabeledData(join(dir, 'bad.csv'), [1, 2, 2, 1])).toThrow(/expected 4 pixel values/);
   });
 
+  it('feeds images of as many pixels as a flat input has values, in every format', () => {
+    const root = join(dir, 'flat-input');
+    mkdirSync(root, { recursive: true });
+    // Three 2x3 images whose pixels differ, so the row-major order is checked too.
+    const pixels = Array.from({ length: 18 }, (_, i) => i * 10);
+    writeFileSync(join(root, 'x-images-idx3-ubyte'), idx([3, 2, 3], pixels));
+    writeFileSync(join(root, 'x-labels-idx1-ubyte'), idx([3], [4, 5, 6]));
+    const flat = loadLabeledData(root, [1, 6]);
+    const image = loadLabeledData(root, [1, 2, 3, 1]);
+    expect(flat.labels).toEqual([4, 5, 6]);
+    expect(flat.inputs.map((x) => Array.from(x))).toEqual(image.inputs.map((x) => Array.from(x)));
+    expect(Array.from(flat.inputs[1]!)).toEqual(pixels.slice(6, 12).map((p) => expect.closeTo(p / 255, 5)));
+    // A rank-1 input without batch, and 3x as many values (gray repeated as RGB).
+    expect(loadLabeledData(root, [6]).inputs).toHaveLength(3);
+    expect(loadLabeledData(root, [1, 18]).inputs[0]).toHaveLength(18);
+    expect(() => loadLabeledData(root, [1, 7])).toThrow(/3x2 image does not fit model input \[1,7\]/);
+    // Images in class folders and CSV rows, on the same flat input.
+    const folders = join(dir, 'flat-folders');
+    mkdirSync(join(folders, '2_bag'), { recursive: true });
+    writeFileSync(join(folders, '2_bag', 'a.png'), grayPng(51));
+    const f = loadLabeledData(folders, [1, 16]);
+    expect(f.labels).toEqual([2]);
+    expect(Array.from(f.inputs[0]!)).toEqual(new Array(16).fill(expect.closeTo(0.2, 5)));
+    const csv = join(dir, 'flat.csv');
+    writeFileSync(csv, '1,0,51,102,153,204,255\n');
+    expect(Array.from(loadLabeledData(csv, [1, 6]).inputs[0]!)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1].map((v) => expect.closeTo(v, 5)));
+  });
+
   const FASHION = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
+  it.runIf(existsSync(FASHION))('reads the Fashion-MNIST test set for an MLP ([1,784]) as for a CNN', () => {
+    const flat = loadLabeledData(FASHION, [1, 784], '[0,1]', 50);
+    const image = loadLabeledData(FASHION, [1, 28, 28, 1], '[0,1]', 50);
+    expect(flat.labels).toEqual(image.labels);
+    expect(flat.inputs.map((x) => Array.from(x))).toEqual(image.inputs.map((x) => Array.from(x)));
+  });
+
   it.runIf(existsSync(FASHION))('reads the Fashion-MNIST test set', () => {
     const d = loadLabeledData(FASHION, [1, 28, 28, 1], '[0,1]', 100);
     expect(d.inputs).toHaveLength(100);

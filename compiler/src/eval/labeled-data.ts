@@ -1,5 +1,6 @@
 /**
- * Evaluation data with optional class labels, for one [1,H,W,C] (or raw) model input:
+ * Evaluation data with optional class labels, for one [1,H,W,C] model input, or a flat one of as many
+ * values as an image has pixels (e.g. [1,784] for 28x28 IDX images; see imageLayout in inputs.ts):
  * - a folder per class, named `<label>_<anything>/` or `<label>/` (e.g. `0_tshirt/`), holding
  *   images or tensors (see inputs.ts); files outside such folders are unlabeled;
  * - IDX files (MNIST layout): `*images-idx3-ubyte[.gz]` with `*labels-idx1-ubyte[.gz]` beside it;

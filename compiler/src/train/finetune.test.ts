@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initTf, tf } from './backend.js';
 import { distill, executorAccuracy, logitsTensor } from './distill.js';
-import { ActivationRanges, fakeQuantActivation, fakeQuantInt8, finetune, polynomialSparsity, weightChannelAxes } from './finetune.js';
+import { ActivationRanges, fakeQuantActivation, fakeQuantInt8, finetune, kthSmallest, magnitudeMask, polynomialSparsity, weightChannelAxes } from './finetune.js';
 import { GraphExecutor } from './executor/executor.js';
 import { prng } from './seeded.js';
 import { quadrantTask } from '../testing/quadrant-task.js';
@@ -22,6 +22,34 @@ describe('polynomialSparsity', () => {
     expect(polynomialSparsity(50, 100, 0.8)).toBeCloseTo(0.8 * (1 - 0.125), 12);
     expect(polynomialSparsity(100, 100, 0.8)).toBe(0.8);
     expect(polynomialSparsity(500, 100, 0.8)).toBe(0.8);
+  });
+});
+
+describe('magnitudeMask', () => {
+  it('zeroes exactly the k smallest magnitudes, ties broken by index, as a sort by (|w|, index) does', () => {
+    const rand = prng(3);
+    // Values on a coarse grid, so many magnitudes tie (also across signs).
+    const values = Float32Array.from({ length: 999 }, () => Math.round((rand() * 2 - 1) * 20) / 4);
+    for (const sparsity of [0, 0.1, 0.5, 0.8, 0.999]) {
+      const k = Math.floor(values.length * sparsity);
+      const order = Array.from(values.keys()).sort((a, b) => Math.abs(values[a]!) - Math.abs(values[b]!) || a - b);
+      const expected = new Float32Array(values.length).fill(1);
+      for (const i of order.slice(0, k)) expected[i] = 0;
+      expect(Array.from(magnitudeMask(values, sparsity))).toEqual(Array.from(expected));
+    }
+  });
+});
+
+describe('kthSmallest', () => {
+  it('finds every rank as a sort does, with and without ties', () => {
+    const rand = prng(4);
+    for (const grid of [0, 8]) {
+      const values = Float32Array.from({ length: 301 }, () => (grid > 0 ? Math.floor(rand() * grid) : rand()));
+      const sorted = Float32Array.from(values).sort();
+      for (let k = 0; k < values.length; k++) expect(kthSmallest(Float32Array.from(values), k)).toBe(sorted[k]);
+    }
+    expect(kthSmallest(Float32Array.of(5), 0)).toBe(5);
+    expect(kthSmallest(new Float32Array(64), 40)).toBe(0);
   });
 });
 

@@ -63,12 +63,31 @@ function depthwiseConv2d(c: OpContext): tfjs.Tensor {
   return act(c, y);
 }
 
+/**
+ * x·Wᵀ for W in TFLite's [out, in] layout, with a hand-written gradient: tfjs derives dx and dW as matMuls
+ * with transpose flags, which the wasm backend runs several times slower than plain matMuls (dx = dy·W
+ * needs no transpose at all; dW = dyᵀ·x transposes the small dy). Same maths, so the same results up to
+ * float summation order.
+ */
+export const matMulTransposedWeights = tf.customGrad((...args: Array<tfjs.Tensor | tfjs.GradSaveFunc>) => {
+  const [x, w, save] = args as [tfjs.Tensor2D, tfjs.Tensor2D, tfjs.GradSaveFunc];
+  save([x, w]);
+  return {
+    value: tf.matMul(x, tf.transpose(w)),
+    gradFunc: (dy: tfjs.Tensor, saved: tfjs.Tensor[]) => {
+      const [sx, sw] = saved as [tfjs.Tensor2D, tfjs.Tensor2D];
+      const d = dy as tfjs.Tensor2D;
+      return [tf.matMul(d, sw), tf.matMul(tf.transpose(d), sx)];
+    },
+  };
+});
+
 function fullyConnected(c: OpContext): tfjs.Tensor {
   const x = c.input(0);
   const w = c.input(1);
   const [units, depth] = w.shape;
   const rows = tf.reshape(x, [-1, depth]) as tfjs.Tensor2D;
-  let y: tfjs.Tensor = tf.matMul(rows, tf.transpose(w) as tfjs.Tensor2D);
+  let y: tfjs.Tensor = matMulTransposedWeights(rows, w as tfjs.Tensor2D);
   if (c.has(2)) y = tf.add(y, c.input(2));
   if (c.opts.keepNumDims === true) y = tf.reshape(y, [...x.shape.slice(0, -1), units]);
   return act(c, y);

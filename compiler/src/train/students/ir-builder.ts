@@ -7,6 +7,7 @@ import { BuiltinOperator as Op } from '../../tflite/builtin-ops.js';
 import { prng } from '../seeded.js';
 
 const SAME = 0;
+const VALID = 1;
 export const Act = { NONE: 0, RELU: 1, RELU6: 3 } as const;
 
 const bytesOf = (a: Float32Array | Int32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -24,6 +25,8 @@ export interface ConvSpec {
   act?: number;
   /** Scales the initial weights (small for the last conv of a residual branch). */
   gain?: number;
+  /** VALID padding (no border) instead of SAME. */
+  valid?: boolean;
 }
 
 export class IrBuilder {
@@ -87,15 +90,20 @@ export class IrBuilder {
     return [n, Math.ceil(h / stride), Math.ceil(w / stride), c];
   }
 
+  private validSpatial(x: number, kernel: number, stride: number): [number, number, number, number] {
+    const [n, h, w, c] = this.shape(x);
+    return [n, Math.floor((h - kernel) / stride) + 1, Math.floor((w - kernel) / stride) + 1, c];
+  }
+
   conv(x: number, s: ConvSpec): number {
     const k = s.kernel ?? 1, stride = s.stride ?? 1;
     const cin = this.shape(x)[3];
     const name = this.name('conv');
     const w = this.tensor(`${name}/weights`, [s.out, k, k, cin], heUniform(s.out * k * k * cin, k * k * cin, this.rand, s.gain));
     const b = this.tensor(`${name}/bias`, [s.out], new Float32Array(s.out));
-    const [n, h, wd] = this.spatial(x, stride);
+    const [n, h, wd] = s.valid === true ? this.validSpatial(x, k, stride) : this.spatial(x, stride);
     const y = this.tensor(name, [n, h, wd, s.out]);
-    const fields = { padding: SAME, strideW: stride, strideH: stride, fusedActivationFunction: s.act ?? Act.NONE, dilationWFactor: 1, dilationHFactor: 1, quantizedBiasType: 0 };
+    const fields = { padding: s.valid === true ? VALID : SAME, strideW: stride, strideH: stride, fusedActivationFunction: s.act ?? Act.NONE, dilationWFactor: 1, dilationHFactor: 1, quantizedBiasType: 0 };
     this.op(Op.CONV_2D, [x, w, b], [y], { type: 'Conv2DOptions', fields });
     return y;
   }
