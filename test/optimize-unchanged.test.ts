@@ -2,7 +2,7 @@
  * A pass with nothing to do must not change the model: `--quantize dynamic` (or float16) on an already-int8
  * model writes the input's own bytes, not our re-layout of them (person_detect grew by 248 bytes before).
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -28,5 +28,34 @@ describe('optimize leaves a model it cannot improve byte-identical', () => {
     const packed = readdirSync(out).find((f) => f.endsWith('.mlshrink'))!;
     const written = unpackModel(new Uint8Array(readFileSync(join(out, packed))));
     expect(Buffer.from(written).equals(input)).toBe(true);
+  });
+});
+
+describe('an int8 model with two inputs needs no calibration', () => {
+  it.each([
+    ['int8', ['--quantize', 'int8']],
+    ['prune-cluster-int8', ['--prune', '0.5', '--cluster', '16', '--quantize', 'int8']],
+  ])('%s on tflm simple_add with --calibration given: runs, warns, output unchanged', async (name, args) => {
+    const cal = join(dir, 'cal');
+    mkdirSync(cal, { recursive: true });
+    writeFileSync(join(cal, 'x.f32'), new Uint8Array(new Float32Array(128).buffer));
+    const model = fixturePath('tflm/simple_add_model.tflite');
+    const out = join(dir, `add-${name}`);
+    const r = await runCliInProcess(['optimize', model, '-o', out, ...args, '--calibration', cal]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'simple_add_model.report.json'), 'utf8')) as { warnings: string[] };
+    expect(report.warnings.join('\n')).toMatch(/--calibration not used/);
+    const packed = readdirSync(out).find((f) => f.endsWith('.mlshrink'))!;
+    const written = unpackModel(new Uint8Array(readFileSync(join(out, packed))));
+    expect(Buffer.from(written).equals(readFileSync(model))).toBe(true);
+  });
+
+  it('a two-input model that does need calibration is still refused with one line', async () => {
+    const cal = join(dir, 'cal');
+    const model = fixturePath('tflm/simple_add_model.tflite');
+    const r = await runCliInProcess(['optimize', model, '-o', join(dir, 'add-eval'), '--eval', cal]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/exactly one input/);
   });
 });
