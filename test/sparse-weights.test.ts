@@ -1,17 +1,17 @@
 /**
  * Block-sparse fp16 weights (sparse FLOAT16 constant → DENSIFY → DEQUANTIZE → CONV_2D, MediaPipe's
  * *_sparse models) beside dense fp16 weights. `--quantize dynamic` used to fold the dense ones to float32
- * and LiteRT then computed NaN (face_detection_full_range_sparse, pose_detection; exit 0). Now a model
- * with block-sparse weights is not folded, so dynamic leaves it as it is (byte-identical output).
- * Checked at the IR level: LiteRT.js gives this hand-built sparse fp16 model different outputs on every
- * load (its DENSIFY output looks uninitialised), so it cannot serve as a runtime reference; the real
- * MediaPipe models are checked by `npm run corpus -- --models sparse,pose_detection --modes dynamic`.
+ * and LiteRT then computed NaN (face_detection_full_range_sparse, pose_detection; exit 0). The sparse
+ * weights are now decoded to dense constants first. LiteRT.js gives the sparse original other outputs
+ * on every load (its DENSIFY kernel output looks uninitialised), so the reference is computed here.
  */
 import { describe, expect, it } from 'vitest';
 import type { Buffer, Model, Operator, Tensor } from '../compiler/src/ir/model.js';
-import { float32ToFloat16Bits } from '../compiler/src/ir/float16.js';
+import { float16BitsToFloat32, float32ToFloat16Bits } from '../compiler/src/ir/float16.js';
 import { TensorType } from '../compiler/src/ir/tensor-type.js';
+import { densifyWeights } from '../compiler/src/passes/densify-weights.js';
 import { foldFp16Weights } from '../compiler/src/passes/fold-fp16-weights.js';
+import { loadLiteRt } from '../compiler/src/eval/litert.js';
 import type { PassResult } from '../compiler/src/passes/pass.js';
 import { quantizeDynamic } from '../compiler/src/passes/quantize-dynamic.js';
 import { BuiltinOperator as Op } from '../compiler/src/tflite/builtin-ops.js';
@@ -88,8 +88,54 @@ function sparseNet(): Model {
   } as Model;
 }
 
+/** The dense weights and biases of sparseNet, decoded by hand (fp16 values as float). */
+function denseReference(model: Model, input: Float32Array): Float32Array {
+  const sg = model.subgraphs[0]!;
+  const f16 = (t: number): Float32Array => Float32Array.from(new Uint16Array(model.buffers[sg.tensors[t]!.buffer]!.data.slice().buffer), float16BitsToFloat32);
+  const f32 = (t: number): Float32Array => new Float32Array(model.buffers[sg.tensors[t]!.buffer]!.data.slice().buffer);
+  const sparse = sg.tensors[1]!.sparsity!.dimMetadata![3]!;
+  const seg = sparse.arraySegments!.values;
+  const idx = sparse.arrayIndices!.values;
+  const vals = f16(1);
+  const w1 = new Float32Array(16 * 8);
+  for (let r = 0; r < 16; r++) for (let k = seg[r]!; k < seg[r + 1]!; k++) w1[r * 8 + idx[k]!] = vals[k]!;
+  const conv = (x: Float32Array, w: Float32Array, b: Float32Array, cin: number, cout: number): Float32Array => {
+    const y = new Float32Array(16 * cout);
+    for (let p = 0; p < 16; p++) for (let o = 0; o < cout; o++) {
+      let acc = b[o]!;
+      for (let c = 0; c < cin; c++) acc += x[p * cin + c]! * w[o * cin + c]!;
+      y[p * cout + o] = acc;
+    }
+    return y;
+  };
+  return conv(conv(input, w1, f32(4), 8, 16), f16(6), f32(8), 16, 40);
+}
+
+async function runLiteRt(bytes: Uint8Array, input: Float32Array): Promise<Float32Array> {
+  const rt = await loadLiteRt(bytes);
+  try {
+    return (await rt.run([input]))[0] as Float32Array;
+  } finally {
+    rt.dispose();
+  }
+}
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  a.forEach((v, i) => {
+    ab += v * b[i]!;
+    aa += v * v;
+    bb += b[i]! * b[i]!;
+  });
+  return ab / Math.sqrt(aa * bb);
+}
+
 describe('block-sparse fp16 weights', () => {
   const model = sparseNet();
+  const input = Float32Array.from({ length: 128 }, (_, i) => Math.sin(i * 0.61));
+  const reference = denseReference(model, input);
 
   it('the hand-built model round-trips byte-exactly (sparsity parameters kept)', () => {
     const bytes = writeModel(model);
@@ -98,18 +144,36 @@ describe('block-sparse fp16 weights', () => {
     expect(Buffer.from(writeModel(back)).equals(Buffer.from(bytes))).toBe(true);
   });
 
-  it('fold-fp16-weights and quantize-dynamic leave such a model alone, with a warning', () => {
+  it('densify-weights decodes the CSR weights: no DENSIFY left, the dense fp16 bytes of the reference', () => {
+    const { model: dense, densified, unsupported } = densifyWeights(model);
+    expect([densified, unsupported]).toEqual([1, 0]);
+    const sg = dense.subgraphs[0]!;
+    expect(sg.operators.map((o) => dense.operatorCodes[o.opcodeIndex]!.builtinCode)).not.toContain(Op.DENSIFY);
+    expect(sg.tensors.some((t) => t.sparsity)).toBe(false);
+  });
+
+  it('fold-fp16-weights (densify + fold) computes the dense reference in LiteRT', async () => {
     const fold = foldFp16Weights.run(model, {}, { log() {} }) as PassResult;
-    expect(fold.model).toBe(model);
-    expect(fold.stats.blockSparseWeights).toBe(1);
-    expect(fold.warnings.join('\n')).toMatch(/block-sparse/);
+    expect(fold.stats).toEqual({ foldedTensors: 2, densifiedTensors: 1 });
+    const out = await runLiteRt(writeModel(fold.model), input);
+    out.forEach((v, i) => expect(Math.abs(v - reference[i]!)).toBeLessThan(1e-4 * (1 + Math.abs(reference[i]!))));
+  });
+
+  it('quantize-dynamic quantizes both convs and stays close to the reference in LiteRT (no NaN)', async () => {
     const dyn = quantizeDynamic.run(model, { minElements: 1 }, { log() {} }) as PassResult;
-    expect(dyn.model).toBe(model);
-    expect(dyn.warnings.join('\n')).toMatch(/block-sparse/);
-    // Without the DENSIFY chain the same dense fp16 weight is folded and quantized as before.
+    expect(dyn.stats.quantizedOps).toEqual({ CONV_2D: 2 });
+    const out = await runLiteRt(writeModel(dyn.model), input);
+    expect(out.every(Number.isFinite)).toBe(true);
+    expect(cosine(out, reference)).toBeGreaterThan(0.999);
+  });
+
+  it('a sparse layout the decoder does not handle (block map) leaves the model unfolded, with a warning', () => {
     const sg = model.subgraphs[0]!;
-    const dense: Model = { ...model, subgraphs: [{ ...sg, tensors: sg.tensors.map((t) => ({ ...t, sparsity: undefined })), operators: sg.operators.slice(2) }] };
-    const denseDyn = quantizeDynamic.run(dense, { minElements: 1 }, { log() {} }) as PassResult;
-    expect(denseDyn.stats.quantizedOps).toEqual({ CONV_2D: 1 });
+    const blocked: Model = { ...model, subgraphs: [{ ...sg, tensors: sg.tensors.map((t, i) => (i === 1 ? { ...t, sparsity: { ...t.sparsity!, blockMap: [3] } } : t)) }] };
+    const fold = foldFp16Weights.run(blocked, {}, { log() {} }) as PassResult;
+    expect(fold.model).toBe(blocked);
+    expect(fold.warnings.join('\n')).toMatch(/does not decode/);
+    const dyn = quantizeDynamic.run(blocked, { minElements: 1 }, { log() {} }) as PassResult;
+    expect(dyn.model).toBe(blocked);
   });
 });
