@@ -190,7 +190,6 @@ export function dropDeadTensorsAndBuffers(model: Model): Model {
       if (tensorMaps[s][i] >= 0) liveBuffers.add(t.buffer);
     });
   });
-  model.metadataBuffer?.forEach((b) => liveBuffers.add(b));
   model.metadata?.forEach((m) => liveBuffers.add(m.buffer));
   const bufferMap = compactMap(model.buffers.length, (i) => liveBuffers.has(i));
   const buf = (i: number): number => bufferMap[i] ?? i;
@@ -212,7 +211,9 @@ export function dropDeadTensorsAndBuffers(model: Model): Model {
     };
   });
   const out: Model = { ...model, subgraphs, buffers: model.buffers.filter((_, i) => bufferMap[i] >= 0) };
-  if (model.metadataBuffer) out.metadataBuffer = model.metadataBuffer.map(buf);
+  // metadata_buffer keeps no buffer alive (LiteRT never reads it; metadata[] holds the real references):
+  // entries whose buffer survives are remapped, stale or dropped ones go.
+  if (model.metadataBuffer) out.metadataBuffer = model.metadataBuffer.filter((b) => (bufferMap[b] ?? -1) >= 0).map(buf);
   if (model.metadata) out.metadata = model.metadata.map((m) => ({ ...m, buffer: buf(m.buffer) }));
   if (model.signatureDefs) {
     out.signatureDefs = model.signatureDefs.map((sig): SignatureDef => {

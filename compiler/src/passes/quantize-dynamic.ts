@@ -45,6 +45,7 @@ export const quantizeDynamic: Pass<QuantizeDynamicOptions> = {
     if (hasFp16Weights(model)) {
       const folded = foldFp16Weights.run(model, {}, ctx) as PassResult;
       model = folded.model;
+      warnings.push(...folded.warnings);
       ctx.log(`folded ${String(folded.stats.foldedTensors)} fp16 weights to float32 first`);
     }
     const minElements = options.minElements ?? 1024;

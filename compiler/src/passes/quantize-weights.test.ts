@@ -7,7 +7,8 @@ import { foldFp16Weights } from './fold-fp16-weights.js';
 import { silentContext, type PassResult } from './pass.js';
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../ir/float16.js';
 import { quantizeDynamic } from './quantize-dynamic.js';
-import { quantizeFloat16 } from './quantize-float16.js';
+import { quantizeFloat16, survivesFloat16 } from './quantize-float16.js';
+import { BuiltinOperator } from '../tflite/builtin-ops.js';
 import { testFloatModel } from './quantize-test-model.js';
 
 const run = (p: { run: (m: Model, o: never, c: typeof silentContext) => unknown }, m: Model, o: object = {}): PassResult =>
@@ -106,5 +107,55 @@ describe('quantize-dynamic', () => {
     expect(small.quantizedOps).toEqual({});
     expect(small.keptFloatSmallWeights).toEqual({ CONV_2D: 1, DEPTHWISE_CONV_2D: 1, FULLY_CONNECTED: 1 });
     expect(run(quantizeDynamic, input, { minElements: 1, skipOps: ['DEPTHWISE_CONV_2D'] }).stats.quantizedOps).toEqual({ CONV_2D: 1, FULLY_CONNECTED: 1 });
+  });
+});
+
+describe('quantize-float16 keeps constants float16 cannot hold', () => {
+  /** input → MAXIMUM(x, eps) → LOG → MUL(big) → ADD(w), the log-mel pattern of openWakeWord's melspectrogram. */
+  function epsModel(eps: number, big: number): Model {
+    const f32 = (...v: number[]): Uint8Array => new Uint8Array(new Float32Array(v).buffer);
+    const buffers = [{ data: new Uint8Array(0) }, { data: f32(eps) }, { data: f32(big) }, { data: f32(0.5, -0.25, 1e-9, 2) }];
+    const t = (name: string, buffer: number, shape: number[]) => ({ name, shape, type: TensorType.FLOAT32, buffer, isVariable: false, hasRank: true });
+    const tensors = [t('x', 0, [4]), t('eps', 1, []), t('clamped', 0, [4]), t('log', 0, [4]), t('big', 2, []), t('scaled', 0, [4]), t('w', 3, [4]), t('y', 0, [4])];
+    const op = (opcodeIndex: number, inputs: number[], outputs: number[]) => ({ opcodeIndex, inputs, outputs, customOptionsFormat: 0 });
+    return {
+      version: 3,
+      operatorCodes: [BuiltinOperator.MAXIMUM, BuiltinOperator.LOG, BuiltinOperator.MUL, BuiltinOperator.ADD].map((c) => ({ builtinCode: c, deprecatedBuiltinCode: c, version: 1 })),
+      subgraphs: [{ tensors, inputs: [0], outputs: [7], operators: [op(0, [0, 1], [2]), op(1, [2], [3]), op(2, [3, 4], [5]), op(3, [5, 6], [7])], name: 'main' }],
+      buffers,
+    } as Model;
+  }
+
+  it('an epsilon that underflows to 0 and a constant beyond ±65504 stay float32; ordinary weights (even with a tiny entry) convert', () => {
+    const input = epsModel(1e-10, 1e5);
+    const { model, stats, warnings } = run(quantizeFloat16, input);
+    expect(stats.convertedTensors).toBe(1);
+    expect(stats.keptFloat32).toBe(2);
+    expect(warnings.join()).toMatch(/eps.*big|big.*eps/);
+    const sg = model.subgraphs[0]!;
+    const eps = sg.tensors.find((x) => x.name === 'eps')!;
+    expect(eps.type).toBe(TensorType.FLOAT32);
+    expect(Array.from(tensorData(model, eps) as Float32Array)).toEqual([Math.fround(1e-10)]);
+    expect(Array.from(tensorData(model, sg.tensors.find((x) => x.name === 'big')!) as Float32Array)).toEqual([1e5]);
+    expect(sg.tensors.find((x) => x.name === 'w_fp16')!.type).toBe(TensorType.FLOAT16);
+  });
+
+  it('an epsilon float16 holds (1e-3) is converted as before', () => {
+    const { stats } = run(quantizeFloat16, epsModel(1e-3, 100));
+    expect(stats.convertedTensors).toBe(3);
+    expect(stats.keptFloat32).toBe(0);
+  });
+
+  it('survivesFloat16 judges the tensor as a whole', () => {
+    const check = (...v: number[]): boolean => {
+      const f = new Float32Array(v);
+      return survivesFloat16(f, Uint16Array.from(f, (x) => float32ToFloat16Bits(x)));
+    };
+    expect(check(1e-10)).toBe(false); // → 0
+    expect(check(3e-7)).toBe(false); // → subnormal, ~10 % off
+    expect(check(70000)).toBe(false); // → inf
+    expect(check(0)).toBe(true);
+    expect(check(1, -2, 3e-9)).toBe(true); // the tiny entry is negligible in the whole
+    expect(check(Infinity, 1)).toBe(true); // inf stays inf
   });
 });

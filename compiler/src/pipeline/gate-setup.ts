@@ -4,6 +4,8 @@
  * gate uses and opening the gate's reference run.
  */
 import { UserError } from '../errors.js';
+import { activationTensors } from '../eval/calibrate.js';
+import { prepareForInt8 } from '../passes/quantize-int8.js';
 import type { EvalData, ModelUnderTest } from '../eval/evaluate.js';
 import { LiteRtError } from '../eval/litert.js';
 import type { Model } from '../ir/model.js';
@@ -29,8 +31,14 @@ export function resolveOptions(modelPath: string, model: Model, given: OptimizeO
     if (mode === 'dynamic') warnings.push('no --calibration data: weights quantized to int8, activations left float (--quantize dynamic); give --calibration <dir> for full int8');
     options = { ...options, quantize: mode };
   }
-  const data = options.calibration !== undefined || options.eval !== undefined || options.finetune > 0;
   const inputs = model.subgraphs[0]?.inputs.length ?? 0;
+  if (inputs !== 1 && options.calibration !== undefined && !calibrationNeeded(model, options)) {
+    // Data files feed one-input models only; a model with nothing to calibrate must not be refused for that.
+    warnings.push(`--calibration not used: the model has no float activations to calibrate`);
+    const { calibration: _unused, ...rest } = options;
+    options = rest;
+  }
+  const data = options.calibration !== undefined || options.eval !== undefined || options.finetune > 0;
   if (data && inputs !== 1) throw new UserError(`${modelPath}: calibration/evaluation data needs a model with exactly one input`);
   if (inputs !== 1) return { options, model };
   let resolved;
@@ -45,6 +53,12 @@ export function resolveOptions(modelPath: string, model: Model, given: OptimizeO
   const input = resolved[0]!;
   if (input.changed) warnings.push(`input "${input.name}" measured at shape [${input.shape.join(',')}] (stored [${(model.subgraphs[0]!.tensors[input.tensor]!.shape ?? []).join(',')}])`);
   return { options, model: withInputShapes(model, resolved), shape: input.shape };
+}
+
+/** Whether calibration data does anything: int8 of float activations, prune-auto's sensitivity, finetuning. */
+function calibrationNeeded(model: Model, options: OptimizeOptions): boolean {
+  if (options.finetune > 0 || options.prune === 'auto') return true;
+  return options.quantize === 'int8' && activationTensors(prepareForInt8(model)).length > 0;
 }
 
 /** The gate's inputs: evaluation data, else calibration data, else synthetic ones (with a warning). */

@@ -239,7 +239,8 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
     tail.passes.forEach((p, i) => passBytes.set(p, stepBytes[i]!));
     passes.push(...tail.passes);
     warnings.push(...tail.warnings);
-    outBytes = writeModel(model);
+    // Nothing changed (e.g. dynamic on an int8 model): the input's own bytes, never a larger re-layout.
+    outBytes = model === originalRun.model ? originalRun.bytes : writeModel(model);
     packed = options.pack === 'huffman' ? packModel(outBytes) : undefined;
 
     // Evaluation in LiteRT.

@@ -79,7 +79,8 @@ export function validateReferences(m: Model): void {
       op.intermediates?.forEach((i) => checkIndex(i, nt, `${ow}: intermediate tensor`));
     });
   });
-  m.metadataBuffer?.forEach((b) => checkIndex(b, nb, 'metadata_buffer'));
+  // metadata_buffer (legacy, deprecated) is kept verbatim and not checked: the LiteRT runtime never reads
+  // it, and ai-edge-quantizer writes stale entries (e.g. 172 with 108 buffers) into files LiteRT runs.
   m.metadata?.forEach((md, i) => checkIndex(md.buffer, nb, `metadata ${i}: buffer`));
   m.signatureDefs?.forEach((sd, i) => {
     checkIndex(sd.subgraphIndex, m.subgraphs.length, `signature_def ${i}: subgraph_index`);
