@@ -6,7 +6,7 @@
  * so an int8-I/O output is compared with a float original on equal terms.
  */
 import { prepareBytesForLiteRt } from '../../compiler/src/eval/litert-compat.js';
-import { ioTensor } from '../../compiler/src/eval/evaluate.js';
+import { ioTensor, qparams, toFloat } from '../../compiler/src/eval/evaluate.js';
 import { FidelityAccumulator, type Fidelity } from '../../compiler/src/eval/fidelity.js';
 import { encodeNpy } from '../../compiler/src/eval/npy.js';
 import { loadLiteRt, type TensorInfo, type TypedArray } from '../../compiler/src/eval/litert.js';
@@ -58,10 +58,6 @@ export async function openFloatModel(bytes: Uint8Array): Promise<FloatModel> {
   };
 }
 
-function qparams(q: Quantization | undefined): { scale: number; zeroPoint: number } {
-  return { scale: q?.scale?.[0] ?? 1, zeroPoint: Number(q?.zeroPoint?.[0] ?? 0n) };
-}
-
 function toDtype(x: Float32Array, info: TensorInfo, q: Quantization | undefined): TypedArray {
   const { scale, zeroPoint } = qparams(q);
   const quant = (lo: number, hi: number) => (v: number): number => Math.min(hi, Math.max(lo, Math.round(v / scale) + zeroPoint));
@@ -74,14 +70,6 @@ function toDtype(x: Float32Array, info: TensorInfo, q: Quantization | undefined)
     case 'int64': return BigInt64Array.from(x, (v) => BigInt(Math.round(v)));
     case 'bool': return Uint8Array.from(x, (v) => (v > 0.5 ? 1 : 0));
   }
-}
-
-function toFloat(y: TypedArray, q: Quantization | undefined): Float32Array {
-  if (y instanceof Float32Array) return y;
-  if (y instanceof BigInt64Array) return Float32Array.from(y, Number);
-  if (!q?.scale?.length) return Float32Array.from(y);
-  const { scale, zeroPoint } = qparams(q);
-  return Float32Array.from(y, (v) => (v - zeroPoint) * scale);
 }
 
 /** `count` samples, one float array per input shape, uniform in `range`; integer inputs get integers. */

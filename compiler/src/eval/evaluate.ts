@@ -77,7 +77,7 @@ export function ioTensor(model: Model, info: TensorInfo, kind: 'inputs' | 'outpu
   return sg[kind].map((i) => sg.tensors[i]!).find((t) => t.name === info.name);
 }
 
-function qparams(q: Quantization | undefined): { scale: number; zeroPoint: number } {
+export function qparams(q: Quantization | undefined): { scale: number; zeroPoint: number } {
   return { scale: q?.scale?.[0] ?? 1, zeroPoint: Number(q?.zeroPoint?.[0] ?? 0n) };
 }
 
@@ -90,7 +90,8 @@ function toDtype(x: Float32Array, info: TensorInfo, q: Quantization | undefined)
   throw new Error(`evaluation cannot feed a ${info.dtype} input`);
 }
 
-function toFloat(y: TypedArray, q: Quantization | undefined): Float32Array {
+/** An output as float32: int8/uint8 dequantized with the tensor's own parameters. */
+export function toFloat(y: TypedArray, q: Quantization | undefined): Float32Array {
   if (y instanceof Float32Array) return y;
   if (y instanceof BigInt64Array) return Float32Array.from(y, Number);
   if (!q?.scale?.length) return Float32Array.from(y);
