@@ -29,6 +29,14 @@ describe('optimize leaves a model it cannot improve byte-identical', () => {
     const written = unpackModel(new Uint8Array(readFileSync(join(out, packed))));
     expect(Buffer.from(written).equals(input)).toBe(true);
   });
+
+  it('--quantize float16 on an fp16-weight MediaPipe model (no fold, so block-sparse weights are never densified)', async () => {
+    const model = fixturePath('mediapipe/face_detection_short_range.tflite');
+    const out = join(dir, 'fp16-model');
+    const r = await runCliInProcess(['optimize', model, '-o', out, '--quantize', 'float16', '--pack', 'none']);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(out, 'face_detection_short_range.tflite')).equals(readFileSync(model))).toBe(true);
+  });
 });
 
 describe('an int8 model with two inputs needs no calibration', () => {

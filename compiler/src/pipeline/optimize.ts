@@ -164,7 +164,9 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
   };
 
   // fp16 weights behind DEQUANTIZE become plain float32 constants first, so every pass sees them.
-  const foldFirst = hasFp16Weights(model) && (options.channels > 0 || options.prune !== 0 || options.pruneLayers !== undefined || options.cluster > 0 || options.finetune > 0 || options.quantize !== 'none');
+  // float16 alone needs no fold: the weights already are fp16, and folding would densify block-sparse ones
+  // (the written model would grow to dense fp16).
+  const foldFirst = hasFp16Weights(model) && (options.channels > 0 || options.prune !== 0 || options.pruneLayers !== undefined || options.cluster > 0 || options.finetune > 0 || (options.quantize !== 'none' && options.quantize !== 'float16'));
   if (foldFirst) await run(foldFp16Weights, {});
   if (options.channels > 0) await run(pruneChannels, { fraction: options.channels });
   const pruneOpts = { minElements: options.pruneMinElements, skipFirst: options.pruneSkipFirst, skipLast: options.pruneSkipLast };
