@@ -15,6 +15,7 @@ import { mergeOptions, validateOptions, type OptimizeOptions } from '../pipeline
 import { optimizeFile, outputPaths } from '../pipeline/optimize.js';
 import type { OptimizeReport } from '../pipeline/report.js';
 import { fileError } from '../errors.js';
+import { readJsonFile } from '../io/read-json.js';
 import { renderIndexPage } from '../report/index-page.js';
 import { writePage } from '../report/write.js';
 import { checkOutputDir, futureRealPath } from '../io/safe-paths.js';
@@ -28,13 +29,7 @@ export interface AssetsConfig {
 
 /** Reads the assets config: `models` globs plus optimize options (relative data paths resolved against the file). */
 export function loadAssetsConfig(file: string): AssetsConfig {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw fileError(file, code ? `cannot read config (${code})` : `invalid JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
+  const json = readJsonFile(file, 'config');
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw fileError(file, 'config must be a JSON object');
   const { models = DEFAULT_MODEL_GLOBS, ...rest } = json as Record<string, unknown>;
   if (!Array.isArray(models) || models.length === 0 || !models.every((g) => typeof g === 'string' && g !== '')) {

@@ -5,22 +5,16 @@
  * Every argument problem (unknown flag, missing argument, bad value) is raised while parsing, before a
  * command's handler runs: the failure hook throws, so no work is done on a command line that is wrong.
  */
-import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { assetsCommand } from './assets.js';
 import { distillCommand } from './distill.js';
 import { UserError } from '../errors.js';
 import { inspectCommand } from './inspect.js';
 import { optimizeCommand } from './optimize.js';
+import { toolVersion } from '../pipeline/tool-version.js';
 import { reportCommand } from './report.js';
 import { unpackCommand } from './unpack.js';
 
-
-/** compiler/package.json: two levels above both src/cli/ and dist/cli/. */
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 /** A usage mistake found by yargs (or by an option's coerce/check), reported as one line with a pointer to --help. */
 class UsageError extends UserError {}
@@ -40,7 +34,7 @@ export async function main(argv: string[]): Promise<number> {
     .strict()
     .help()
     .alias('h', 'help')
-    .version(packageVersion())
+    .version(toolVersion().version)
     .alias('V', 'version')
     .exitProcess(false)
     .fail((message, error) => {

@@ -1,16 +1,10 @@
 /** Reads a `<name>.report.json` for `mlshrink report`, refusing what is not an mlshrink report (exit 2). */
-import { readFileSync } from 'node:fs';
+import { readJsonFile } from '../io/read-json.js';
 import { fileError } from '../errors.js';
 import type { OptimizeReport } from '../pipeline/report.js';
 
 export function readReport(path: string): OptimizeReport {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw fileError(path, code ? `cannot read report (${code})` : `invalid JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
+  const json = readJsonFile(path, 'report');
   const r = json as Partial<OptimizeReport> | null;
   if (typeof r !== 'object' || r === null || r.mlshrinkReport !== 1) throw fileError(path, 'not an mlshrink report (no "mlshrinkReport": 1)');
   const ok = typeof r.model === 'string' && typeof r.before?.bytes === 'number' && typeof r.after?.bytes === 'number' && typeof r.budget === 'object' && Array.isArray(r.passes) && Array.isArray(r.warnings);
