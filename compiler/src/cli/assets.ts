@@ -7,7 +7,7 @@
  * The config file is the optimize config (`mlshrink.config.json` keys) plus `models`, a list of
  * globs relative to --in (default `["**\/*.tflite"]`).
  */
-import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import fg from 'fast-glob';
 import type { CommandModule } from 'yargs';
