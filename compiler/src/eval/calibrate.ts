@@ -14,6 +14,7 @@ import { activationParams } from '../passes/quant-math.js';
 import { writeModel } from '../tflite/write.js';
 import { loadLiteRt, type TypedArray } from './litert.js';
 import { prepareForLiteRt } from './litert-compat.js';
+import { yieldToEventLoop } from '../util/yield-to-event-loop.js';
 
 export interface TensorRange {
   min: number;
@@ -83,6 +84,7 @@ export async function calibrate(model: Model, samples: TypedArray[][], options: 
           const t = where[k];
           if (t !== undefined && values instanceof Float32Array) stats.get(t)?.add(values);
         });
+        await yieldToEventLoop();
       }
     } finally {
       rt.dispose();

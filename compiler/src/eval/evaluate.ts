@@ -9,6 +9,7 @@ import { confusionMatrix } from './confusion.js';
 import { argmax, FidelityAccumulator, type Fidelity } from './fidelity.js';
 import { prepareBytesForLiteRt } from './litert-compat.js';
 import { loadLiteRt, type TensorInfo, type TypedArray } from './litert.js';
+import { yieldToEventLoop } from '../util/yield-to-event-loop.js';
 
 /** A model as bytes (what LiteRT runs) plus its IR (for I/O quantization parameters). */
 export interface ModelUnderTest {
@@ -105,6 +106,7 @@ export async function runAll(runner: FloatRunner, inputs: Float32Array[], onSamp
   for (const x of inputs) {
     out.push(await runner.run(x));
     onSample?.(out.length);
+    await yieldToEventLoop();
   }
   return out;
 }

@@ -11,6 +11,7 @@ import { openFloatRunner, runAll } from '../eval/evaluate.js';
 import { FidelityAccumulator, type Fidelity } from '../eval/fidelity.js';
 import type { Normalisation } from '../eval/inputs.js';
 import { prng } from '../util/prng.js';
+import { yieldToEventLoop } from '../util/yield-to-event-loop.js';
 
 export type GateInputSource = 'eval' | 'calibration' | 'synthetic';
 
@@ -115,7 +116,10 @@ export class FidelityProbe {
     const runner: FloatRunner = await openFloatRunner(candidate);
     try {
       const acc = new FidelityAccumulator();
-      for (let i = 0; i < Math.min(limit, this.inputs.length); i++) acc.add(this.reference[i]!, await runner.run(this.inputs[i]!));
+      for (let i = 0; i < Math.min(limit, this.inputs.length); i++) {
+        acc.add(this.reference[i]!, await runner.run(this.inputs[i]!));
+        await yieldToEventLoop();
+      }
       return acc.result();
     } finally {
       runner.dispose();

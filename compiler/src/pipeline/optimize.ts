@@ -46,6 +46,7 @@ import { renderModelPage } from '../report/model-page.js';
 import { writePage } from '../report/write.js';
 import { evaluationReport, modelStats, reportedOptions, reportJson, weightSparsity, type MixedPrecisionReport, type OptimizeReport, type PassReport, type TriedPoint } from './report.js';
 import { reportDetails } from './report-details.js';
+import { yieldToEventLoop } from '../util/yield-to-event-loop.js';
 
 export interface OptimizeContext {
   log(message: string): void;
@@ -147,6 +148,7 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
   const passCtx: PassContext = { log: (m) => ctx.log(m) };
   const run = async <O>(pass: { name: string; run(m: Model, o: O, c: PassContext): PassResult | Promise<PassResult> }, opts: O): Promise<void> => {
     ctx.log(`${pass.name} …`);
+    await yieldToEventLoop();
     let result: PassResult;
     try {
       result = await pass.run(model, opts, passCtx);

@@ -14,6 +14,7 @@ import { quantizeFloat16 } from '../passes/quantize-float16.js';
 import { prepareForInt8, quantizeInt8 } from '../passes/quantize-int8.js';
 import type { Plan, PlanStep } from './plan.js';
 import type { PassReport } from './report.js';
+import { yieldToEventLoop } from '../util/yield-to-event-loop.js';
 
 export interface PlanRun {
   model: Model;
@@ -69,6 +70,7 @@ export function planRunner(modelPath: string, samples: Float32Array[][] | undefi
         let done: { name: string; result: PassResult };
         try {
           ctx.log(`${step.pass} …`);
+          await yieldToEventLoop();
           done = await runStep(model, step, ctx);
         } catch (e) {
           // Calibration runs the float model in LiteRT; a model LiteRT refuses or traps on is the user's to change.

@@ -14,6 +14,7 @@ import { opBuiltinCode, producers } from '../ir/graph.js';
 import { BuiltinOperator as Op } from '../tflite/builtin-ops.js';
 import { readModel } from '../tflite/read.js';
 import { loadLiteRt } from '../eval/litert.js';
+import { yieldToEventLoop } from '../util/yield-to-event-loop.js';
 
 export interface TrainingData {
   /** One Float32Array per sample, laid out as the model's input (NHWC without the batch). */
@@ -206,6 +207,7 @@ export async function distill(teacher: Uint8Array | undefined, student: Model, d
           if (soft !== undefined && predicted![i] === argmaxRows(soft.logits, soft.classes, order[s + i])) agree++;
         }
         options.onBatch?.(epoch, e, n, loss);
+        await yieldToEventLoop();
       }
       const stats: EpochStats = { epoch, loss: lossSum / n };
       if (labels !== undefined) stats.accuracy = correct / n;
