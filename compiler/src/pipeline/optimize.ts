@@ -202,7 +202,7 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
   const fixedPasses = passes.length;
   const fixedWarnings = warnings.length;
   const quantize = options.quantize as QuantizeMode; // resolved above
-  const plan = tailPlan({ quantize, io: options.io, cluster: options.cluster, clusterGranularity: options.clusterGranularity, restoreFp16: foldFirst && quantize === 'none' });
+  const plan = tailPlan({ quantize, weightBits: options.weightBits, io: options.io, cluster: options.cluster, clusterGranularity: options.clusterGranularity, restoreFp16: foldFirst && quantize === 'none' });
   const runner = planRunner(modelPath, calibration?.inputs.map((x) => [x]));
   let tailInput = model;
   let reference: Float32Array[][] | undefined;

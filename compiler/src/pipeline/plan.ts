@@ -9,7 +9,8 @@ export type PlanStep =
   | { pass: 'cluster-weights'; k: number; granularity: 'tensor' | 'channel' }
   | { pass: 'quantize-int8'; io: 'float' | 'int8'; keepFloat: number[] }
   | { pass: 'quantize-dynamic'; keepFloat: number[] }
-  | { pass: 'quantize-float16'; reason?: string; onlyNames?: string[] };
+  | { pass: 'quantize-float16'; reason?: string; onlyNames?: string[] }
+  | { pass: 'quantize-int4' };
 
 export interface Plan {
   steps: PlanStep[];
@@ -20,6 +21,8 @@ export interface PlanChoices {
   io: 'float' | 'int8';
   cluster: number;
   clusterGranularity: 'tensor' | 'channel';
+  /** 4: int8 weights whose kernel takes int4 are stored as int4 (last, so clustered codes are kept when they fit). */
+  weightBits?: 4 | 8;
   /** The input's fp16 weights were folded to float32 for pruning: store them as float16 again when not quantizing. */
   restoreFp16: boolean;
 }
@@ -38,6 +41,7 @@ export function tailPlan(c: PlanChoices): Plan {
   else if (c.quantize === 'float16') steps.push({ pass: 'quantize-float16' });
   else if (c.restoreFp16) steps.push({ pass: 'quantize-float16', reason: 'the input stored its weights as float16' });
   if (cluster && intWeights) steps.push(cluster);
+  if (c.weightBits === 4 && intWeights) steps.push({ pass: 'quantize-int4' });
   return { steps };
 }
 
