@@ -93,7 +93,15 @@ describe('quantize-int4', () => {
       return [c.builtinCode, c.version];
     });
     expect(versions).toEqual([[9, 10], [3, 7], [4, 7], [67, 1]]);
+    expect(reread.operatorCodes.map((c) => [c.builtinCode, c.version])).toEqual([[67, 1], [9, 10], [3, 7], [4, 7]]); // the replaced versions are gone
     expect(reread.subgraphs[0]!.tensors.filter((t) => t.type === TensorType.INT4)).toHaveLength(3);
+  });
+
+  it('keeps the weights named in keepInt8 as int8', () => {
+    const { model, weights } = net();
+    const r = quantizeInt4.run(model, { minElements: 1, keepInt8: ['w1'] }, { log() {} }) as PassResult;
+    expect(weights.map((w) => r.model.subgraphs[0]!.tensors[w]!.type)).toEqual([TensorType.INT4, TensorType.INT8, TensorType.INT4, TensorType.INT8]);
+    expect(r.stats.keptInt8).toMatchObject({ 'kept int8 by request': 1 });
   });
 
   it('leaves small weights and float models alone', () => {

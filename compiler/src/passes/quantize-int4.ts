@@ -20,8 +20,11 @@ import { roundHalfAway } from './quant-math.js';
 export interface QuantizeInt4Options {
   /** Weights with fewer elements stay int8 (their bytes do not matter). Default 256. */
   minElements?: number;
-  /** Subgraph-0 op indices whose weights stay int8 (mixed precision per layer). */
-  keepInt8?: readonly number[];
+  /**
+   * Names of weight tensors to keep int8 (bit width per layer). Names, not op indices: quantize-int8
+   * inserts ops, and the names survive it.
+   */
+  keepInt8?: readonly string[];
 }
 
 /** Clip ratios tried per channel; the one with the least squared error wins (4 bits clip outliers). */
@@ -192,7 +195,7 @@ export const quantizeInt4: Pass<QuantizeInt4Options> = {
       const q = t.quantization;
       const n = (t.shape ?? []).reduce((a, b) => a * b, 1);
       if (t.type !== TensorType.INT8 || !data || data.byteLength !== n || t.sparsity || !q?.scale?.length) return; // float or already int4
-      if (keepInt8.has(o)) return keep('kept int8 by request');
+      if (keepInt8.has(t.name ?? '')) return keep('kept int8 by request');
       if (n < minElements) return keep(`fewer than ${minElements} weights`);
       if ((q.zeroPoint ?? []).some((z) => z !== 0n)) return keep('asymmetric weights (zero point not 0)');
       const rule = INT4_KERNELS.get(code);
@@ -226,6 +229,7 @@ export const quantizeInt4: Pass<QuantizeInt4Options> = {
       tensors++;
       elements += n;
     });
+    if (model !== input) model = withoutUnusedOperatorCodes(model);
     const sqnrDb = sqErr > 0 ? 10 * Math.log10(sqSig / sqErr) : Infinity;
     ctx.log(`quantize-int4: ${tensors} weight tensors to int4 (${lossless} exactly), weight SQNR ${Number.isFinite(sqnrDb) ? sqnrDb.toFixed(1) : '∞'} dB`);
     const warnings = tensors === 0 ? ['no weight could be stored as int4; model left unchanged'] : [];
@@ -242,6 +246,16 @@ function channelIndex(shape: readonly number[], axis: number): (i: number) => nu
   const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
   const dim = shape[axis]!;
   return (i) => Math.floor(i / inner) % dim;
+}
+
+/** Drops operator codes no op uses any more (an op moved to its int4 version left the old one behind). */
+function withoutUnusedOperatorCodes(model: Model): Model {
+  const used = new Set(model.subgraphs.flatMap((sg) => sg.operators.map((op) => op.opcodeIndex)));
+  if (used.size === model.operatorCodes.length) return model;
+  const remap = new Map<number, number>();
+  const operatorCodes = model.operatorCodes.filter((_, i) => used.has(i) && (remap.set(i, remap.size), true));
+  const subgraphs = model.subgraphs.map((sg) => ({ ...sg, operators: sg.operators.map((op) => ({ ...op, opcodeIndex: remap.get(op.opcodeIndex)! })) }));
+  return { ...model, operatorCodes, subgraphs };
 }
 
 /** Points op `o` of subgraph 0 at an operator code of `version` (other ops of the same code keep theirs). */

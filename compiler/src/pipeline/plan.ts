@@ -10,7 +10,7 @@ export type PlanStep =
   | { pass: 'quantize-int8'; io: 'float' | 'int8'; keepFloat: number[] }
   | { pass: 'quantize-dynamic'; keepFloat: number[] }
   | { pass: 'quantize-float16'; reason?: string; onlyNames?: string[] }
-  | { pass: 'quantize-int4' };
+  | { pass: 'quantize-int4'; keepInt8?: string[] };
 
 export interface Plan {
   steps: PlanStep[];

@@ -56,7 +56,7 @@ export function planRunner(modelPath: string, samples: Float32Array[][] | undefi
       case 'quantize-float16':
         return { name: quantizeFloat16.name, result: await quantizeFloat16.run(model, step.onlyNames ? { onlyNames: step.onlyNames } : {}, ctx) };
       case 'quantize-int4':
-        return { name: quantizeInt4.name, result: await quantizeInt4.run(model, {}, ctx) };
+        return { name: quantizeInt4.name, result: await quantizeInt4.run(model, step.keepInt8 ? { keepInt8: step.keepInt8 } : {}, ctx) };
       case 'quantize-int8': {
         const r = await rangesFor(model, ctx);
         return { name: quantizeInt8.name, result: await quantizeInt8.run(model, { ranges: r, io: step.io, keepFloat: step.keepFloat }, ctx) };
