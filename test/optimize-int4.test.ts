@@ -2,7 +2,8 @@
  * `optimize --weight-bits 4` end to end on the sample app's trained CNN: every weight layer becomes
  * packed INT4 (its kernels — CONV_2D, FULLY_CONNECTED with int8 activations — take int4), the
  * report shows the weights in RAM at about half their int8 size beside the packed bytes, the packed
- * file decodes to the written model, and that model keeps its accuracy in LiteRT.
+ * file decodes to the written model, and that model keeps its accuracy in LiteRT. Where 4 bits cost
+ * too much, the budget check retreats to int8 weights first.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { TensorType } from '../compiler/src/ir/tensor-type.js';
 import { verifyModel } from '../compiler/src/ir/verify.js';
 import { unpackModel } from '../compiler/src/pack/index.js';
+import { fixturePath } from '../compiler/src/testing/fixtures.js';
 import { runCliInProcess } from '../compiler/src/testing/run-cli.js';
 import { readModel } from '../compiler/src/tflite/read.js';
 
@@ -52,6 +54,18 @@ describe('optimize --weight-bits 4', () => {
     expect(after.runtimeWeightBytes / before.runtimeWeightBytes).toBeLessThan(0.13);
     expect(report.evaluation.accuracyBefore - report.evaluation.accuracyAfter).toBeLessThan(0.03);
   }, 120_000);
+
+  it('falls back to int8 weights when int4 misses the fidelity budget (face_detection_short_range, dynamic range)', async () => {
+    const out = join(dir, 'fallback');
+    const r = await runCliInProcess(['optimize', fixturePath('mediapipe/face_detection_short_range.tflite'), '-o', out, '--quantize', 'dynamic', '--weight-bits', '4']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'face_detection_short_range.report.json'), 'utf8')) as Report & { warnings: string[]; fidelity: { met: boolean; worst: { loss: number } } };
+    expect(report.warnings).toContain('int4 weights missed the budget; int8 weights kept (--weight-bits 8 skips the try)');
+    expect(report.passes.map((p) => p.name)).toEqual(['fold-fp16-weights', 'quantize-dynamic']);
+    expect(report.fidelity.met).toBe(true);
+    const model = readModel(unpackModel(new Uint8Array(readFileSync(join(out, 'face_detection_short_range.tflite.mlshrink')))));
+    expect(model.subgraphs[0]!.tensors.some((t) => t.type === TensorType.INT4)).toBe(false);
+  }, 60_000);
 
   it('refuses 4-bit weights without integer quantization, and other bit widths, as user errors', async () => {
     const a = await runCliInProcess(['optimize', MODEL, '-o', join(dir, 'bad'), '--quantize', 'float16', '--weight-bits', '4']);

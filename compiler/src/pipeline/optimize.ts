@@ -269,6 +269,7 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
   if (evaluation && reference && evalData && !autoPlan && hasLayerPrecision(plan) && dropOf(evaluation) > options.maxAccuracyDrop + 1e-12) {
     const step = await accuracyStep({ original: originalRun, compressed: { bytes: outBytes, model }, evalData, reference, evaluation, budget: options.maxAccuracyDrop, plan, planInput: tailInput, runner, ctx });
     mixed = step.mixed;
+    warnings.push(...step.warnings);
     if (step.replacement) {
       passes.length -= plan.steps.length;
       passes.push(...step.replacement.passes);
@@ -290,7 +291,7 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
       runner,
       ctx,
     });
-    if (step.warning) warnings.push(step.warning);
+    warnings.push(...step.warnings);
     fidelity = step.fidelity;
     mixed = step.mixed ?? mixed;
     if (step.replacement) {

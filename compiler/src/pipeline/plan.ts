@@ -45,6 +45,17 @@ export function tailPlan(c: PlanChoices): Plan {
   return { steps };
 }
 
+/**
+ * The plan with int8 weights where it stores int4: what to try when 4-bit weights miss the budget,
+ * before keeping layers float (undefined when the plan has no int4 step).
+ */
+export function withoutInt4(plan: Plan): Plan | undefined {
+  if (!plan.steps.some((s) => s.pass === 'quantize-int4')) return undefined;
+  return { steps: plan.steps.filter((s) => s.pass !== 'quantize-int4') };
+}
+
+export const INT4_FALLBACK_WARNING = 'int4 weights missed the budget; int8 weights kept (--weight-bits 8 skips the try)';
+
 /** The subgraph-0 op indices a plan keeps float in its quantize step (empty when none). */
 export function keptFloat(plan: Plan): number[] {
   for (const s of plan.steps) if (s.pass === 'quantize-int8' || s.pass === 'quantize-dynamic') return s.keepFloat;
