@@ -121,7 +121,7 @@ export function requantizeTo4Bits(model: Model, tensor: number, granularity: 'ch
     // bias scale = input scale × weight scale: it follows the weight scale of its channel.
     const channels = bias.length;
     const newBiasScales = Array.from({ length: channels }, (_, c) => Math.fround(((bq[c] ?? bq[0]!) / (oldScales[c] ?? oldScales[0]!)) * newScaleOfChannel(c)));
-    const out = Int32Array.from(bias, (v, c) => roundHalfAway((v * (bq[c] ?? bq[0]!)) / newBiasScales[c]!));
+    const out = Int32Array.from(bias, (v, c) => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, roundHalfAway((v * (bq[c] ?? bq[0]!)) / newBiasScales[c]!))));
     const uniform = scales.length === 1 && newBiasScales.every((s) => s === newBiasScales[0]);
     const biasScales = uniform ? [newBiasScales[0]!] : newBiasScales;
     tensors[w.bias] = { ...b, quantization: { ...b.quantization, scale: biasScales, zeroPoint: biasScales.map(() => 0n), quantizedDimension: 0 } };
