@@ -24,6 +24,7 @@ interface OptimizeArgs {
   cluster?: number;
   'cluster-granularity'?: string;
   quantize?: string;
+  'weight-bits'?: number;
   io?: string;
   calibration?: string;
   eval?: string;
@@ -67,6 +68,7 @@ function flagOptions(args: OptimizeArgs): Partial<OptimizeOptions> {
       cluster: args.cluster,
       clusterGranularity: args['cluster-granularity'],
       quantize: args.quantize,
+      weightBits: args['weight-bits'],
       io: args.io,
       calibration: args.calibration,
       eval: args.eval,
@@ -97,6 +99,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
       .option('cluster', numberOption('cluster', 'weight clusters per group (16, 32, ...)', 'integer'))
       .option('cluster-granularity', { type: 'string', choices: ['tensor', 'channel'] })
       .option('quantize', { type: 'string', choices: ['auto', 'int8', 'dynamic', 'float16', 'none'], describe: 'default auto: int8 with --calibration, else dynamic' })
+      .option('weight-bits', numberOption('weight-bits', '8 (default) or 4: packed int4 weights (half the weight RAM) where the LiteRT kernel takes them', 'integer'))
       .option('io', { type: 'string', choices: ['float', 'int8'], describe: 'int8: model inputs/outputs become int8' })
       .option('calibration', { type: 'string', describe: 'representative inputs (dir of images/tensors)' })
       .option('eval', { type: 'string', describe: 'held-out data: class folders <label>_name/, IDX or CSV' })

@@ -27,6 +27,7 @@ export function formatSummary(s: ModelSummary, file: string): string {
 
   lines.push('', 'constant data by dtype:');
   lines.push(...table([['dtype', 'bytes'], ...Object.entries(s.weightBytesByDtype).map(([k, v]) => [k, v.toLocaleString('en-US')])], [false, true], '  '));
+  lines.push(`runtime weight bytes (decoded, in RAM): ${s.runtimeWeightBytes.toLocaleString('en-US')}`);
 
   lines.push('', 'tensors:');
   const multi = s.subgraphs.length > 1;

@@ -3,6 +3,7 @@
  * tests can check it against the IR. Counts follow the IR, not the file: shared buffers count once.
  */
 import type { Model, Quantization, Tensor } from '../ir/model.js';
+import { runtimeWeightBytes } from '../ir/runtime-bytes.js';
 import { elementSize, tensorTypeName } from '../ir/tensor-type.js';
 import { opName } from '../ir/graph.js';
 import { numElements } from '../ir/shape.js';
@@ -50,6 +51,8 @@ export interface ModelSummary {
   opHistogram: Record<string, number>;
   /** Constant data bytes per tensor dtype; each buffer counted once. */
   weightBytesByDtype: Record<string, number>;
+  /** Constant data the runtime holds in RAM once the model is decoded (INT4: half a byte per weight). */
+  runtimeWeightBytes: number;
   /** Elements of all constant tensors; each buffer counted once. */
   parameterCount: number;
   tensors: TensorSummary[];
@@ -109,6 +112,7 @@ export function summarizeModel(model: Model, fileBytes: number): ModelSummary {
     })),
     opHistogram: Object.fromEntries([...histogram].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
     weightBytesByDtype: Object.fromEntries([...weightBytes].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
+    runtimeWeightBytes: runtimeWeightBytes(model),
     parameterCount,
     tensors,
   };
@@ -123,7 +127,8 @@ function constantElements(t: Tensor, bytes: number): number {
   const size = elementSize(t.type);
   const fromBytes = size > 0 ? Math.floor(bytes / size) : 0;
   const fromShape = numElements(t.shape);
-  return t.sparsity || !t.shape || (size > 0 && fromShape * size !== bytes) ? fromBytes : fromShape;
+  // ceil: an odd count of INT4 values fills its last byte with one padding nibble.
+  return t.sparsity || !t.shape || (size > 0 && Math.ceil(fromShape * size) !== bytes) ? fromBytes : fromShape;
 }
 
 export function summarizeQuantization(q: Quantization | undefined): string | null {

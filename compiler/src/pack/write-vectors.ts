@@ -6,7 +6,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { PassResult } from '../passes/pass.js';
+import { quantizeInt4 } from '../passes/quantize-int4.js';
 import { fixtureModels, readFixture } from '../testing/fixtures.js';
+import { weightNet } from '../testing/weight-nets.js';
+import { writeModel } from '../tflite/write.js';
 import { packAsInt8, packAsInt8Density, packModel, packModelV1 } from './pack.js';
 import { laplacianInt8, sharedStreamBomb, unevenRowsInt8 } from './synthetic.js';
 
@@ -22,6 +26,8 @@ export function vectorInputs(): [string, Uint8Array][] {
     ['laplacian-dense', laplacianInt8(100_000, 0.02, 40, 9)],
     // Small enough to fuzz quickly; sparse enough that the int8 coder wins (the fuzz tests need that kind).
     ['sparse-small', laplacianInt8(4000, 0.8, 6, 3)],
+    // A model with packed INT4 weights (two per byte): the packer codes them as bytes, the decoder must too.
+    ['int4-weights', writeModel((quantizeInt4.run(weightNet([{ op: 9, weightShape: [64, 256] }], { int8: true }).model, {}, { log() {} }) as PassResult).model)],
   );
   return inputs;
 }

@@ -7,7 +7,8 @@ import { compare, openFloatRunner, runAll, type EvalData, type Evaluation, type 
 import type { Model } from '../ir/model.js';
 import { FidelityProbe, worstLoss } from './fidelity-gate.js';
 import { mixedPrecision, SENSITIVITY_SAMPLES } from './mixed-precision.js';
-import type { Plan } from './plan.js';
+import { INT4_FALLBACK_WARNING, withoutInt4, type Plan } from './plan.js';
+import { writeModel } from '../tflite/write.js';
 import type { MixedPrecisionReport, PassReport } from './report.js';
 import type { PlanRunner } from './run-plan.js';
 
@@ -26,7 +27,9 @@ export interface AccuracyStepInput {
 }
 
 export interface AccuracyStepResult {
-  mixed: MixedPrecisionReport;
+  /** Absent when int8 weights instead of int4 met the budget (no mixed precision needed). */
+  mixed?: MixedPrecisionReport;
+  warnings: string[];
   replacement?: { plan: Plan; model: Model; bytes: Uint8Array; passes: PassReport[]; evaluation: Evaluation };
 }
 
@@ -44,10 +47,24 @@ export async function accuracyStep(s: AccuracyStepInput): Promise<AccuracyStepRe
       runner.dispose();
     }
   };
-  s.ctx.log(`accuracy: drop ${(dropOf(s.evaluation) * 100).toFixed(2)} pt over budget; searching mixed precision`);
+  s.ctx.log(`accuracy: drop ${(dropOf(s.evaluation) * 100).toFixed(2)} pt over budget`);
+  const warnings: string[] = [];
+  let plan = s.plan;
+  const int8 = withoutInt4(plan);
+  if (int8) {
+    // 4 bits cost more accuracy than 8: int8 weights are the first retreat, before keeping layers float.
+    warnings.push(INT4_FALLBACK_WARNING);
+    plan = int8;
+    const run = await s.runner.run(s.planInput, plan, { log() {} });
+    const bytes = writeModel(run.model);
+    const evaluation = await evaluate({ bytes, model: run.model });
+    s.ctx.log(`accuracy: with int8 weights instead of int4, drop ${(dropOf(evaluation) * 100).toFixed(2)} pt`);
+    if (dropOf(evaluation) <= s.budget + 1e-12) return { warnings, replacement: { plan, model: run.model, bytes, passes: run.passes, evaluation } };
+  }
+  s.ctx.log('accuracy: searching mixed precision');
   const found = await mixedPrecision(
     s.planInput,
-    s.plan,
+    plan,
     s.budget,
     { sensitivity: async (c) => worstLoss(await probe.measure(c)).loss, verdict: async (c) => dropOf(await evaluate(c)) },
     s.runner,
@@ -60,12 +77,12 @@ export async function accuracyStep(s: AccuracyStepInput): Promise<AccuracyStepRe
     sensitivity: found.search.sensitivity,
     met: found.search.met,
   };
-  if (!('run' in found)) return { mixed };
+  if (!('run' in found)) return { mixed, warnings };
   if (found.bytes.length >= s.original.bytes.length) {
     mixed.met = false;
     mixed.notSmallerThanInput = found.bytes.length;
-    return { mixed };
+    return { mixed, warnings };
   }
   const evaluation = await evaluate({ bytes: found.bytes, model: found.run.model });
-  return { mixed, replacement: { plan: found.plan, model: found.run.model, bytes: found.bytes, passes: found.run.passes, evaluation } };
+  return { mixed, warnings, replacement: { plan: found.plan, model: found.run.model, bytes: found.bytes, passes: found.run.passes, evaluation } };
 }

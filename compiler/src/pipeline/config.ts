@@ -23,6 +23,11 @@ export interface OptimizeOptions {
   cluster: number;
   clusterGranularity: 'tensor' | 'channel';
   quantize: QuantizeOption;
+  /**
+   * Bits per stored weight with int8/dynamic quantization: 8, or 4 (TFLite's packed INT4, half the
+   * weight RAM) for the layers whose LiteRT kernel takes int4 filters; the others stay int8.
+   */
+  weightBits: 4 | 8;
   /** For int8: keep float model inputs/outputs (default) or make them int8. */
   io: 'float' | 'int8';
   /** Representative inputs for int8 calibration and for `--prune auto`. */
@@ -76,6 +81,7 @@ export const DEFAULT_OPTIONS: OptimizeOptions = {
   cluster: 0,
   clusterGranularity: 'tensor',
   quantize: 'auto',
+  weightBits: 8,
   io: 'float',
   metric: 'accuracy',
   maxAccuracyDrop: 0.01,
@@ -108,6 +114,7 @@ const CHECKS: { [K in keyof OptimizeOptions]-?: Check } = {
   cluster: (v) => (v === 0 || (typeof v === 'number' && Number.isInteger(v) && v >= 2 && v <= 256) ? undefined : 'an integer in 2..256 (or 0 for off)'),
   clusterGranularity: oneOf('tensor', 'channel'),
   quantize: oneOf('auto', 'int8', 'dynamic', 'float16', 'none'),
+  weightBits: (v) => (v === 4 || v === 8 ? undefined : '4 or 8'),
   io: oneOf('float', 'int8'),
   calibration: path,
   eval: path,

@@ -8,7 +8,8 @@ import type { Model } from '../ir/model.js';
 import { describeWorst, fidelityReport, type FidelityReport, type GateInputSource } from './fidelity-gate.js';
 import { fidelityGate } from './gate-setup.js';
 import { fidelityMeasures, mixedPrecision } from './mixed-precision.js';
-import { hasLayerPrecision, type Plan } from './plan.js';
+import { hasLayerPrecision, INT4_FALLBACK_WARNING, withoutInt4, type Plan } from './plan.js';
+import { writeModel } from '../tflite/write.js';
 import type { MixedPrecisionReport, PassReport } from './report.js';
 import type { PlanRunner } from './run-plan.js';
 
@@ -28,19 +29,35 @@ export interface FidelityStepInput {
 export interface FidelityStepResult {
   fidelity?: FidelityReport;
   mixed?: MixedPrecisionReport;
-  warning?: string;
-  /** The mixed-precision model to ship instead, with the passes of its plan. */
+  warnings: string[];
+  /** The int8-weight or mixed-precision model to ship instead, with the passes of its plan. */
   replacement?: { model: Model; bytes: Uint8Array; passes: PassReport[] };
 }
 
 export async function fidelityStep(s: FidelityStepInput): Promise<FidelityStepResult> {
   const gate = await fidelityGate(s.modelPath, s.original, s.compressed, s.gate, s.budget, s.ctx);
-  const out: FidelityStepResult = {};
-  if (gate.warning) out.warning = gate.warning;
+  const out: FidelityStepResult = { warnings: gate.warning ? [gate.warning] : [] };
   if (gate.report) out.fidelity = gate.report;
   if (!gate.report || gate.report.met || !gate.probe || !hasLayerPrecision(s.plan)) return out;
-  s.ctx.log(`fidelity: ${describeWorst(gate.report)} misses the budget (noise/signal ≤ ${s.budget}); searching mixed precision`);
-  const found = await mixedPrecision(s.planInput, s.plan, s.budget, fidelityMeasures(gate.probe), s.runner, s.ctx);
+  s.ctx.log(`fidelity: ${describeWorst(gate.report)} misses the budget (noise/signal ≤ ${s.budget})`);
+  let plan = s.plan;
+  const int8 = withoutInt4(plan);
+  if (int8) {
+    // 4 bits cost more fidelity than 8: int8 weights are the first retreat, before keeping layers float.
+    out.warnings.push(INT4_FALLBACK_WARNING);
+    plan = int8;
+    const run = await s.runner.run(s.planInput, plan, { log() {} });
+    const bytes = writeModel(run.model);
+    const report = fidelityReport(await gate.probe.measure({ bytes, model: run.model }), gate.probe.outputNames, s.budget, gate.probe.source);
+    s.ctx.log(`fidelity: with int8 weights instead of int4, ${describeWorst(report)}`);
+    if (report.met) {
+      out.replacement = { model: run.model, bytes, passes: run.passes };
+      out.fidelity = report;
+      return out;
+    }
+  }
+  s.ctx.log('fidelity: searching mixed precision');
+  const found = await mixedPrecision(s.planInput, plan, s.budget, fidelityMeasures(gate.probe), s.runner, s.ctx);
   out.mixed = {
     measurements: found.search.measurements,
     before: { bytes: s.compressed.bytes.length, outputs: gate.report.outputs },

@@ -31,6 +31,9 @@ export function resolveOptions(modelPath: string, model: Model, given: OptimizeO
     if (mode === 'dynamic') warnings.push('no --calibration data: weights quantized to int8, activations left float (--quantize dynamic); give --calibration <dir> for full int8');
     options = { ...options, quantize: mode };
   }
+  if (options.weightBits === 4 && options.quantize !== 'int8' && options.quantize !== 'dynamic') {
+    throw new UserError(`${modelPath}: --weight-bits 4 needs integer weights: --quantize int8 or dynamic (got ${options.quantize})`);
+  }
   const inputs = model.subgraphs[0]?.inputs.length ?? 0;
   if (inputs !== 1 && options.calibration !== undefined && !calibrationNeeded(model, options)) {
     // Data files feed one-input models only; a model with nothing to calibrate must not be refused for that.

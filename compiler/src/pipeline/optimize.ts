@@ -204,7 +204,7 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
   const fixedPasses = passes.length;
   const fixedWarnings = warnings.length;
   const quantize = options.quantize as QuantizeMode; // resolved above
-  const plan = tailPlan({ quantize, io: options.io, cluster: options.cluster, clusterGranularity: options.clusterGranularity, restoreFp16: foldFirst && quantize === 'none' });
+  const plan = tailPlan({ quantize, weightBits: options.weightBits, io: options.io, cluster: options.cluster, clusterGranularity: options.clusterGranularity, restoreFp16: foldFirst && quantize === 'none' });
   const runner = planRunner(modelPath, calibration?.inputs.map((x) => [x]));
   let tailInput = model;
   let reference: Float32Array[][] | undefined;
@@ -271,6 +271,7 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
   if (evaluation && reference && evalData && !autoPlan && hasLayerPrecision(plan) && dropOf(evaluation) > options.maxAccuracyDrop + 1e-12) {
     const step = await accuracyStep({ original: originalRun, compressed: { bytes: outBytes, model }, evalData, reference, evaluation, budget: options.maxAccuracyDrop, plan, planInput: tailInput, runner, ctx });
     mixed = step.mixed;
+    warnings.push(...step.warnings);
     if (step.replacement) {
       passes.length -= plan.steps.length;
       passes.push(...step.replacement.passes);
@@ -292,7 +293,7 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
       runner,
       ctx,
     });
-    if (step.warning) warnings.push(step.warning);
+    warnings.push(...step.warnings);
     fidelity = step.fidelity;
     mixed = step.mixed ?? mixed;
     if (step.replacement) {

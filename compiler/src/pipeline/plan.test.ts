@@ -9,6 +9,13 @@ describe('tailPlan', () => {
     expect(tailPlan({ ...base, quantize: 'float16', cluster: 16 }).steps.map((s) => s.pass)).toEqual(['cluster-weights', 'quantize-float16']);
   });
 
+  it('stores int weights as int4 last, after clustering, and only when they are integer', () => {
+    expect(tailPlan({ ...base, quantize: 'int8', cluster: 8, weightBits: 4 }).steps.map((s) => s.pass)).toEqual(['quantize-int8', 'cluster-weights', 'quantize-int4']);
+    expect(tailPlan({ ...base, quantize: 'dynamic', weightBits: 4 }).steps.map((s) => s.pass)).toEqual(['quantize-dynamic', 'quantize-int4']);
+    expect(tailPlan({ ...base, quantize: 'float16', weightBits: 4 }).steps.map((s) => s.pass)).toEqual(['quantize-float16']);
+    expect(tailPlan({ ...base, quantize: 'int8', weightBits: 8 }).steps.map((s) => s.pass)).toEqual(['quantize-int8']);
+  });
+
   it('stores folded fp16 weights as float16 again when not quantizing', () => {
     expect(tailPlan({ ...base, quantize: 'none', restoreFp16: true }).steps).toEqual([{ pass: 'quantize-float16', reason: 'the input stored its weights as float16' }]);
     expect(tailPlan({ ...base, quantize: 'none' }).steps).toEqual([]);

@@ -9,7 +9,8 @@ export type PlanStep =
   | { pass: 'cluster-weights'; k: number; granularity: 'tensor' | 'channel' }
   | { pass: 'quantize-int8'; io: 'float' | 'int8'; keepFloat: number[] }
   | { pass: 'quantize-dynamic'; keepFloat: number[] }
-  | { pass: 'quantize-float16'; reason?: string; onlyNames?: string[] };
+  | { pass: 'quantize-float16'; reason?: string; onlyNames?: string[] }
+  | { pass: 'quantize-int4'; keepInt8?: string[] };
 
 export interface Plan {
   steps: PlanStep[];
@@ -20,6 +21,8 @@ export interface PlanChoices {
   io: 'float' | 'int8';
   cluster: number;
   clusterGranularity: 'tensor' | 'channel';
+  /** 4: int8 weights whose kernel takes int4 are stored as int4 (last, so clustered codes are kept when they fit). */
+  weightBits?: 4 | 8;
   /** The input's fp16 weights were folded to float32 for pruning: store them as float16 again when not quantizing. */
   restoreFp16: boolean;
 }
@@ -38,8 +41,20 @@ export function tailPlan(c: PlanChoices): Plan {
   else if (c.quantize === 'float16') steps.push({ pass: 'quantize-float16' });
   else if (c.restoreFp16) steps.push({ pass: 'quantize-float16', reason: 'the input stored its weights as float16' });
   if (cluster && intWeights) steps.push(cluster);
+  if (c.weightBits === 4 && intWeights) steps.push({ pass: 'quantize-int4' });
   return { steps };
 }
+
+/**
+ * The plan with int8 weights where it stores int4: what to try when 4-bit weights miss the budget,
+ * before keeping layers float (undefined when the plan has no int4 step).
+ */
+export function withoutInt4(plan: Plan): Plan | undefined {
+  if (!plan.steps.some((s) => s.pass === 'quantize-int4')) return undefined;
+  return { steps: plan.steps.filter((s) => s.pass !== 'quantize-int4') };
+}
+
+export const INT4_FALLBACK_WARNING = 'int4 weights missed the budget; int8 weights kept (--weight-bits 8 skips the try)';
 
 /** The subgraph-0 op indices a plan keeps float in its quantize step (empty when none). */
 export function keptFloat(plan: Plan): number[] {

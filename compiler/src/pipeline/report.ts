@@ -6,6 +6,7 @@
 import type { Evaluation } from '../eval/evaluate.js';
 import { opBuiltinCode, weightTensors } from '../ir/graph.js';
 import { countMacs, countParams } from '../ir/macs.js';
+import { runtimeWeightBytes } from '../ir/runtime-bytes.js';
 import type { Model, Tensor } from '../ir/model.js';
 import { TensorType } from '../ir/tensor-type.js';
 import type { StatValue } from '../passes/pass.js';
@@ -22,6 +23,8 @@ export interface ModelStats {
   /** Fraction of weight elements (conv/FC filters) that are exactly zero. */
   weightSparsity: number;
   macs: number;
+  /** Constant data the runtime holds in RAM once the model is decoded (int4 weights: half a byte each); absent in older reports. */
+  runtimeWeightBytes?: number;
 }
 
 export interface PassReport {
@@ -155,7 +158,7 @@ export function weightSparsity(model: Model): number {
 }
 
 export function modelStats(model: Model, bytes: number): ModelStats {
-  return { bytes, params: countParams(model), weightSparsity: weightSparsity(model), macs: countMacs(model) };
+  return { bytes, params: countParams(model), weightSparsity: weightSparsity(model), macs: countMacs(model), runtimeWeightBytes: runtimeWeightBytes(model) };
 }
 
 export function evaluationReport(ev: Evaluation): EvaluationReport {
@@ -197,6 +200,9 @@ export function formatTable(r: OptimizeReport): string {
   rows.push(['size (bytes)', int(r.before.bytes), int(r.after.bytes), change(r.before.bytes, r.after.bytes)]);
   if (r.after.packedBytes !== undefined) {
     rows.push(['packed (bytes)', '', int(r.after.packedBytes), change(r.before.bytes, r.after.packedBytes)]);
+  }
+  if (r.before.runtimeWeightBytes !== undefined && r.after.runtimeWeightBytes !== undefined) {
+    rows.push(['weights in RAM (bytes)', int(r.before.runtimeWeightBytes), int(r.after.runtimeWeightBytes), change(r.before.runtimeWeightBytes, r.after.runtimeWeightBytes)]);
   }
   rows.push(['params', int(r.before.params), int(r.after.params), change(r.before.params, r.after.params)]);
   rows.push(['weight sparsity', pct(r.before.weightSparsity), pct(r.after.weightSparsity), '']);

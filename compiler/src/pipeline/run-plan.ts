@@ -11,6 +11,7 @@ import { clusterWeights } from '../passes/cluster-weights.js';
 import type { PassContext, PassResult } from '../passes/pass.js';
 import { quantizeDynamic } from '../passes/quantize-dynamic.js';
 import { quantizeFloat16 } from '../passes/quantize-float16.js';
+import { quantizeInt4 } from '../passes/quantize-int4.js';
 import { prepareForInt8, quantizeInt8 } from '../passes/quantize-int8.js';
 import type { Plan, PlanStep } from './plan.js';
 import type { PassReport } from './report.js';
@@ -55,6 +56,8 @@ export function planRunner(modelPath: string, samples: Float32Array[][] | undefi
         return { name: quantizeDynamic.name, result: await quantizeDynamic.run(model, { keepFloat: step.keepFloat }, ctx) };
       case 'quantize-float16':
         return { name: quantizeFloat16.name, result: await quantizeFloat16.run(model, step.onlyNames ? { onlyNames: step.onlyNames } : {}, ctx) };
+      case 'quantize-int4':
+        return { name: quantizeInt4.name, result: await quantizeInt4.run(model, step.keepInt8 ? { keepInt8: step.keepInt8 } : {}, ctx) };
       case 'quantize-int8': {
         const r = await rangesFor(model, ctx);
         return { name: quantizeInt8.name, result: await quantizeInt8.run(model, { ranges: r, io: step.io, keepFloat: step.keepFloat }, ctx) };

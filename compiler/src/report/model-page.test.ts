@@ -44,6 +44,14 @@ describe('model page', () => {
     expect(renderModelPage(minimal)).toBe(html); // deterministic
   });
 
+  it('shows the decoded weight bytes in RAM beside the packed size when the report has them', () => {
+    expect(renderModelPage(minimal)).not.toContain('weights in RAM');
+    const html = renderModelPage({ ...minimal, before: { ...minimal.before, runtimeWeightBytes: 800 }, after: { ...minimal.after, runtimeWeightBytes: 100 } });
+    expect(html).toContain('weights in RAM');
+    expect(html).toContain('data-json="after.runtimeWeightBytes" data-value="100"');
+    expect(html).toContain('decoded, was 800 B  −87.5 %');
+  });
+
   it('per-class accuracy and confusion come from the matrices', () => {
     const outs = [[Float32Array.of(0.9, 0.1)], [Float32Array.of(0.2, 0.8)], [Float32Array.of(0.6, 0.4)]];
     const m = confusionMatrix(outs, [0, 1, 1]);

@@ -27,6 +27,11 @@ function verdict(r: OptimizeReport): string {
 function summary(r: OptimizeReport): string {
   const cards = [card('original', `${num('before.bytes', r.before.bytes, int(r.before.bytes))} B`), card('written .tflite', `${num('after.bytes', r.after.bytes, int(r.after.bytes))} B`, esc(change(r.before.bytes, r.after.bytes)))];
   if (r.after.packedBytes !== undefined) cards.push(card('packed', `${num('after.packedBytes', r.after.packedBytes, int(r.after.packedBytes))} B`, esc(`${change(r.before.bytes, r.after.packedBytes)}  ${ratio(r.before.bytes, r.after.packedBytes)}`)));
+  if (r.before.runtimeWeightBytes !== undefined && r.after.runtimeWeightBytes !== undefined) {
+    const b = r.before.runtimeWeightBytes;
+    const a = r.after.runtimeWeightBytes;
+    cards.push(card('weights in RAM', `${num('after.runtimeWeightBytes', a, int(a))} B`, esc(`decoded, was ${int(b)} B  ${change(b, a)}`)));
+  }
   cards.push(card('weight sparsity', num('after.weightSparsity', r.after.weightSparsity, pct(r.after.weightSparsity))));
   const ev = r.evaluation;
   if (ev?.accuracyBefore !== undefined && ev.accuracyAfter !== undefined) {
