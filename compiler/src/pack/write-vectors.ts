@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { fixtureModels, readFixture } from '../testing/fixtures.js';
-import { packAsInt8, packAsInt8Density, packModel, packModelV1 } from './pack.js';
+import { packAsInt8, packAsInt8Density, packAsInt8Rows, packModel, packModelV1 } from './pack.js';
 import { laplacianInt8, sharedStreamBomb, unevenRowsInt8 } from './synthetic.js';
 
 export function vectorInputs(): [string, Uint8Array][] {
@@ -42,6 +42,11 @@ function main(dir: string): void {
   write('uneven-rows-small', small, packAsInt8Density(small, 2));
   const large = unevenRowsInt8(40, 4096, 6);
   write('uneven-rows-large', large, packAsInt8Density(large, 5));
+  // INT8_ROWS sections (row groups), forced: one small (fuzz tests), one large (hot-loop fuzzing), and one
+  // with a single group (no group ids).
+  write('int8-rows-small', small, packAsInt8Rows(small, 512, 2, 4));
+  write('int8-rows-large', large, packAsInt8Rows(large, 4096, 3, 8));
+  write('int8-rows-one-group', small, packAsInt8Rows(small, 1024, 1, 1));
   // An INT8 section in a version 2 container (the encoder codes this input as a shared stream).
   const sparse = laplacianInt8(4000, 0.8, 6, 3);
   write('int8-section-small', sparse, packAsInt8(sparse));

@@ -26,6 +26,7 @@ public final class PackedModelDecoder {
   private static final int KIND_DEFLATE = 3;
   private static final int KIND_INT8_DENSITY = 4;
   private static final int KIND_SHARED = 5;
+  private static final int KIND_INT8_ROWS = 6;
   /** Largest Java array the decoder will allocate. */
   private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
 
@@ -141,7 +142,7 @@ public final class PackedModelDecoder {
       int b = packed[pos[0]++] & 0xFF;
       int kind = b & 15;
       int contexts = b >>> 4;
-      if (kind > KIND_SHARED) throw new PackFormatException("section " + i + ": unknown kind " + kind);
+      if (kind > KIND_INT8_ROWS) throw new PackFormatException("section " + i + ": unknown kind " + kind);
       if (!contextsAllowed(kind, contexts)) throw new PackFormatException("section " + i + ": invalid context count " + contexts);
       long dec = varint(packed, pos, "section " + i + " decoded length");
       long enc = kind == KIND_RAW ? dec : 0;
@@ -208,6 +209,8 @@ public final class PackedModelDecoder {
           SectionDecoders.decodeBytes(packed, src, end, contexts, out, dst, dec);
         } else if (kind == KIND_INT8 || kind == KIND_INT8_DENSITY) {
           SectionDecoders.decodeInt8(packed, src, end, contexts, out, dst, dec, kind == KIND_INT8_DENSITY);
+        } else if (kind == KIND_INT8_ROWS) {
+          SectionDecoders.decodeInt8Rows(packed, src, end, contexts, out, dst, dec);
         } else {
           if (inflater == null) inflater = new Inflater(true);
           SectionDecoders.decodeDeflate(inflater, packed, src, end, out, dst, dec);
