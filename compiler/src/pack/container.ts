@@ -42,6 +42,8 @@ export interface Header {
   sharedStart: number;
   sharedEncodedLength: number;
   sharedDecodedLength: number;
+  /** Version 2: the shared stream continues the priming prefix (SHARED entries with context count 1). */
+  sharedPrimed: boolean;
 }
 
 const VALID_CONTEXTS: Record<number, readonly number[]> = {
@@ -50,7 +52,8 @@ const VALID_CONTEXTS: Record<number, readonly number[]> = {
   [SectionKind.INT8]: [1, 2, 3, 4, 5, 6, 7, 8],
   [SectionKind.DEFLATE]: [0],
   [SectionKind.INT8_DENSITY]: [1, 2, 3, 4, 5, 6, 7, 8],
-  [SectionKind.SHARED]: [0],
+  // SHARED: 0 a plain shared stream, 1 a primed one (brotli-dictionary.ts); the same in every SHARED entry.
+  [SectionKind.SHARED]: [0, 1],
   [SectionKind.INT8_ROWS]: [1, 2, 3, 4, 5, 6, 7, 8],
 };
 
@@ -169,7 +172,7 @@ export function readHeader(bytes: Uint8Array, maxDecodedSize = DEFAULT_MAX_DECOD
   if (payloadStart + encodedSum !== bytes.length) {
     throw new PackFormatError(payloadStart + encodedSum > bytes.length ? 'truncated payload' : 'trailing bytes after the last section');
   }
-  return { version, decodedSize, crc32c: crc, sections, payloadStart, sharedStart: payloadStart, sharedEncodedLength: 0, sharedDecodedLength: 0 };
+  return { version, decodedSize, crc32c: crc, sections, payloadStart, sharedStart: payloadStart, sharedEncodedLength: 0, sharedDecodedLength: 0, sharedPrimed: false };
 }
 
 /**
@@ -187,6 +190,7 @@ function readHeaderV2(bytes: Uint8Array, maxDecodedSize: number): Header {
   let decodedSize = 0;
   let encodedSum = 0;
   let sharedDecodedLength = 0;
+  let sharedPrimed: boolean | undefined;
   for (let i = 0; i < count; i++) {
     if (p >= end) throw new PackFormatError('truncated section table');
     const kind = (bytes[p] & 15) as SectionKindCode;
@@ -201,7 +205,11 @@ function readHeaderV2(bytes: Uint8Array, maxDecodedSize: number): Header {
     if (decodedLength === 0) throw new PackFormatError(`section ${i}: empty section`);
     decodedSize += decodedLength;
     encodedSum += encodedLength;
-    if (kind === SectionKind.SHARED) sharedDecodedLength += decodedLength;
+    if (kind === SectionKind.SHARED) {
+      sharedDecodedLength += decodedLength;
+      if (sharedPrimed !== undefined && sharedPrimed !== (contexts === 1)) throw new PackFormatError(`section ${i}: SHARED sections disagree on priming`);
+      sharedPrimed = contexts === 1;
+    }
     // Checked as the sum grows, before anything of that size is allocated.
     if (decodedSize > maxDecodedSize) {
       throw new PackFormatError(`decoded size ${decodedSize} exceeds the limit of ${maxDecodedSize} bytes`);
@@ -215,6 +223,6 @@ function readHeaderV2(bytes: Uint8Array, maxDecodedSize: number): Header {
   }
   return {
     version: FORMAT_VERSION, decodedSize, crc32c: crc, sections,
-    payloadStart: p + sharedEncodedLength, sharedStart: p, sharedEncodedLength, sharedDecodedLength,
+    payloadStart: p + sharedEncodedLength, sharedStart: p, sharedEncodedLength, sharedDecodedLength, sharedPrimed: sharedPrimed ?? false,
   };
 }

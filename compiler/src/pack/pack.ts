@@ -6,6 +6,7 @@
  * decoder needs no TFLite knowledge: it only concatenates decoded ranges.
  */
 import { encodeBrotli } from './brotli-coder.js';
+import { encodeBrotliPrimed } from './brotli-dictionary.js';
 import { encodeBytes, BYTE_CONTEXT_OPTIONS } from './byte-coder.js';
 import { SectionKind, writeContainer, writeContainerV1, type SectionEntry } from './container.js';
 import { crc32c } from './crc32c.js';
@@ -71,15 +72,29 @@ export function packModel(tfliteBytes: Uint8Array): Uint8Array {
   return candidates.reduce((a, b) => (b.length < a.length ? b : a));
 }
 
+/**
+ * Shared streams of up to this many bytes are also tried primed (brotli-dictionary.ts): the priming
+ * words save tens of bytes, which matter only for small inputs (and the primed window is 2^18).
+ */
+const MAX_PRIMED_INPUT = 192 * 1024;
+
+/** The shared stream for `data`: plain Brotli, or primed when that is smaller (context count 1 on SHARED entries). */
+function sharedStream(data: Uint8Array): { stream: Uint8Array; primed: 0 | 1 } {
+  const plain = encodeBrotli(data);
+  const primed = data.length <= MAX_PRIMED_INPUT ? encodeBrotliPrimed(data) : undefined;
+  return primed && primed.length < plain.length ? { stream: primed, primed: 1 } : { stream: plain, primed: 0 };
+}
+
 /** The whole file as one SHARED section (or RAW, when Brotli cannot shrink it). */
 function wholeFile(bytes: Uint8Array, crc: number): Uint8Array {
-  const shared = encodeBrotli(bytes);
+  const { stream: shared, primed } = sharedStream(bytes);
   const sections: Section[] = [];
   const kind = shared.length < bytes.length ? SectionKind.SHARED : SectionKind.RAW;
   for (let o = 0; o < bytes.length; o += MAX_SECTION) {
     const n = Math.min(MAX_SECTION, bytes.length - o);
     const payload = kind === SectionKind.RAW ? bytes.subarray(o, o + n) : new Uint8Array(0);
-    sections.push({ entry: { kind, contexts: 0, decodedLength: n, encodedLength: payload.length }, payload });
+    const contexts = kind === SectionKind.SHARED ? primed : 0;
+    sections.push({ entry: { kind, contexts, decodedLength: n, encodedLength: payload.length }, payload });
   }
   return writeContainer(bytes.length, crc, sections, kind === SectionKind.SHARED ? shared : new Uint8Array(0));
 }
@@ -103,7 +118,10 @@ function split(bytes: Uint8Array, crc: number, own: { range: Range; section: Sec
   }
   if (pos < bytes.length) pushShared(pos, bytes.length);
   const sharedBytes = concat(sharedParts);
-  return writeContainer(bytes.length, crc, sections, sharedBytes.length ? encodeBrotli(sharedBytes) : sharedBytes);
+  if (!sharedBytes.length) return writeContainer(bytes.length, crc, sections, sharedBytes);
+  const { stream, primed } = sharedStream(sharedBytes);
+  for (const s of sections) if (s.entry.kind === SectionKind.SHARED) s.entry.contexts = primed;
+  return writeContainer(bytes.length, crc, sections, stream);
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

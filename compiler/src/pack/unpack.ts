@@ -17,7 +17,7 @@ export function unpackModel(packed: Uint8Array, opts: UnpackOptions = {}): Uint8
   const out = new Uint8Array(h.decodedSize);
   // Bounded by the declared (and capped) size: the decoder refuses output beyond sharedDecodedLength.
   const shared = h.sharedEncodedLength
-    ? decodeBrotli(packed, h.sharedStart, h.sharedStart + h.sharedEncodedLength, h.sharedDecodedLength)
+    ? decodeBrotli(packed, h.sharedStart, h.sharedStart + h.sharedEncodedLength, h.sharedDecodedLength, h.sharedPrimed)
     : undefined;
   let sharedPos = 0;
   let src = h.payloadStart;

@@ -8,7 +8,8 @@ import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { fixtureModels, readFixture } from '../testing/fixtures.js';
 import { packAsInt8, packAsInt8Density, packAsInt8Rows, packModel, packModelV1 } from './pack.js';
-import { laplacianInt8, sharedStreamBomb, unevenRowsInt8 } from './synthetic.js';
+import { encodeBrotliPrimed } from './brotli-dictionary.js';
+import { laplacianInt8, mixedPrimingFile, sharedStreamBomb, unevenRowsInt8 } from './synthetic.js';
 
 export function vectorInputs(): [string, Uint8Array][] {
   const inputs: [string, Uint8Array][] = fixtureModels().map((rel) => [basename(rel), readFixture(rel)]);
@@ -53,6 +54,9 @@ function main(dir: string): void {
   writeFileSync(join(dir, 'vectors.txt'), names.join('\n') + '\n');
   // Not a vector (it must be refused): a shared stream decoding to 64 MiB for 1000 declared bytes.
   writeFileSync(join(dir, 'shared-bomb.mlshrink'), sharedStreamBomb());
+  // Not a vector either: SHARED entries that disagree on priming.
+  const hello = readFixture('tflm/hello_world_int8.tflite');
+  writeFileSync(join(dir, 'mixed-priming.mlshrink'), mixedPrimingFile(hello, encodeBrotliPrimed(hello)!));
 }
 
 // Runs only as a script, so importing vectorInputs() has no side effects.

@@ -70,6 +70,8 @@ public final class PackedModelDecoder {
     int sharedStart;
     int sharedEnd;
     int sharedDecoded;
+    /** SHARED entries with context count 1: the shared stream continues the priming prefix. */
+    boolean sharedPrimed;
     int payloadStart;
 
     Table(int n) {
@@ -150,7 +152,13 @@ public final class PackedModelDecoder {
       if (dec == 0) throw new PackFormatException("section " + i + ": empty section");
       decodedSum += dec;
       encodedSum += enc;
-      if (kind == KIND_SHARED) sharedSum += dec;
+      if (kind == KIND_SHARED) {
+        if (sharedSum > 0 && t.sharedPrimed != (contexts == 1)) {
+          throw new PackFormatException("section " + i + ": SHARED sections disagree on priming");
+        }
+        sharedSum += dec;
+        t.sharedPrimed = contexts == 1;
+      }
       // Checked as the sum grows, before anything of that size is allocated.
       if (decodedSum > limit) {
         throw new PackFormatException("decoded size " + decodedSum + " exceeds the limit of " + limit + " bytes");
@@ -194,7 +202,7 @@ public final class PackedModelDecoder {
     int src = t.payloadStart;
     int dst = 0;
     Inflater inflater = null; // one per file: creating one per section costs more than a small section
-    SharedStream shared = t.sharedDecoded > 0 ? new SharedStream(packed, t.sharedStart, t.sharedEnd, t.sharedDecoded) : null;
+    SharedStream shared = t.sharedDecoded > 0 ? new SharedStream(packed, t.sharedStart, t.sharedEnd, t.sharedDecoded, t.sharedPrimed) : null;
     try {
       for (int i = 0; i < t.n; i++) {
         int kind = t.kind[i];
@@ -238,8 +246,9 @@ public final class PackedModelDecoder {
     switch (kind) {
       case KIND_RAW:
       case KIND_DEFLATE:
-      case KIND_SHARED:
         return contexts == 0;
+      case KIND_SHARED: // 1: a primed shared stream
+        return contexts == 0 || contexts == 1;
       case KIND_BYTES:
         return contexts == 1 || contexts == 2 || contexts == 4;
       default:
