@@ -14,11 +14,13 @@ import { sampleModelInputs } from './pack.js';
 
 function runtimeClasspath(): string {
   const pom = resolve(REPO_ROOT, 'gradle-plugin/runtime/pom.xml');
-  // test-compile: the classes only (it also builds the Robolectric test APK, a few seconds).
-  const build = spawnSync('mvn', ['-B', '-q', '-ntp', '-f', pom, 'test-compile'], { stdio: 'inherit' });
-  if (build.status !== 0) throw new Error('mvn test-compile of gradle-plugin/runtime failed');
   const target = resolve(REPO_ROOT, 'gradle-plugin/runtime/target');
-  return [join(target, 'classes'), join(target, 'test-classes')].join(':');
+  const cpFile = join(target, 'load-bench-classpath.txt');
+  // test-compile: the classes only (it also builds the Robolectric test APK, a few seconds); the dependency
+  // classpath for org.brotli:dec, which version 2 shared streams need.
+  const build = spawnSync('mvn', ['-B', '-q', '-ntp', '-f', pom, 'test-compile', 'dependency:build-classpath', `-Dmdep.outputFile=${cpFile}`], { stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('mvn test-compile of gradle-plugin/runtime failed');
+  return [join(target, 'classes'), join(target, 'test-classes'), readFileSync(cpFile, 'utf8').trim()].join(':');
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'mlshrink-jvm-load-'));

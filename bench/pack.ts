@@ -250,7 +250,7 @@ export async function runPackBench(): Promise<void> {
   process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${table.map(line).join('\n')}\n`);
   process.stdout.write(`decode speeds are MB of decoded output per CPU-second of the decoding thread/process (load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}).\n`);
   process.stdout.write('packed: format v2; v1: the version 1 encoder; shared: the v2 shared Brotli stream (KB) and the share of the decoded file it holds.\n');
-  process.stdout.write('bits/w: coded bits per int8 weight in v2 weight sections of their own (tables included, whichever section kind won; weights in the shared stream are not counted); H: empirical entropy of those weights under the int8 coders\' context models (best K, with or without density, no table cost).\n');
+  process.stdout.write('bits/w: coded bits per int8 weight in v2 weight sections of their own (tables included, whichever section kind won; weights in the shared stream are not counted); H: empirical entropy of those weights under the INT8 / INT8_DENSITY context models (best K, no table cost); INT8_ROWS sections can code below it (their row groups are a context H does not have).\n');
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(REPO_ROOT, 'bench/pack.ts')) await runPackBench();

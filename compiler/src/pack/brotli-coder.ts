@@ -4,6 +4,7 @@
  * zlib bundles the reference C encoder and decoder; Android decodes it with org.brotli:dec.
  */
 import { brotliCompressSync, brotliDecompressSync, constants as zc, type BrotliCompress } from 'node:zlib';
+import { PRIMING_DICTIONARY, primedStream } from './brotli-dictionary.js';
 import { PackFormatError } from './errors.js';
 
 /**
@@ -60,18 +61,21 @@ export function encodeBrotli(data: Uint8Array, estimate = false): Uint8Array {
  * `outLength` while decoding (a stream claiming more is refused, not buffered), and the stream must end
  * exactly at `end`.
  */
-export function decodeBrotli(data: Uint8Array, start: number, end: number, outLength: number): Uint8Array {
+export function decodeBrotli(data: Uint8Array, start: number, end: number, outLength: number, primed = false): Uint8Array {
+  // A primed stream continues the priming prefix: decode both, then drop the dictionary's bytes.
+  const input = primed ? primedStream(data, start, end) : data.subarray(start, end);
+  const skip = primed ? PRIMING_DICTIONARY.length : 0;
   let result: { buffer: Buffer; engine: BrotliCompress };
   try {
     // `info: true` exposes the engine, whose bytesWritten is the input the stream actually used.
-    result = brotliDecompressSync(data.subarray(start, end), { info: true, maxOutputLength: outLength } as object) as unknown as {
+    result = brotliDecompressSync(input, { info: true, maxOutputLength: skip + outLength } as object) as unknown as {
       buffer: Buffer;
       engine: BrotliCompress;
     };
   } catch (e) {
     throw new PackFormatError(`shared stream: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (result.buffer.length !== outLength) throw new PackFormatError('shared stream: decoded length differs from the table');
-  if (result.engine.bytesWritten !== end - start) throw new PackFormatError('shared stream: bytes after the end of the stream');
-  return result.buffer;
+  if (result.buffer.length !== skip + outLength) throw new PackFormatError('shared stream: decoded length differs from the table');
+  if (result.engine.bytesWritten !== input.length) throw new PackFormatError('shared stream: bytes after the end of the stream');
+  return result.buffer.subarray(skip);
 }

@@ -17,12 +17,15 @@ export const V2_FIXED_HEADER = 13;
 export const SECTION_ENTRY_SIZE = 12;
 export const DEFAULT_MAX_DECODED_SIZE = 512 * 1024 * 1024;
 
-export const SectionKind = { RAW: 0, BYTES: 1, INT8: 2, DEFLATE: 3, INT8_DENSITY: 4, SHARED: 5 } as const;
+export const SectionKind = { RAW: 0, BYTES: 1, INT8: 2, DEFLATE: 3, INT8_DENSITY: 4, SHARED: 5, INT8_ROWS: 6 } as const;
 export type SectionKindCode = (typeof SectionKind)[keyof typeof SectionKind];
 
 export interface SectionEntry {
   kind: SectionKindCode;
-  /** Previous-token contexts K (BYTES, INT8, INT8_DENSITY; the last has 4K tables), 0 for RAW, DEFLATE, SHARED. */
+  /**
+   * Previous-token contexts K (BYTES, INT8, INT8_DENSITY, INT8_ROWS; INT8_DENSITY has 4K tables, INT8_ROWS
+   * K per row group), 0 for RAW, DEFLATE, SHARED.
+   */
   contexts: number;
   decodedLength: number;
   encodedLength: number;
@@ -39,6 +42,8 @@ export interface Header {
   sharedStart: number;
   sharedEncodedLength: number;
   sharedDecodedLength: number;
+  /** Version 2: the shared stream continues the priming prefix (SHARED entries with context count 1). */
+  sharedPrimed: boolean;
 }
 
 const VALID_CONTEXTS: Record<number, readonly number[]> = {
@@ -47,7 +52,9 @@ const VALID_CONTEXTS: Record<number, readonly number[]> = {
   [SectionKind.INT8]: [1, 2, 3, 4, 5, 6, 7, 8],
   [SectionKind.DEFLATE]: [0],
   [SectionKind.INT8_DENSITY]: [1, 2, 3, 4, 5, 6, 7, 8],
-  [SectionKind.SHARED]: [0],
+  // SHARED: 0 a plain shared stream, 1 a primed one (brotli-dictionary.ts); the same in every SHARED entry.
+  [SectionKind.SHARED]: [0, 1],
+  [SectionKind.INT8_ROWS]: [1, 2, 3, 4, 5, 6, 7, 8],
 };
 
 export function isPacked(bytes: Uint8Array): boolean {
@@ -147,7 +154,7 @@ export function readHeader(bytes: Uint8Array, maxDecodedSize = DEFAULT_MAX_DECOD
     const kind = bytes[e] as SectionKindCode;
     const contexts = bytes[e + 1];
     const allowed = VALID_CONTEXTS[kind];
-    if (!allowed || kind === SectionKind.SHARED) throw new PackFormatError(`section ${i}: unknown kind ${kind}`);
+    if (!allowed || kind === SectionKind.SHARED || kind === SectionKind.INT8_ROWS) throw new PackFormatError(`section ${i}: unknown kind ${kind}`);
     if (!allowed.includes(contexts)) throw new PackFormatError(`section ${i}: invalid context count ${contexts}`);
     if (dv.getUint16(e + 2, true) !== 0) throw new PackFormatError(`section ${i}: reserved field must be zero`);
     const decodedLength = dv.getUint32(e + 4, true);
@@ -165,7 +172,7 @@ export function readHeader(bytes: Uint8Array, maxDecodedSize = DEFAULT_MAX_DECOD
   if (payloadStart + encodedSum !== bytes.length) {
     throw new PackFormatError(payloadStart + encodedSum > bytes.length ? 'truncated payload' : 'trailing bytes after the last section');
   }
-  return { version, decodedSize, crc32c: crc, sections, payloadStart, sharedStart: payloadStart, sharedEncodedLength: 0, sharedDecodedLength: 0 };
+  return { version, decodedSize, crc32c: crc, sections, payloadStart, sharedStart: payloadStart, sharedEncodedLength: 0, sharedDecodedLength: 0, sharedPrimed: false };
 }
 
 /**
@@ -183,6 +190,7 @@ function readHeaderV2(bytes: Uint8Array, maxDecodedSize: number): Header {
   let decodedSize = 0;
   let encodedSum = 0;
   let sharedDecodedLength = 0;
+  let sharedPrimed: boolean | undefined;
   for (let i = 0; i < count; i++) {
     if (p >= end) throw new PackFormatError('truncated section table');
     const kind = (bytes[p] & 15) as SectionKindCode;
@@ -197,7 +205,11 @@ function readHeaderV2(bytes: Uint8Array, maxDecodedSize: number): Header {
     if (decodedLength === 0) throw new PackFormatError(`section ${i}: empty section`);
     decodedSize += decodedLength;
     encodedSum += encodedLength;
-    if (kind === SectionKind.SHARED) sharedDecodedLength += decodedLength;
+    if (kind === SectionKind.SHARED) {
+      sharedDecodedLength += decodedLength;
+      if (sharedPrimed !== undefined && sharedPrimed !== (contexts === 1)) throw new PackFormatError(`section ${i}: SHARED sections disagree on priming`);
+      sharedPrimed = contexts === 1;
+    }
     // Checked as the sum grows, before anything of that size is allocated.
     if (decodedSize > maxDecodedSize) {
       throw new PackFormatError(`decoded size ${decodedSize} exceeds the limit of ${maxDecodedSize} bytes`);
@@ -211,6 +223,6 @@ function readHeaderV2(bytes: Uint8Array, maxDecodedSize: number): Header {
   }
   return {
     version: FORMAT_VERSION, decodedSize, crc32c: crc, sections,
-    payloadStart: p + sharedEncodedLength, sharedStart: p, sharedEncodedLength, sharedDecodedLength,
+    payloadStart: p + sharedEncodedLength, sharedStart: p, sharedEncodedLength, sharedDecodedLength, sharedPrimed: sharedPrimed ?? false,
   };
 }

@@ -3,7 +3,7 @@ import { readHeader, SectionKind, type SectionKindCode } from './container.js';
 
 export interface PackedSectionStats {
   index: number;
-  kind: 'raw' | 'bytes' | 'int8' | 'deflate' | 'int8-density' | 'shared';
+  kind: 'raw' | 'bytes' | 'int8' | 'deflate' | 'int8-density' | 'shared' | 'int8-rows';
   /** Number of Huffman context tables (0 for raw, deflate and shared). */
   contexts: number;
   /** Offset of the section's bytes in the decoded .tflite. */
@@ -35,6 +35,7 @@ const KIND_NAMES: Record<SectionKindCode, PackedSectionStats['kind']> = {
   [SectionKind.DEFLATE]: 'deflate',
   [SectionKind.INT8_DENSITY]: 'int8-density',
   [SectionKind.SHARED]: 'shared',
+  [SectionKind.INT8_ROWS]: 'int8-rows',
 };
 
 export function describePacked(bytes: Uint8Array): PackedStats {

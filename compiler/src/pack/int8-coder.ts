@@ -20,22 +20,22 @@ import { readLengths, writeLengths } from './table-coder.js';
 
 export const INT8_ALPHABET = 303;
 export const MAX_INT8_CONTEXTS = 8;
-const RUN_BASE = 255;
+export const RUN_BASE = 255;
 const DIRECT_RUNS = 16;
-const ESCAPE_BASE = RUN_BASE + DIRECT_RUNS;
+export const ESCAPE_BASE = RUN_BASE + DIRECT_RUNS;
 
 function literalSymbol(v: number): number {
   if (v === -128) return 254;
   return v > 0 ? 2 * v - 2 : -2 * v - 1;
 }
 
-function literalValue(s: number): number {
+export function literalValue(s: number): number {
   if (s === 254) return -128;
   return s & 1 ? -((s + 1) >> 1) : (s >> 1) + 1;
 }
 
 /** Context of the token after each symbol, given K and the K-2 magnitude thresholds. */
-function contextTable(contexts: number, t: readonly number[]): Uint8Array {
+export function contextTable(contexts: number, t: readonly number[]): Uint8Array {
   const ctx = new Uint8Array(INT8_ALPHABET);
   if (contexts === 1) return ctx;
   for (let s = 0; s < RUN_BASE; s++) {
@@ -71,7 +71,7 @@ function densityClass(z: number): number {
   return z >> 10 < 3 ? z >> 10 : 3;
 }
 
-function runLength(s: number, extra: number): number {
+export function runLength(s: number, extra: number): number {
   return s < ESCAPE_BASE ? s - RUN_BASE + 1 : DIRECT_RUNS + 2 ** (s - ESCAPE_BASE) + extra;
 }
 
@@ -215,6 +215,55 @@ export function decodeInt8(
 ): void {
   if (contexts < 1 || contexts > MAX_INT8_CONTEXTS) throw new PackFormatError(`int8 section: invalid context count ${contexts}`);
   const br = new BitReader(data, start, end);
+  decodeInt8Tables(br, data, start, end, contexts, (density ? DENSITY_LEVELS : 1) * contexts, out, outStart, outLength, density, NO_ROWS, 0);
+}
+
+/** Row groups of an INT8_ROWS section (docs/format.md): at most 16 groups, at most 32 tables in all. */
+export const MAX_ROW_GROUPS = 16;
+export const MAX_ROW_TABLES = 32;
+export const ROW_LENGTH_BITS = 24;
+const NO_ROWS = new Int32Array(0);
+
+/** Bits per group id: ceil(log2 G), 0 for one group. */
+export function groupIdBits(groups: number): number {
+  let b = 0;
+  while (1 << b < groups) b++;
+  return b;
+}
+
+/**
+ * Decodes an INT8_ROWS section: INT8 tokens whose tables are chosen by the row group of the output row
+ * the token starts in, times the previous-token context.
+ */
+export function decodeInt8Rows(
+  data: Uint8Array, start: number, end: number, contexts: number,
+  out: Uint8Array, outStart: number, outLength: number,
+): void {
+  if (contexts < 1 || contexts > MAX_INT8_CONTEXTS) throw new PackFormatError(`int8 section: invalid context count ${contexts}`);
+  const br = new BitReader(data, start, end);
+  const rowLength = br.read(12) + br.read(12) * 4096;
+  if (rowLength === 0 || outLength % rowLength !== 0) throw new PackFormatError('int8 rows section: row length does not divide the section');
+  const groups = br.read(4) + 1;
+  if (groups * contexts > MAX_ROW_TABLES) throw new PackFormatError('int8 rows section: more than 32 tables');
+  const rows = outLength / rowLength;
+  const idBits = groupIdBits(groups);
+  // Checked before allocating one entry per row: the ids must fit in the payload.
+  if (rows * idBits > (end - start) * 8) throw new PackFormatError('int8 rows section: group ids run past the section end');
+  // Per row, the offset of its group's first table in the decoder's lookup tables.
+  const rowBase = new Int32Array(idBits ? rows : 1);
+  for (let r = 0; r < rowBase.length; r++) {
+    const g = br.read(idBits);
+    if (g >= groups) throw new PackFormatError('int8 rows section: group id out of range');
+    rowBase[r] = (g * contexts) << INT8_LOOKUP_BITS;
+  }
+  decodeInt8Tables(br, data, start, end, contexts, groups * contexts, out, outStart, outLength, false, rowBase, idBits ? rowLength : 0);
+}
+
+/** The shared rest of the int8 decoders: thresholds, `tables` code tables, then the token loop. */
+function decodeInt8Tables(
+  br: BitReader, data: Uint8Array, start: number, end: number, contexts: number, tables: number,
+  out: Uint8Array, outStart: number, outLength: number, density: boolean, rowBase: Int32Array, rowLength: number,
+): void {
   const t: number[] = [];
   for (let k = 0; k < contexts - 2; k++) {
     const x = br.read(8);
@@ -223,14 +272,15 @@ export function decodeInt8(
   }
   const ctxOf = contextTable(contexts, t);
   const lengths = [];
-  for (let c = 0; c < (density ? DENSITY_LEVELS : 1) * contexts; c++) lengths.push(readLengths(br, INT8_ALPHABET));
+  for (let c = 0; c < tables; c++) lengths.push(readLengths(br, INT8_ALPHABET));
   const symbolBits = new Int32Array(INT8_ALPHABET);
   for (let sym = 0; sym < INT8_ALPHABET; sym++) symbolBits[sym] = leafEntry(sym, 0, ctxOf);
   const fast = buildDecoder(lengths, INT8_LOOKUP_BITS, symbolBits);
   // Zero runs are skipped over, so clear the section first (one fill instead of one per run).
   out.fill(0, outStart, outStart + outLength);
   const win = bitWindow(data, start, end, br);
-  finishWindow(win, int8Tokens(win.view, win.limit, win.start, fast, out, outStart, outStart + outLength, contexts, density));
+  finishWindow(win, int8Tokens(win.view, win.limit, win.start, fast, out, outStart, outStart + outLength, contexts, density,
+    rowBase, rowLength));
 }
 
 /**
@@ -244,6 +294,7 @@ export function decodeInt8(
 function int8Tokens(
   view: DataView, limit: number, bp: number, fast: Int32Array,
   out: Uint8Array, o: number, outEnd: number, contexts: number, density: boolean,
+  rowBase: Int32Array, rowLength: number,
 ): number {
   // Module constants the loop uses, as locals: V8 does not always fold module-level consts into
   // optimized code, and then reloads each from the module context, with a TDZ check, on every token.
@@ -259,7 +310,10 @@ function int8Tokens(
   // Table of the current density class, and the z range that keeps it. z changes every token but its
   // class rarely does: a predictable range check keeps the z arithmetic off the path from one token's
   // table lookup to the next.
-  let classBase = 0;
+  let classBase = rowBase.length ? rowBase[0] : 0;
+  // INT8_ROWS: the table set changes where a token starts in a new row (rowLength 0: never).
+  const rowOrigin = o;
+  let rowEnd = rowLength ? o + rowLength : 0x7fffffff;
   let zLo = 0;
   let zHi = density ? 1024 : 0x7fffffff;
   // Two tokens per iteration, the second step a copy of the first (without its comments): V8 re-checks
@@ -308,6 +362,12 @@ function int8Tokens(
         classBase = (c * contexts) << lookupBits;
       }
     }
+    if (o >= rowEnd && o < outEnd) {
+      // A division per row, not per token: runs may skip whole rows.
+      const r = ((o - rowOrigin) / rowLength) | 0;
+      classBase = rowBase[r];
+      rowEnd = rowOrigin + (r + 1) * rowLength;
+    }
     // The second token: the same step again.
     if (o >= outEnd) break;
     if (bp > limit) throw new PackFormatError('int8 section: codes run past the section end');
@@ -342,6 +402,11 @@ function int8Tokens(
         zHi = c2 === topClass ? 0x7fffffff : zLo + 1024;
         classBase = (c2 * contexts) << lookupBits;
       }
+    }
+    if (o >= rowEnd && o < outEnd) {
+      const r2 = ((o - rowOrigin) / rowLength) | 0;
+      classBase = rowBase[r2];
+      rowEnd = rowOrigin + (r2 + 1) * rowLength;
     }
   }
   return bp;

@@ -6,17 +6,30 @@
  * decoder needs no TFLite knowledge: it only concatenates decoded ranges.
  */
 import { encodeBrotli } from './brotli-coder.js';
+import { encodeBrotliPrimed } from './brotli-dictionary.js';
 import { encodeBytes, BYTE_CONTEXT_OPTIONS } from './byte-coder.js';
 import { SectionKind, writeContainer, writeContainerV1, type SectionEntry } from './container.js';
 import { crc32c } from './crc32c.js';
 import { encodeDeflate } from './deflate-coder.js';
 import { encodeInt8, tokenize } from './int8-coder.js';
+import { encodeInt8Rows } from './int8-rows.js';
 import { tfliteBufferRanges } from './tflite-ranges.js';
 
 /** Int8 context counts the encoder tries (the format allows 1..8). */
 export const INT8_CONTEXT_TRIALS = [1, 2, 3, 4, 5, 6, 8];
 /** Context counts tried for INT8_DENSITY sections (4 tables each). */
 export const INT8_DENSITY_TRIALS = [1, 2, 3, 5];
+/**
+ * [contexts, row groups] tried for INT8_ROWS sections (version 2, int8 buffers with a known row length).
+ * On the bench models one context or two groups always lost to these.
+ */
+export const INT8_ROWS_TRIALS: readonly [number, number][] = [[2, 4], [2, 8], [2, 16], [3, 4], [3, 8]];
+/**
+ * INT8_ROWS needs enough data per group table and per-row statistics in memory: tried for buffers of
+ * ≥ 4 KiB with at most 4096 rows.
+ */
+const MIN_ROWS_SECTION = 4096;
+const MAX_ROWS = 4096;
 
 /**
  * Version 1: buffers smaller than these stay inside the surrounding structure section: a section costs a
@@ -35,6 +48,8 @@ interface Range {
   length: number;
   /** The range is an int8 tensor's buffer (coded every way but DEFLATE; other ranges every way). */
   int8: boolean;
+  /** Int8 tensors: bytes per output channel (INT8_ROWS), when the shape gives one. */
+  rowLength?: number;
 }
 
 type Section = { entry: SectionEntry; payload: Uint8Array };
@@ -49,7 +64,7 @@ export function packModel(tfliteBytes: Uint8Array): Uint8Array {
   for (const r of tfliteBufferRanges(bytes)) {
     if (r.length < (r.int8 ? V2_MIN_OWN_INT8_SECTION : V2_MIN_OWN_OTHER_SECTION) || r.length > MAX_SECTION) continue;
     const data = bytes.subarray(r.offset, r.offset + r.length);
-    const section = encodeSection(data, r.int8, false);
+    const section = encodeSection(data, r.int8, false, r.rowLength);
     if (section.payload.length + 4 < encodeBrotli(data, true).length) own.push({ range: r, section });
   }
   const candidates = [wholeFile(bytes, crc)];
@@ -57,15 +72,29 @@ export function packModel(tfliteBytes: Uint8Array): Uint8Array {
   return candidates.reduce((a, b) => (b.length < a.length ? b : a));
 }
 
+/**
+ * Shared streams of up to this many bytes are also tried primed (brotli-dictionary.ts): the priming
+ * words save tens of bytes, which matter only for small inputs (and the primed window is 2^18).
+ */
+const MAX_PRIMED_INPUT = 192 * 1024;
+
+/** The shared stream for `data`: plain Brotli, or primed when that is smaller (context count 1 on SHARED entries). */
+function sharedStream(data: Uint8Array): { stream: Uint8Array; primed: 0 | 1 } {
+  const plain = encodeBrotli(data);
+  const primed = data.length <= MAX_PRIMED_INPUT ? encodeBrotliPrimed(data) : undefined;
+  return primed && primed.length < plain.length ? { stream: primed, primed: 1 } : { stream: plain, primed: 0 };
+}
+
 /** The whole file as one SHARED section (or RAW, when Brotli cannot shrink it). */
 function wholeFile(bytes: Uint8Array, crc: number): Uint8Array {
-  const shared = encodeBrotli(bytes);
+  const { stream: shared, primed } = sharedStream(bytes);
   const sections: Section[] = [];
   const kind = shared.length < bytes.length ? SectionKind.SHARED : SectionKind.RAW;
   for (let o = 0; o < bytes.length; o += MAX_SECTION) {
     const n = Math.min(MAX_SECTION, bytes.length - o);
     const payload = kind === SectionKind.RAW ? bytes.subarray(o, o + n) : new Uint8Array(0);
-    sections.push({ entry: { kind, contexts: 0, decodedLength: n, encodedLength: payload.length }, payload });
+    const contexts = kind === SectionKind.SHARED ? primed : 0;
+    sections.push({ entry: { kind, contexts, decodedLength: n, encodedLength: payload.length }, payload });
   }
   return writeContainer(bytes.length, crc, sections, kind === SectionKind.SHARED ? shared : new Uint8Array(0));
 }
@@ -89,7 +118,10 @@ function split(bytes: Uint8Array, crc: number, own: { range: Range; section: Sec
   }
   if (pos < bytes.length) pushShared(pos, bytes.length);
   const sharedBytes = concat(sharedParts);
-  return writeContainer(bytes.length, crc, sections, sharedBytes.length ? encodeBrotli(sharedBytes) : sharedBytes);
+  if (!sharedBytes.length) return writeContainer(bytes.length, crc, sections, sharedBytes);
+  const { stream, primed } = sharedStream(sharedBytes);
+  for (const s of sections) if (s.entry.kind === SectionKind.SHARED) s.entry.contexts = primed;
+  return writeContainer(bytes.length, crc, sections, stream);
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
@@ -128,7 +160,7 @@ function segment(bytes: Uint8Array): Range[] {
  * to the choice tried first). The int8 coder is tried on every range: the flatbuffer
  * structure is full of zero runs too.
  */
-function encodeSection(data: Uint8Array, int8Weights: boolean, deflate: boolean): Section {
+function encodeSection(data: Uint8Array, int8Weights: boolean, deflate: boolean, rowLength?: number): Section {
   let best: Section = { entry: { kind: SectionKind.RAW, contexts: 0, decodedLength: data.length, encodedLength: data.length }, payload: data };
   const consider = (kind: SectionEntry['kind'], contexts: number, payload: Uint8Array): void => {
     if (payload.length < best.payload.length) {
@@ -142,6 +174,11 @@ function encodeSection(data: Uint8Array, int8Weights: boolean, deflate: boolean)
   const tokens = tokenize(data);
   for (const c of INT8_CONTEXT_TRIALS) consider(SectionKind.INT8, c, encodeInt8(data, c, tokens));
   for (const c of INT8_DENSITY_TRIALS) consider(SectionKind.INT8_DENSITY, c, encodeInt8(data, c, tokens, true));
+  // Version 2 only (the v1 encoder passes no row length).
+  const rows = rowLength ? data.length / rowLength : 0;
+  if (rowLength && data.length >= MIN_ROWS_SECTION && rows <= MAX_ROWS) {
+    for (const [c, g] of INT8_ROWS_TRIALS) if (g <= rows) consider(SectionKind.INT8_ROWS, c, encodeInt8Rows(data, rowLength, c, g, tokens));
+  }
   return best;
 }
 
@@ -149,6 +186,13 @@ function encodeSection(data: Uint8Array, int8Weights: boolean, deflate: boolean)
 export function packAsInt8(data: Uint8Array, contexts = 3): Uint8Array {
   const payload = encodeInt8(data, contexts, tokenize(data));
   const entry: SectionEntry = { kind: SectionKind.INT8, contexts, decodedLength: data.length, encodedLength: payload.length };
+  return writeContainer(data.length, crc32c(data), data.length ? [{ entry, payload }] : [], new Uint8Array(0));
+}
+
+/** A version 2 container holding `data` as one INT8_ROWS section (tests, vectors, fuzzing). */
+export function packAsInt8Rows(data: Uint8Array, rowLength: number, contexts: number, groups: number): Uint8Array {
+  const payload = encodeInt8Rows(data, rowLength, contexts, groups);
+  const entry: SectionEntry = { kind: SectionKind.INT8_ROWS, contexts, decodedLength: data.length, encodedLength: payload.length };
   return writeContainer(data.length, crc32c(data), data.length ? [{ entry, payload }] : [], new Uint8Array(0));
 }
 

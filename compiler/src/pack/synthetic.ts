@@ -1,5 +1,5 @@
 import { brotliCompressSync, constants as zc } from 'node:zlib';
-import { SectionKind, writeContainer } from './container.js';
+import { SectionKind, writeContainer, type SectionEntry } from './container.js';
 import { crc32c } from './crc32c.js';
 
 /** Deterministic synthetic int8 weights (tests and bench): Laplacian values with a share of exact zeros. */
@@ -27,6 +27,17 @@ export function unevenRowsInt8(rows: number, rowLength: number, seed: number, sp
   const out = new Uint8Array(rows * rowLength);
   for (let r = 0; r < rows; r++) out.set(laplacianInt8(rowLength, r % 3 === 0 ? sparse : dense, 20, seed + r), r * rowLength);
   return out;
+}
+
+/**
+ * An invalid version 2 file: the model packed with a primed shared stream, its SHARED section split in two
+ * whose entries disagree on priming (context counts 1 and 0). Decoders must refuse it.
+ */
+export function mixedPrimingFile(model: Uint8Array, primedStream: Uint8Array): Uint8Array {
+  const half = model.length >> 1;
+  const entry = (contexts: number, decodedLength: number): { entry: SectionEntry; payload: Uint8Array } =>
+    ({ entry: { kind: SectionKind.SHARED, contexts, decodedLength, encodedLength: 0 }, payload: new Uint8Array(0) });
+  return writeContainer(model.length, crc32c(model), [entry(1, half), entry(0, model.length - half)], primedStream);
 }
 
 /**

@@ -11,6 +11,11 @@ export interface BufferRange {
   offset: number;
   length: number;
   int8: boolean;
+  /**
+   * Int8 buffers: elements per output channel (the product of the tensor's dims after the first), when
+   * the shape has ≥ 2 dims and splits the buffer into ≥ 2 such rows; else undefined.
+   */
+  rowLength?: number;
 }
 
 class Fb {
@@ -52,6 +57,19 @@ class Fb {
   }
 }
 
+/** Tensor.shape (field 0, int32 dims): the product of the dims after the first, 0 without ≥ 2 positive dims. */
+function rowLength(fb: Fb, tensor: number): number {
+  const [start, n] = fb.vector(tensor, 0);
+  if (n < 2) return 0;
+  let row = 1;
+  for (let k = 1; k < n; k++) {
+    const d = fb.i32(start + 4 * k);
+    if (d <= 0) return 0;
+    row *= d;
+  }
+  return fb.i32(start) > 0 && row < 2 ** 31 ? row : 0;
+}
+
 /** Non-empty constant buffers, sorted by offset, non-overlapping. */
 export function tfliteBufferRanges(bytes: Uint8Array): BufferRange[] {
   try {
@@ -67,14 +85,15 @@ function scan(bytes: Uint8Array): BufferRange[] {
   const fb = new Fb(bytes);
   const model = fb.deref(0);
   const buffers = fb.tables(model, 4);
-  const int8Buffers = new Set<number>();
+  /** Int8 buffers, with the row length of the first tensor that uses each (0: none). */
+  const int8Buffers = new Map<number, number>();
   for (const sg of fb.tables(model, 2)) {
     for (const t of fb.tables(sg, 0)) {
       const typeField = fb.field(t, 1);
       const type = typeField ? bytes[typeField] : 0;
       const bufField = fb.field(t, 2);
       const buf = bufField ? fb.u32(bufField) : 0;
-      if (type === TENSOR_TYPE_INT8) int8Buffers.add(buf);
+      if (type === TENSOR_TYPE_INT8 && !int8Buffers.has(buf)) int8Buffers.set(buf, rowLength(fb, t));
     }
   }
   const ranges: BufferRange[] = [];
@@ -93,7 +112,11 @@ function scan(bytes: Uint8Array): BufferRange[] {
       length = fb.u64(s);
       if (offset + length > bytes.length) return;
     }
-    if (length > 0) ranges.push({ offset, length, int8: int8Buffers.has(i) });
+    if (length <= 0) return;
+    const row = int8Buffers.get(i);
+    const range: BufferRange = { offset, length, int8: row !== undefined };
+    if (row && row < length && length % row === 0) range.rowLength = row;
+    ranges.push(range);
   });
   ranges.sort((a, b) => a.offset - b.offset);
   const out: BufferRange[] = [];

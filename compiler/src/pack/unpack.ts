@@ -5,7 +5,7 @@ import { readHeader, SectionKind } from './container.js';
 import { crc32c } from './crc32c.js';
 import { decodeDeflate } from './deflate-coder.js';
 import { PackFormatError } from './errors.js';
-import { decodeInt8 } from './int8-coder.js';
+import { decodeInt8, decodeInt8Rows } from './int8-coder.js';
 
 export interface UnpackOptions {
   /** Refuse files declaring a larger decoded size (default 512 MiB), checked before allocating. */
@@ -17,7 +17,7 @@ export function unpackModel(packed: Uint8Array, opts: UnpackOptions = {}): Uint8
   const out = new Uint8Array(h.decodedSize);
   // Bounded by the declared (and capped) size: the decoder refuses output beyond sharedDecodedLength.
   const shared = h.sharedEncodedLength
-    ? decodeBrotli(packed, h.sharedStart, h.sharedStart + h.sharedEncodedLength, h.sharedDecodedLength)
+    ? decodeBrotli(packed, h.sharedStart, h.sharedStart + h.sharedEncodedLength, h.sharedDecodedLength, h.sharedPrimed)
     : undefined;
   let sharedPos = 0;
   let src = h.payloadStart;
@@ -31,6 +31,7 @@ export function unpackModel(packed: Uint8Array, opts: UnpackOptions = {}): Uint8
     } else if (s.kind === SectionKind.BYTES) decodeBytes(packed, src, end, s.contexts, out, dst, s.decodedLength);
     else if (s.kind === SectionKind.INT8) decodeInt8(packed, src, end, s.contexts, out, dst, s.decodedLength);
     else if (s.kind === SectionKind.INT8_DENSITY) decodeInt8(packed, src, end, s.contexts, out, dst, s.decodedLength, true);
+    else if (s.kind === SectionKind.INT8_ROWS) decodeInt8Rows(packed, src, end, s.contexts, out, dst, s.decodedLength);
     else decodeDeflate(packed, src, end, out, dst, s.decodedLength);
     src = end;
     dst += s.decodedLength;

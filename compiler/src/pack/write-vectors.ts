@@ -11,8 +11,9 @@ import { quantizeInt4 } from '../passes/quantize-int4.js';
 import { fixtureModels, readFixture } from '../testing/fixtures.js';
 import { weightNet } from '../testing/weight-nets.js';
 import { writeModel } from '../tflite/write.js';
-import { packAsInt8, packAsInt8Density, packModel, packModelV1 } from './pack.js';
-import { laplacianInt8, sharedStreamBomb, unevenRowsInt8 } from './synthetic.js';
+import { packAsInt8, packAsInt8Density, packAsInt8Rows, packModel, packModelV1 } from './pack.js';
+import { encodeBrotliPrimed } from './brotli-dictionary.js';
+import { laplacianInt8, mixedPrimingFile, sharedStreamBomb, unevenRowsInt8 } from './synthetic.js';
 
 export function vectorInputs(): [string, Uint8Array][] {
   const inputs: [string, Uint8Array][] = fixtureModels().map((rel) => [basename(rel), readFixture(rel)]);
@@ -48,12 +49,20 @@ function main(dir: string): void {
   write('uneven-rows-small', small, packAsInt8Density(small, 2));
   const large = unevenRowsInt8(40, 4096, 6);
   write('uneven-rows-large', large, packAsInt8Density(large, 5));
+  // INT8_ROWS sections (row groups), forced: one small (fuzz tests), one large (hot-loop fuzzing), and one
+  // with a single group (no group ids).
+  write('int8-rows-small', small, packAsInt8Rows(small, 512, 2, 4));
+  write('int8-rows-large', large, packAsInt8Rows(large, 4096, 3, 8));
+  write('int8-rows-one-group', small, packAsInt8Rows(small, 1024, 1, 1));
   // An INT8 section in a version 2 container (the encoder codes this input as a shared stream).
   const sparse = laplacianInt8(4000, 0.8, 6, 3);
   write('int8-section-small', sparse, packAsInt8(sparse));
   writeFileSync(join(dir, 'vectors.txt'), names.join('\n') + '\n');
   // Not a vector (it must be refused): a shared stream decoding to 64 MiB for 1000 declared bytes.
   writeFileSync(join(dir, 'shared-bomb.mlshrink'), sharedStreamBomb());
+  // Not a vector either: SHARED entries that disagree on priming.
+  const hello = readFixture('tflm/hello_world_int8.tflite');
+  writeFileSync(join(dir, 'mixed-priming.mlshrink'), mixedPrimingFile(hello, encodeBrotliPrimed(hello)!));
 }
 
 // Runs only as a script, so importing vectorInputs() has no side effects.

@@ -26,6 +26,7 @@ public final class PackedModelDecoder {
   private static final int KIND_DEFLATE = 3;
   private static final int KIND_INT8_DENSITY = 4;
   private static final int KIND_SHARED = 5;
+  private static final int KIND_INT8_ROWS = 6;
   /** Largest Java array the decoder will allocate. */
   private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
 
@@ -69,6 +70,8 @@ public final class PackedModelDecoder {
     int sharedStart;
     int sharedEnd;
     int sharedDecoded;
+    /** SHARED entries with context count 1: the shared stream continues the priming prefix. */
+    boolean sharedPrimed;
     int payloadStart;
 
     Table(int n) {
@@ -141,7 +144,7 @@ public final class PackedModelDecoder {
       int b = packed[pos[0]++] & 0xFF;
       int kind = b & 15;
       int contexts = b >>> 4;
-      if (kind > KIND_SHARED) throw new PackFormatException("section " + i + ": unknown kind " + kind);
+      if (kind > KIND_INT8_ROWS) throw new PackFormatException("section " + i + ": unknown kind " + kind);
       if (!contextsAllowed(kind, contexts)) throw new PackFormatException("section " + i + ": invalid context count " + contexts);
       long dec = varint(packed, pos, "section " + i + " decoded length");
       long enc = kind == KIND_RAW ? dec : 0;
@@ -149,7 +152,13 @@ public final class PackedModelDecoder {
       if (dec == 0) throw new PackFormatException("section " + i + ": empty section");
       decodedSum += dec;
       encodedSum += enc;
-      if (kind == KIND_SHARED) sharedSum += dec;
+      if (kind == KIND_SHARED) {
+        if (sharedSum > 0 && t.sharedPrimed != (contexts == 1)) {
+          throw new PackFormatException("section " + i + ": SHARED sections disagree on priming");
+        }
+        sharedSum += dec;
+        t.sharedPrimed = contexts == 1;
+      }
       // Checked as the sum grows, before anything of that size is allocated.
       if (decodedSum > limit) {
         throw new PackFormatException("decoded size " + decodedSum + " exceeds the limit of " + limit + " bytes");
@@ -193,7 +202,7 @@ public final class PackedModelDecoder {
     int src = t.payloadStart;
     int dst = 0;
     Inflater inflater = null; // one per file: creating one per section costs more than a small section
-    SharedStream shared = t.sharedDecoded > 0 ? new SharedStream(packed, t.sharedStart, t.sharedEnd, t.sharedDecoded) : null;
+    SharedStream shared = t.sharedDecoded > 0 ? new SharedStream(packed, t.sharedStart, t.sharedEnd, t.sharedDecoded, t.sharedPrimed) : null;
     try {
       for (int i = 0; i < t.n; i++) {
         int kind = t.kind[i];
@@ -208,6 +217,8 @@ public final class PackedModelDecoder {
           SectionDecoders.decodeBytes(packed, src, end, contexts, out, dst, dec);
         } else if (kind == KIND_INT8 || kind == KIND_INT8_DENSITY) {
           SectionDecoders.decodeInt8(packed, src, end, contexts, out, dst, dec, kind == KIND_INT8_DENSITY);
+        } else if (kind == KIND_INT8_ROWS) {
+          SectionDecoders.decodeInt8Rows(packed, src, end, contexts, out, dst, dec);
         } else {
           if (inflater == null) inflater = new Inflater(true);
           SectionDecoders.decodeDeflate(inflater, packed, src, end, out, dst, dec);
@@ -235,8 +246,9 @@ public final class PackedModelDecoder {
     switch (kind) {
       case KIND_RAW:
       case KIND_DEFLATE:
-      case KIND_SHARED:
         return contexts == 0;
+      case KIND_SHARED: // 1: a primed shared stream
+        return contexts == 0 || contexts == 1;
       case KIND_BYTES:
         return contexts == 1 || contexts == 2 || contexts == 4;
       default:

@@ -135,6 +135,47 @@ final class SectionDecoders {
   static void decodeInt8(byte[] in, int start, int end, int contexts, byte[] out, int outStart, int outLength,
       boolean density) throws PackFormatException {
     BitReader br = new BitReader(in, start, end);
+    decodeInt8Tables(br, contexts, (density ? DENSITY_LEVELS : 1) * contexts, density, NO_ROWS, 0, out, outStart,
+        outLength);
+  }
+
+  /** INT8_ROWS: at most 16 row groups and 32 tables (the token entries hold a 5-bit table index). */
+  private static final int MAX_ROW_GROUPS = 16;
+  private static final int MAX_ROW_TABLES = 32;
+  private static final int[] NO_ROWS = new int[0];
+
+  /**
+   * An INT8_ROWS section: INT8 tokens whose tables are chosen by the row group of the output row each token
+   * starts in (times the previous-token context). The output range must be all zero on entry.
+   */
+  static void decodeInt8Rows(byte[] in, int start, int end, int contexts, byte[] out, int outStart, int outLength)
+      throws PackFormatException {
+    BitReader br = new BitReader(in, start, end);
+    int rowLength = br.read(24);
+    if (rowLength == 0 || outLength % rowLength != 0) {
+      throw new PackFormatException("int8 rows section: row length does not divide the section");
+    }
+    int groups = br.read(4) + 1;
+    if (groups * contexts > MAX_ROW_TABLES) throw new PackFormatException("int8 rows section: more than 32 tables");
+    int rows = outLength / rowLength;
+    int idBits = 32 - Integer.numberOfLeadingZeros(groups - 1); // ceil(log2 groups)
+    // Checked before allocating one entry per row: the ids must fit in the payload.
+    if ((long) rows * idBits > (long) (end - start) * 8) {
+      throw new PackFormatException("int8 rows section: group ids run past the section end");
+    }
+    int[] rowBase = new int[idBits > 0 ? rows : 1]; // per row, its group's first table << LOOKUP_BITS
+    for (int r = 0; r < rowBase.length; r++) {
+      int g = br.read(idBits);
+      if (g >= groups) throw new PackFormatException("int8 rows section: group id out of range");
+      rowBase[r] = g * contexts << LOOKUP_BITS;
+    }
+    decodeInt8Tables(br, contexts, groups * contexts, false, rowBase, idBits > 0 ? rowLength : 0, out, outStart,
+        outLength);
+  }
+
+  /** The shared rest of the int8 decoders: thresholds, {@code tables} code tables, then the token loop. */
+  private static void decodeInt8Tables(BitReader br, int contexts, int tables, boolean density, int[] rowBase,
+      int rowLength, byte[] out, int outStart, int outLength) throws PackFormatException {
     int[] t = new int[Math.max(0, contexts - 2)];
     for (int k = 0; k < t.length; k++) {
       t[k] = br.read(8);
@@ -152,11 +193,10 @@ final class SectionDecoders {
         nextCtx[s] = k + 1;
       }
     }
-    int tables = (density ? DENSITY_LEVELS : 1) * contexts;
     int[][] lengths = new int[tables][];
     for (int c = 0; c < tables; c++) lengths[c] = Huffman.readLengths(br, INT8_ALPHABET);
     decodeTokens(br, contexts, density, tokenTable(Huffman.buildDecoder(lengths), tables, contexts, nextCtx), out,
-        outStart, outLength);
+        outStart, outLength, rowBase, rowLength);
   }
 
   /**
@@ -164,7 +204,7 @@ final class SectionDecoders {
    * taken branches would otherwise recompile (and re-lay out) the hot loop again and again.
    */
   private static void decodeTokens(BitReader br, int contexts, boolean density, int[] hot, byte[] out, int outStart,
-      int outLength) throws PackFormatException {
+      int outLength, int[] rowBase, int rowLength) throws PackFormatException {
     final byte[] in = br.data;
     final int start = br.start;
     final int end = br.end;
@@ -177,7 +217,11 @@ final class SectionDecoders {
     final int outEnd = outStart + outLength;
     // Hot tokens advance by at most 16 bytes each: below this, one refill's worth cannot pass the section end.
     final int hotEnd = outEnd - HOT_TOKENS * DIRECT_RUNS;
-    int tableBase = 0; // the next token's table (density class and previous-token context) << LOOKUP_BITS
+    // The next token's table (density class or row group, and previous-token context) << LOOKUP_BITS.
+    int tableBase = rowBase.length > 0 ? rowBase[0] : 0;
+    // INT8_ROWS: the current row's group base, and where the row ends (rowLength 0: never).
+    int groupBase = tableBase;
+    int rowEnd = rowLength > 0 ? outStart + rowLength : Integer.MAX_VALUE;
     // Zero density as w = 4096 - z (INT8_DENSITY only): the update is then one multiply for runs and values.
     int w = 4096;
     // The current density class and the w range that keeps it. w changes every token but its class rarely
@@ -220,6 +264,12 @@ final class SectionDecoders {
               tableBase += (c - zClass) * contexts << LOOKUP_BITS; // same context, new class
               zClass = c;
             }
+          }
+          if (o >= rowEnd && o < outEnd) { // a new row: same context, its group's tables
+            int r = (o - outStart) / rowLength; // a division per row, not per token: runs may skip rows
+            tableBase += rowBase[r] - groupBase;
+            groupBase = rowBase[r];
+            rowEnd = outStart + (r + 1) * rowLength;
           }
         }
       }
@@ -278,6 +328,12 @@ final class SectionDecoders {
           tableBase += (c - zClass) * contexts << LOOKUP_BITS;
           zClass = c;
         }
+      }
+      if (o >= rowEnd && o < outEnd) {
+        int r = (o - outStart) / rowLength;
+        tableBase += rowBase[r] - groupBase;
+        groupBase = rowBase[r];
+        rowEnd = outStart + (r + 1) * rowLength;
       }
     }
     BitReader.finish(pos, buf, count, start, end);

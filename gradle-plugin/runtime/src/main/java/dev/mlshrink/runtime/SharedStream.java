@@ -2,6 +2,8 @@ package dev.mlshrink.runtime;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
 import org.brotli.dec.BrotliInputStream;
 
 /**
@@ -14,11 +16,27 @@ final class SharedStream implements AutoCloseable {
   private final int declared;
   private int produced;
 
-  /** The stream in {@code packed[start, end)}, which must decode to exactly {@code declared} bytes. */
-  SharedStream(byte[] packed, int start, int end, int declared) throws PackFormatException {
+  /**
+   * The stream in {@code packed[start, end)}, which must decode to exactly {@code declared} bytes;
+   * {@code primed}: it continues {@link PrimedPrefix}, whose decoded dictionary bytes are dropped.
+   */
+  SharedStream(byte[] packed, int start, int end, int declared, boolean primed) throws PackFormatException {
     this.declared = declared;
     try {
-      in = new BrotliInputStream(new ByteArrayInputStream(packed, start, end - start));
+      InputStream payload = new ByteArrayInputStream(packed, start, end - start);
+      if (primed) payload = new SequenceInputStream(new ByteArrayInputStream(PrimedPrefix.BYTES), payload);
+      in = new BrotliInputStream(payload);
+      if (primed) {
+        byte[] dictionary = new byte[PrimedPrefix.DICTIONARY_LENGTH];
+        int n = 0;
+        while (n < dictionary.length) {
+          int k = in.read(dictionary, n, dictionary.length - n);
+          if (k < 0) throw new PackFormatException("shared stream: ends inside the priming prefix");
+          n += k;
+        }
+      }
+    } catch (PackFormatException e) {
+      throw e;
     } catch (IOException | RuntimeException e) {
       throw failure(e);
     }

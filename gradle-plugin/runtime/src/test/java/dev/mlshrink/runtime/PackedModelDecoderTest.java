@@ -43,9 +43,10 @@ class PackedModelDecoderTest {
     Path dir = Vectors.generated();
     byte[] original = Files.readAllBytes(dir.resolve("trained_lstm.tflite.bin"));
     byte[] packed = Files.readAllBytes(dir.resolve("trained_lstm.tflite.mlshrink"));
-    // Section count 3: shared, bytes, shared (entry kinds 5, 0x41 = BYTES with 4 contexts, 5).
+    // Section count 3: shared, bytes, shared (entry kinds 0x15 = SHARED primed, 0x41 = BYTES with 4 contexts,
+    // 0x15): the shared stream continues the priming prefix.
     assertEquals(3, packed[13]);
-    assertEquals(5, packed[14]);
+    assertEquals(0x15, packed[14]);
     assertArrayEquals(original, PackedModelDecoder.decode(packed));
     byte[] longer = Arrays.copyOf(packed, packed.length + 1);
     assertThrows(PackFormatException.class, () -> PackedModelDecoder.decode(longer));
@@ -70,6 +71,13 @@ class PackedModelDecoderTest {
     PackFormatException e = assertThrows(PackFormatException.class, () -> PackedModelDecoder.decode(bomb));
     assertTrue(e.getMessage().contains("more than its SHARED sections"), e.getMessage());
     assertTrue(usedHeap() - before < 48L << 20, "decoding the bomb must not allocate its output");
+  }
+
+  @Test
+  void refusesSharedSectionsThatDisagreeOnPriming() throws Exception {
+    byte[] mixed = Files.readAllBytes(Vectors.generated().resolve("mixed-priming.mlshrink"));
+    PackFormatException e = assertThrows(PackFormatException.class, () -> PackedModelDecoder.decode(mixed));
+    assertTrue(e.getMessage().contains("disagree on priming"), e.getMessage());
   }
 
   private static long usedHeap() {
