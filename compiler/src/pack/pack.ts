@@ -57,6 +57,16 @@ export function packModel(tfliteBytes: Uint8Array): Uint8Array {
   return candidates.reduce((a, b) => (b.length < a.length ? b : a));
 }
 
+/**
+ * What packModel spends on one buffer that gets a section of its own: the smaller of its best Huffman
+ * section (plus a 4-byte entry) and Brotli on it alone, without the whole-file pass. Sections are
+ * coded independently, so settings of one layer compare by this (--auto's per-layer sensitivity).
+ */
+export function packedBufferBytes(data: Uint8Array, int8: boolean): number {
+  const section = encodeSection(data, int8, false);
+  return Math.min(section.payload.length + 4, encodeBrotli(data, true).length);
+}
+
 /** The whole file as one SHARED section (or RAW, when Brotli cannot shrink it). */
 function wholeFile(bytes: Uint8Array, crc: number): Uint8Array {
   const shared = encodeBrotli(bytes);

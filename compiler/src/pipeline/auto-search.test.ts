@@ -55,6 +55,19 @@ describe('autoSearch', () => {
     expect(r.chosen!.met).toBe(true); // … and a shorter plan was measured to hold
     expect(r.chosen!.loss).toBeLessThanOrEqual(0.01);
     expect(r.chosen!.moves).toBeLessThan(Math.max(...r.plans.map((p) => p.moves)));
+    // Leftover measurements went into single-layer switches of met plans, each measured once.
+    expect(r.plans.length - 1).toBe(12);
+    const keys = r.plans.map((p) => JSON.stringify(Object.entries(p.layers).sort()));
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('does not spend measurements on layers holding under half a percent of the weights', async () => {
+    const { measure, calls } = fakeModel(LAYERS);
+    await autoSearch(LAYERS, measure, { budget: 0.01 });
+    expect(calls.some((c) => 'conv1' in c.layers)).toBe(false);
+    const all = fakeModel(LAYERS);
+    const r = await autoSearch(LAYERS, all.measure, { budget: 0.01, minShare: 0 });
+    expect(r.sensitivity.some((p) => p.layer === 'conv1')).toBe(true);
   });
 
   it('measures only the base when the base already misses the budget', async () => {

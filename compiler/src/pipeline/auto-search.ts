@@ -2,7 +2,8 @@
  * The `--auto` search strategy (pure: measurements are injected, so it runs without LiteRT in tests).
  *
  * 1. Base: every layer only quantized. If that already misses the budget, nothing here can meet it.
- * 2. Sensitivity: one layer at a time at a few (sparsity, clusters) settings, largest layers first.
+ * 2. Sensitivity: one layer at a time at a few (sparsity, clusters) settings, largest layers first
+ *    (layers under half a percent of the weights are not worth a measurement and stay quantized).
  *    A row of sparsities stops at the first setting whose loss alone exceeds twice the headroom
  *    (budget − base loss); fewer clusters never get further than more clusters did, so each row is
  *    at most as long as the one before.
@@ -11,7 +12,9 @@
  *    of extra loss goes first. Losses are assumed additive across layers (a prediction only).
  * 4. Verdict: the plan after the longest move prefix predicted within budget is measured on the full
  *    data; when it holds, longer prefixes are tried (doubling), when it fails, shorter ones
- *    (bisection). The smallest measured plan that holds is chosen.
+ *    (bisection).
+ * 5. Fill: measurements left over try single-layer switches on the best plan so far, best ratio
+ *    first; a switch over budget is dropped. The smallest measured plan that holds is chosen.
  * Every decision is made on measured numbers: sizes are real packed bytes, losses real LiteRT runs.
  */
 import type { LayerSetting } from './plan.js';
@@ -47,6 +50,8 @@ export interface AutoSearchOptions {
   maxSensitivity?: number;
   /** Whole-plan verdict measurements at most (the base not counted). */
   maxPlans?: number;
+  /** Layers holding less than this share of all weights are not searched (they stay only quantized). */
+  minShare?: number;
   onProgress?(phase: 'sensitivity' | 'plans', done: number, total: number): void;
 }
 
@@ -71,7 +76,7 @@ export interface AutoSearchResult {
   sensitivity: SensitivityPoint[];
   /** Verdict measurements in the order taken, the base first. */
   plans: PlanPoint[];
-  /** The smallest plan that met the budget; undefined when even the base missed it. */
+  /** The smallest plan that met the budget (the base when nothing smaller did); undefined when even the base missed it. */
   chosen?: PlanPoint;
 }
 
@@ -94,6 +99,7 @@ export async function autoSearch(layers: readonly AutoLayer[], measure: Measure,
   const clusters = [0, ...(options.clusters ?? AUTO_CLUSTERS)];
   const maxSensitivity = options.maxSensitivity ?? 160;
   const maxPlans = options.maxPlans ?? 12;
+  const minShare = options.minShare ?? 0.005;
 
   const baseM = await measure({}, 'verdict');
   const base: PlanPoint = { ...baseM, moves: 0, layers: {}, predictedLoss: baseM.loss, met: baseM.loss <= budget + EPS };
@@ -103,7 +109,8 @@ export async function autoSearch(layers: readonly AutoLayer[], measure: Measure,
   const headroom = budget - base.loss;
 
   // 2. Sensitivity, largest layers first.
-  const order = [...layers].sort((a, b) => b.elements - a.elements || (a.name < b.name ? -1 : 1));
+  const all = layers.reduce((n, l) => n + l.elements, 0);
+  const order = layers.filter((l) => l.elements >= minShare * all).sort((a, b) => b.elements - a.elements || (a.name < b.name ? -1 : 1));
   const sensitivity: SensitivityPoint[] = [];
   const total = Math.min(maxSensitivity, order.length * (clusters.length * (sparsities.length + 1) - 1));
   scan: for (const layer of order) {
@@ -170,50 +177,93 @@ export async function autoSearch(layers: readonly AutoLayer[], measure: Measure,
     if (await verdict(mid)) lo = mid;
     else hi = mid;
   }
-  let chosen: PlanPoint | undefined;
-  for (const p of plans) if (p.met && (!chosen || p.bytes < chosen.bytes || (p.bytes === chosen.bytes && p.loss < chosen.loss))) chosen = p;
-  return { base, baseSensitivity, sensitivity, plans, ...(chosen ? { chosen } : {}) };
+  const smallest = (): PlanPoint => {
+    let best = base;
+    for (const p of plans) if (p.met && (p.bytes < best.bytes || (p.bytes === best.bytes && p.loss < best.loss))) best = p;
+    return best;
+  };
+
+  // 5. Fill: with measurements left, switch single layers of the best plan so far to settings that
+  // save more (best ratio first); a switch that misses the budget is not tried again.
+  const optionsByLayer = layerOptions(sensitivity, baseSensitivity);
+  const rejected = new Set<string>();
+  while (budgetLeft()) {
+    const best = smallest();
+    const current = new Map(Object.entries(best.layers).map(([l, setting]) => [l, optionsByLayer.get(l)?.find((o) => sameSetting(o.setting, setting)) ?? { setting, saved: 0, added: 0 }]));
+    const next = bestSwitch(order, optionsByLayer, current, (layer, o) => rejected.has(switchKey(best.layers, layer, o.setting)));
+    if (!next) break;
+    const layersJ = { ...best.layers, [next.layer]: next.o.setting };
+    rejected.add(switchKey(best.layers, next.layer, next.o.setting));
+    if (plans.some((p) => assignmentKey(p.layers) === assignmentKey(layersJ))) continue;
+    const m = await measure(layersJ, 'verdict');
+    const cur = current.get(next.layer);
+    plans.push({ ...m, moves: best.moves + 1, layers: layersJ, predictedLoss: best.loss + next.o.added - (cur?.added ?? 0), met: m.loss <= budget + EPS });
+    options.onProgress?.('plans', plans.length - 1, maxPlans);
+  }
+  const chosen = smallest();
+  return { base, baseSensitivity, sensitivity, plans, chosen };
 }
 
-/**
- * The greedy sequence: at each step, over all layers, the switch to a measured setting that saves
- * more bytes than the layer's current one, with the most bytes saved per unit of added loss (a
- * switch that adds no loss first, the larger saving first; ties to the earlier layer in `order`).
- */
+/** The greedy sequence of moves from the base (bestSwitch until no layer can save more). */
 export function proposeMoves(order: readonly AutoLayer[], points: readonly SensitivityPoint[], baseSensitivity: Measurement, base: Measurement): Move[] {
-  interface Option {
-    setting: LayerSetting;
-    saved: number;
-    /** Added loss, never negative (a lower loss than the base's is noise, not a gain to spend). */
-    added: number;
+  const options = layerOptions(points, baseSensitivity);
+  const current = new Map<string, Option>();
+  let loss = base.loss;
+  let bytes = base.bytes;
+  const moves: Move[] = [];
+  for (;;) {
+    const best = bestSwitch(order, options, current);
+    if (!best) return moves;
+    loss += best.o.added - (current.get(best.layer)?.added ?? 0);
+    bytes -= best.gain;
+    current.set(best.layer, best.o);
+    moves.push({ layer: best.layer, to: best.o.setting, loss, bytes });
   }
+}
+
+const sameSetting = (a: LayerSetting, b: LayerSetting): boolean => a.sparsity === b.sparsity && a.clusters === b.clusters;
+const assignmentKey = (a: Assignment): string => JSON.stringify(Object.keys(a).sort().map((l) => [l, a[l]!.sparsity, a[l]!.clusters]));
+const switchKey = (from: Assignment, layer: string, to: LayerSetting): string => JSON.stringify([assignmentKey(from), layer, to.sparsity, to.clusters]);
+
+interface Option {
+  setting: LayerSetting;
+  /** Bytes saved vs the base, on the sensitivity measurement. */
+  saved: number;
+  /** Added loss, never negative (a lower loss than the base's is noise, not a gain to spend). */
+  added: number;
+}
+
+function layerOptions(points: readonly SensitivityPoint[], baseSensitivity: Measurement): Map<string, Option[]> {
   const options = new Map<string, Option[]>();
   for (const p of points) {
     const list = options.get(p.layer) ?? [];
     list.push({ setting: p.setting, saved: baseSensitivity.bytes - p.bytes, added: Math.max(0, p.loss - baseSensitivity.loss) });
     options.set(p.layer, list);
   }
-  const current = new Map<string, Option>(order.map((l) => [l.name, { setting: { sparsity: 0, clusters: 0 }, saved: 0, added: 0 }]));
-  let loss = base.loss;
-  let bytes = base.bytes;
-  const moves: Move[] = [];
-  for (;;) {
-    let best: { layer: string; o: Option; ratio: number; gain: number } | undefined;
-    for (const l of order) {
-      const cur = current.get(l.name)!;
-      for (const o of options.get(l.name) ?? []) {
-        const gain = o.saved - cur.saved;
-        if (gain <= 0) continue;
-        const cost = o.added - cur.added;
-        const ratio = cost <= 0 ? Infinity : gain / cost;
-        if (!best || ratio > best.ratio || (ratio === best.ratio && gain > best.gain)) best = { layer: l.name, o, ratio, gain };
-      }
+  return options;
+}
+
+/**
+ * Over all layers, the switch from the current setting to a measured one that saves more bytes, with
+ * the most bytes saved per unit of added loss (a switch adding no loss first, the larger saving first;
+ * ties to the earlier layer in `order`).
+ */
+function bestSwitch(
+  order: readonly AutoLayer[],
+  options: ReadonlyMap<string, Option[]>,
+  current: ReadonlyMap<string, Option>,
+  skip: (layer: string, o: Option) => boolean = () => false,
+): { layer: string; o: Option; gain: number } | undefined {
+  let best: { layer: string; o: Option; ratio: number; gain: number } | undefined;
+  for (const l of order) {
+    const cur = current.get(l.name) ?? { saved: 0, added: 0 };
+    for (const o of options.get(l.name) ?? []) {
+      const gain = o.saved - cur.saved;
+      if (gain <= 0 || skip(l.name, o)) continue;
+      const cost = o.added - cur.added;
+      const ratio = cost <= 0 ? Infinity : gain / cost;
+      if (!best || ratio > best.ratio || (ratio === best.ratio && gain > best.gain)) best = { layer: l.name, o, ratio, gain };
     }
-    if (!best) return moves;
-    const cur = current.get(best.layer)!;
-    loss += best.o.added - cur.added;
-    bytes -= best.gain;
-    current.set(best.layer, best.o);
-    moves.push({ layer: best.layer, to: best.o.setting, loss, bytes });
   }
+  return best;
 }
