@@ -14,7 +14,8 @@
  *    data; when it holds, longer prefixes are tried (doubling), when it fails, shorter ones
  *    (bisection).
  * 5. Fill: measurements left over try single-layer switches on the best plan so far, best ratio
- *    first; a switch over budget is dropped. The smallest measured plan that holds is chosen.
+ *    first; a layer whose switch misses the budget is left as it is on that plan. The smallest
+ *    measured plan that holds is chosen.
  * Every decision is made on measured numbers: sizes are real packed bytes, losses real LiteRT runs.
  */
 import type { LayerSetting } from './plan.js';
@@ -190,12 +191,17 @@ export async function autoSearch(layers: readonly AutoLayer[], measure: Measure,
   while (budgetLeft()) {
     const best = smallest();
     const current = new Map(Object.entries(best.layers).map(([l, setting]) => [l, optionsByLayer.get(l)?.find((o) => sameSetting(o.setting, setting)) ?? { setting, saved: 0, added: 0 }]));
-    const next = bestSwitch(order, optionsByLayer, current, (layer, o) => rejected.has(switchKey(best.layers, layer, o.setting)));
+    const next = bestSwitch(order, optionsByLayer, current, (layer) => rejected.has(switchKey(best.layers, layer)));
     if (!next) break;
     const layersJ = { ...best.layers, [next.layer]: next.o.setting };
-    rejected.add(switchKey(best.layers, next.layer, next.o.setting));
-    if (plans.some((p) => assignmentKey(p.layers) === assignmentKey(layersJ))) continue;
+    if (plans.some((p) => assignmentKey(p.layers) === assignmentKey(layersJ))) {
+      rejected.add(switchKey(best.layers, next.layer));
+      continue;
+    }
     const m = await measure(layersJ, 'verdict');
+    // A layer whose best-ratio switch breaks the budget is not switched again on this plan: its other
+    // settings had similar measured sensitivity, and the fill has few measurements to spend.
+    if (m.loss > budget + EPS) rejected.add(switchKey(best.layers, next.layer));
     const cur = current.get(next.layer);
     plans.push({ ...m, moves: best.moves + 1, layers: layersJ, predictedLoss: best.loss + next.o.added - (cur?.added ?? 0), met: m.loss <= budget + EPS });
     options.onProgress?.('plans', plans.length - 1, maxPlans);
@@ -223,7 +229,7 @@ export function proposeMoves(order: readonly AutoLayer[], points: readonly Sensi
 
 const sameSetting = (a: LayerSetting, b: LayerSetting): boolean => a.sparsity === b.sparsity && a.clusters === b.clusters;
 const assignmentKey = (a: Assignment): string => JSON.stringify(Object.keys(a).sort().map((l) => [l, a[l]!.sparsity, a[l]!.clusters]));
-const switchKey = (from: Assignment, layer: string, to: LayerSetting): string => JSON.stringify([assignmentKey(from), layer, to.sparsity, to.clusters]);
+const switchKey = (from: Assignment, layer: string): string => JSON.stringify([assignmentKey(from), layer]);
 
 interface Option {
   setting: LayerSetting;
@@ -252,14 +258,14 @@ function bestSwitch(
   order: readonly AutoLayer[],
   options: ReadonlyMap<string, Option[]>,
   current: ReadonlyMap<string, Option>,
-  skip: (layer: string, o: Option) => boolean = () => false,
+  skip: (layer: string) => boolean = () => false,
 ): { layer: string; o: Option; gain: number } | undefined {
   let best: { layer: string; o: Option; ratio: number; gain: number } | undefined;
   for (const l of order) {
     const cur = current.get(l.name) ?? { saved: 0, added: 0 };
     for (const o of options.get(l.name) ?? []) {
       const gain = o.saved - cur.saved;
-      if (gain <= 0 || skip(l.name, o)) continue;
+      if (gain <= 0 || skip(l.name)) continue;
       const cost = o.added - cur.added;
       const ratio = cost <= 0 ? Infinity : gain / cost;
       if (!best || ratio > best.ratio || (ratio === best.ratio && gain > best.gain)) best = { layer: l.name, o, ratio, gain };
