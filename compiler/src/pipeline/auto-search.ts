@@ -14,8 +14,8 @@
  *    data; when it holds, longer prefixes are tried (doubling), when it fails, shorter ones
  *    (bisection).
  * 5. Fill: measurements left over try single-layer switches on the best plan so far, best ratio
- *    first; a layer whose switch misses the budget is left as it is on that plan. The smallest
- *    measured plan that holds is chosen.
+ *    first; when a switch misses the budget, that layer backs off on that plan (only settings saving
+ *    less are tried for it). The smallest measured plan that holds is chosen.
  * Every decision is made on measured numbers: sizes are real packed bytes, losses real LiteRT runs.
  */
 import type { LayerSetting } from './plan.js';
@@ -185,23 +185,21 @@ export async function autoSearch(layers: readonly AutoLayer[], measure: Measure,
   };
 
   // 5. Fill: with measurements left, switch single layers of the best plan so far to settings that
-  // save more (best ratio first); a switch that misses the budget is not tried again.
+  // save more (best ratio first).
   const optionsByLayer = layerOptions(sensitivity, baseSensitivity);
-  const rejected = new Set<string>();
+  // Per (plan, layer): switches saving this much or more failed (or were measured) already.
+  const ceiling = new Map<string, number>();
   while (budgetLeft()) {
     const best = smallest();
     const current = new Map(Object.entries(best.layers).map(([l, setting]) => [l, optionsByLayer.get(l)?.find((o) => sameSetting(o.setting, setting)) ?? { setting, saved: 0, added: 0 }]));
-    const next = bestSwitch(order, optionsByLayer, current, (layer) => rejected.has(switchKey(best.layers, layer)));
+    const next = bestSwitch(order, optionsByLayer, current, (layer, o) => o.saved >= (ceiling.get(switchKey(best.layers, layer)) ?? Infinity));
     if (!next) break;
     const layersJ = { ...best.layers, [next.layer]: next.o.setting };
-    if (plans.some((p) => assignmentKey(p.layers) === assignmentKey(layersJ))) {
-      rejected.add(switchKey(best.layers, next.layer));
-      continue;
-    }
-    const m = await measure(layersJ, 'verdict');
-    // A layer whose best-ratio switch breaks the budget is not switched again on this plan: its other
-    // settings had similar measured sensitivity, and the fill has few measurements to spend.
-    if (m.loss > budget + EPS) rejected.add(switchKey(best.layers, next.layer));
+    const known = plans.find((p) => assignmentKey(p.layers) === assignmentKey(layersJ));
+    const m = known ?? (await measure(layersJ, 'verdict'));
+    // Over budget: back this layer off on this plan, to settings that save less than the one that failed.
+    if (known || m.loss > budget + EPS) ceiling.set(switchKey(best.layers, next.layer), next.o.saved);
+    if (known) continue;
     const cur = current.get(next.layer);
     plans.push({ ...m, moves: best.moves + 1, layers: layersJ, predictedLoss: best.loss + next.o.added - (cur?.added ?? 0), met: m.loss <= budget + EPS });
     options.onProgress?.('plans', plans.length - 1, maxPlans);
@@ -258,14 +256,14 @@ function bestSwitch(
   order: readonly AutoLayer[],
   options: ReadonlyMap<string, Option[]>,
   current: ReadonlyMap<string, Option>,
-  skip: (layer: string) => boolean = () => false,
+  skip: (layer: string, o: Option) => boolean = () => false,
 ): { layer: string; o: Option; gain: number } | undefined {
   let best: { layer: string; o: Option; ratio: number; gain: number } | undefined;
   for (const l of order) {
     const cur = current.get(l.name) ?? { saved: 0, added: 0 };
     for (const o of options.get(l.name) ?? []) {
       const gain = o.saved - cur.saved;
-      if (gain <= 0 || skip(l.name)) continue;
+      if (gain <= 0 || skip(l.name, o)) continue;
       const cost = o.added - cur.added;
       const ratio = cost <= 0 ? Infinity : gain / cost;
       if (!best || ratio > best.ratio || (ratio === best.ratio && gain > best.gain)) best = { layer: l.name, o, ratio, gain };
