@@ -92,11 +92,11 @@ describe('autoSearch', () => {
     const fragile = [{ name: 'w', elements: 1000, fragility: 1 }];
     const { measure } = fakeModel(fragile);
     const r = await autoSearch(fragile, measure, { budget: 0.2 });
-    // sparsity³ > 0.4 from 0.75 on: each row ends at 0.75, later rows end no later.
+    // sparsity³ > 0.4 from 0.8 on: each row ends at 0.8, later rows end no later.
     const rows = new Map<number, number[]>();
     for (const p of r.sensitivity) rows.set(p.setting.clusters, [...(rows.get(p.setting.clusters) ?? []), p.setting.sparsity]);
-    expect(rows.get(0)).toEqual([0.5, 0.75]);
-    for (const [, s] of rows) expect(Math.max(...s)).toBeLessThanOrEqual(0.75);
+    expect(rows.get(0)).toEqual([0.5, 0.65, 0.8]);
+    for (const [, s] of rows) expect(Math.max(...s)).toBeLessThanOrEqual(0.8);
     // 1/k² > 0.4 only for k < 2: every cluster count gets a row.
     expect([...rows.keys()]).toEqual([0, 32, 16, 8, 4]);
   });

@@ -81,7 +81,7 @@ export interface AutoSearchResult {
   chosen?: PlanPoint;
 }
 
-export const AUTO_SPARSITIES: readonly number[] = [0.5, 0.75, 0.9, 0.95];
+export const AUTO_SPARSITIES: readonly number[] = [0.5, 0.65, 0.8, 0.9, 0.95];
 /** 2..5 bits per non-zero weight; 0 (int8's 256 levels, or float) is tried before these. */
 export const AUTO_CLUSTERS: readonly number[] = [32, 16, 8, 4];
 const EPS = 1e-12;
