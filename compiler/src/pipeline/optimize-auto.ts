@@ -71,7 +71,6 @@ export async function optimizeAuto(modelPath: string, outDir: string, given: Opt
   const calibration = options.calibration !== undefined && shape ? loadCheckedData(options.calibration, resolved.model, { ...dataReq, role: 'calibration', limit: options.calibrationSamples }) : undefined;
   const evalData = options.eval !== undefined && shape ? loadCheckedData(options.eval, resolved.model, { ...dataReq, role: 'evaluation', limit: options.evalSamples, metric: options.metric }) : undefined;
   const originalRun: ModelUnderTest = resolved.model === original.model ? original : { bytes: writeModel(resolved.model), model: resolved.model };
-  const judge = await openJudge(modelPath, originalRun, shape, evalData, calibration, options, warnings);
 
   const quantize = options.quantize as QuantizeMode; // resolved above
   const fold = hasFp16Weights(resolved.model);
@@ -123,6 +122,9 @@ export async function optimizeAuto(modelPath: string, outDir: string, given: Opt
     if (names.length === 0) baseFile ??= { bytes: file.length, perLayer: new Map(), model: built.run.model };
     return file.length;
   };
+  // The base plan first: it calibrates, and every other plan reuses those ranges (calibrateOnce).
+  await build({});
+  const judge = await openJudge(modelPath, originalRun, shape, evalData, calibration, options, warnings);
   const sparsityOf = new Map<string, { weightSparsity: number; tflite: number }>();
   let plansStarted: number | undefined;
   const measure = async (a: Assignment, phase: 'sensitivity' | 'verdict'): Promise<Measurement> => {
