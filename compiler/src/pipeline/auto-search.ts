@@ -14,8 +14,8 @@
  *    data; when it holds, longer prefixes are tried (doubling), when it fails, shorter ones
  *    (bisection).
  * 5. Fill: measurements left over try single-layer switches on the best plan so far, best ratio
- *    first; when a switch misses the budget, that layer backs off (only settings saving less are
- *    tried for it from then on). The smallest measured plan that holds is chosen.
+ *    first; a switch that misses the budget rules out, for that layer, every setting at least as
+ *    aggressive in sparsity and cluster count. The smallest measured plan that holds is chosen.
  * Every decision is made on measured numbers: sizes are real packed bytes, losses real LiteRT runs.
  */
 import type { LayerSetting } from './plan.js';
@@ -187,23 +187,21 @@ export async function autoSearch(layers: readonly AutoLayer[], measure: Measure,
   // 5. Fill: with measurements left, switch single layers of the best plan so far to settings that
   // save more (best ratio first).
   const optionsByLayer = layerOptions(sensitivity, baseSensitivity);
-  // Per (plan, layer): switches saving this much or more were measured already. Per layer: a switch
-  // saving this much or more missed the budget on some plan; later best plans only compress more, so
-  // it is not tried again on them either.
-  const ceiling = new Map<string, number>();
-  const failed = new Map<string, number>();
+  // A switch that missed the budget rules out, for that layer, every setting at least as aggressive
+  // in both sparsity and cluster count (on later best plans too: they only compress more).
+  const failed = new Map<string, LayerSetting[]>();
+  const ruledOut = (layer: string, o: Option): boolean =>
+    (failed.get(layer) ?? []).some((f) => o.setting.sparsity >= f.sparsity && levels(o.setting.clusters) <= levels(f.clusters));
+  const measured = new Set(plans.map((p) => assignmentKey(p.layers)));
   while (budgetLeft()) {
     const best = smallest();
     const current = new Map(Object.entries(best.layers).map(([l, setting]) => [l, optionsByLayer.get(l)?.find((o) => sameSetting(o.setting, setting)) ?? { setting, saved: 0, added: 0 }]));
-    const next = bestSwitch(order, optionsByLayer, current, (layer, o) => o.saved >= Math.min(ceiling.get(switchKey(best.layers, layer)) ?? Infinity, failed.get(layer) ?? Infinity));
+    const next = bestSwitch(order, optionsByLayer, current, (layer, o) => ruledOut(layer, o) || measured.has(assignmentKey({ ...best.layers, [layer]: o.setting })));
     if (!next) break;
     const layersJ = { ...best.layers, [next.layer]: next.o.setting };
-    const known = plans.find((p) => assignmentKey(p.layers) === assignmentKey(layersJ));
-    const m = known ?? (await measure(layersJ, 'verdict'));
-    // Over budget: back this layer off on this plan, to settings that save less than the one that failed.
-    if (known || m.loss > budget + EPS) ceiling.set(switchKey(best.layers, next.layer), next.o.saved);
-    if (!known && m.loss > budget + EPS) failed.set(next.layer, Math.min(failed.get(next.layer) ?? Infinity, next.o.saved));
-    if (known) continue;
+    measured.add(assignmentKey(layersJ));
+    const m = await measure(layersJ, 'verdict');
+    if (m.loss > budget + EPS) failed.set(next.layer, [...(failed.get(next.layer) ?? []), next.o.setting]);
     const cur = current.get(next.layer);
     plans.push({ ...m, moves: best.moves + 1, layers: layersJ, predictedLoss: best.loss + next.o.added - (cur?.added ?? 0), met: m.loss <= budget + EPS });
     options.onProgress?.('plans', plans.length - 1, maxPlans);
@@ -229,9 +227,10 @@ export function proposeMoves(order: readonly AutoLayer[], points: readonly Sensi
   }
 }
 
+/** Distinct values a cluster count allows (0: unclustered, int8's 256). */
+const levels = (clusters: number): number => (clusters === 0 ? 256 : clusters);
 const sameSetting = (a: LayerSetting, b: LayerSetting): boolean => a.sparsity === b.sparsity && a.clusters === b.clusters;
 const assignmentKey = (a: Assignment): string => JSON.stringify(Object.keys(a).sort().map((l) => [l, a[l]!.sparsity, a[l]!.clusters]));
-const switchKey = (from: Assignment, layer: string): string => JSON.stringify([assignmentKey(from), layer]);
 
 interface Option {
   setting: LayerSetting;
