@@ -76,3 +76,18 @@ describe('calibrate (hello_world_float in LiteRT)', () => {
     expect(p.get(out)!.max).toBeLessThan(minmax.get(out)!.max);
   });
 });
+
+describe('calibrate: reshapes', () => {
+  it('gives a reshape output its input range without exposing it (LiteRT.js returned garbage for exposed reshape outputs)', async () => {
+    const { Act, IrBuilder } = await import('../train/students/ir-builder.js');
+    const b = new IrBuilder(3, 'fc-reshape-fc');
+    const h = b.dense(b.input('input', [1, 8]), 12, Act.RELU);
+    const r = b.reshape(h, [1, 12]);
+    const model = b.finish([b.dense(r, 4)], ['out']);
+    const samples = Array.from({ length: 5 }, (_, i) => [Float32Array.from({ length: 8 }, (_, j) => Math.sin(i * 8 + j))]);
+    const ranges = await calibrate(model, samples);
+    expect(ranges.get(r)).toBeDefined();
+    expect(ranges.get(r)).toEqual(ranges.get(h));
+    expect(ranges.get(h)!.max).toBeGreaterThan(0);
+  });
+});

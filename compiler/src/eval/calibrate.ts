@@ -10,6 +10,7 @@ import { UserError } from '../errors.js';
 import { exposeTensorsAsOutputs } from '../ir/graph.js';
 import type { Model } from '../ir/model.js';
 import { TensorType } from '../ir/tensor-type.js';
+import { BuiltinOperator } from '../tflite/builtin-ops.js';
 import { activationParams } from '../passes/quant-math.js';
 import { writeModel } from '../tflite/write.js';
 import { loadLiteRt, type TypedArray } from './litert.js';
@@ -71,7 +72,12 @@ export async function calibrate(model: Model, samples: TypedArray[][], options: 
     if (o) for (const s of samples) if (s[k] instanceof Float32Array) o.add(s[k]);
   });
 
-  const inside = all.filter((t) => !sg.inputs.includes(t));
+  // A reshape's output holds its input's values: take its range from there instead of exposing it.
+  // LiteRT.js returned garbage for a Keras LeNet-5's flatten RESHAPE output exposed as a model output,
+  // depending on what ran before in the process: non-finite values in one run, a wrong range in
+  // another (the int8 model then lost 80 points), right in a third.
+  const views = viewOutputs(model, new Set(all));
+  const inside = all.filter((t) => !sg.inputs.includes(t) && !views.has(t));
   for (const chunk of chunks(model, inside, options.chunkSize ?? 256, options.chunkBytes ?? 256 * 2 ** 20)) {
     const exposed = uniqueOutputNames(exposeTensorsAsOutputs(model, chunk));
     const positions = outputPositions(exposed);
@@ -102,7 +108,28 @@ export async function calibrate(model: Model, samples: TypedArray[][], options: 
     }
     ranges.set(t, range);
   }
+  for (const [out, input] of views) {
+    const r = ranges.get(input);
+    if (r) ranges.set(out, r);
+  }
   return ranges;
+}
+
+/** Ops whose output has exactly the values of their first input, in another shape. */
+const VIEW_OPS: ReadonlySet<number> = new Set([BuiltinOperator.RESHAPE, BuiltinOperator.SQUEEZE, BuiltinOperator.EXPAND_DIMS]);
+
+/** Output → input of the view ops between activations, in execution order (chains resolve in order). */
+function viewOutputs(model: Model, activations: ReadonlySet<number>): Map<number, number> {
+  const sg = model.subgraphs[0]!;
+  const out = new Map<number, number>();
+  for (const op of sg.operators) {
+    const code = model.operatorCodes[op.opcodeIndex]?.builtinCode;
+    const input = op.inputs[0];
+    const output = op.outputs[0];
+    if (code === undefined || !VIEW_OPS.has(code) || input === undefined || output === undefined) continue;
+    if (activations.has(input) && activations.has(output) && !sg.outputs.includes(output)) out.set(output, input);
+  }
+  return out;
 }
 
 /** Consecutive groups of tensors, each within the count and byte budgets (a single big tensor gets its own). */

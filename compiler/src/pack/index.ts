@@ -1,5 +1,5 @@
 /** The packed model format (docs/format.md): lossless, Huffman-coded container for .tflite files. */
-export { packModel } from './pack.js';
+export { packModel, packedBufferBytes } from './pack.js';
 export { unpackModel, type UnpackOptions } from './unpack.js';
 export { isPacked, DEFAULT_MAX_DECODED_SIZE } from './container.js';
 export { describePacked, type PackedStats, type PackedSectionStats } from './describe.js';

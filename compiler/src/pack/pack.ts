@@ -85,6 +85,18 @@ function sharedStream(data: Uint8Array): { stream: Uint8Array; primed: 0 | 1 } {
   return primed && primed.length < plain.length ? { stream: primed, primed: 1 } : { stream: plain, primed: 0 };
 }
 
+/**
+ * What packModel spends on one buffer that gets a section of its own: the smaller of its best Huffman
+ * section (plus a 4-byte entry) and Brotli on it alone, without the whole-file pass. Sections are
+ * coded independently, so settings of one layer compare by this (--auto's per-layer sensitivity).
+ * `rowLength`: bytes per output channel, as packModel reads it from the tensor's shape (INT8_ROWS).
+ */
+export function packedBufferBytes(data: Uint8Array, int8: boolean, rowLength?: number): number {
+  const row = int8 && rowLength && rowLength < data.length && data.length % rowLength === 0 ? rowLength : undefined;
+  const section = encodeSection(data, int8, false, row);
+  return Math.min(section.payload.length + 4, encodeBrotli(data, true).length);
+}
+
 /** The whole file as one SHARED section (or RAW, when Brotli cannot shrink it). */
 function wholeFile(bytes: Uint8Array, crc: number): Uint8Array {
   const { stream: shared, primed } = sharedStream(bytes);

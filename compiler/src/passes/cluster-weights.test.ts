@@ -84,5 +84,24 @@ describe('cluster-weights', () => {
   it('rejects a bad k', () => {
     const net = weightNet(LAYERS);
     expect(() => cluster(net.model, { k: 1 })).toThrow(RangeError);
+    expect(() => cluster(net.model, { k: 0 })).toThrow(RangeError);
+    expect(() => cluster(net.model, { k: 0, perLayer: { x: 300 } })).toThrow(RangeError);
+  });
+
+  it('takes a cluster count per layer by weight name; 0 or unnamed leaves a layer alone when k is 0', () => {
+    const net = weightNet(LAYERS, { int8: true });
+    const name = (i: number): string => net.model.subgraphs[0]!.tensors[net.weights[i]!]!.name!;
+    // Layer 1 (depthwise, 288 weights) and layer 3 (640) by name; layer 0 named with 0; layer 2 unnamed.
+    const { model, stats } = cluster(net.model, { k: 0, perLayer: { [name(0)]: 0, [name(1)]: 4, [name(3)]: 8 } });
+    expect(maxDistinct(model, net.weights[1]!, 4, false)).toBeLessThanOrEqual(4);
+    expect(maxDistinct(model, net.weights[3]!, 9, false)).toBeLessThanOrEqual(8);
+    expect(maxDistinct(model, net.weights[3]!, 9, false)).toBeGreaterThan(4);
+    for (const i of [0, 2]) expect(model.buffers[net.model.subgraphs[0]!.tensors[net.weights[i]!]!.buffer]!.data).toEqual(net.model.buffers[net.model.subgraphs[0]!.tensors[net.weights[i]!]!.buffer]!.data);
+    expect(stats.perLayer).toEqual({ [name(1)]: 4, [name(3)]: 8 });
+    // Unnamed layers get k when it is set.
+    const all = cluster(net.model, { k: 16, minElements: 0, perLayer: { [name(3)]: 4 } }).model;
+    expect(maxDistinct(all, net.weights[2]!, 3, false)).toBeLessThanOrEqual(16);
+    expect(maxDistinct(all, net.weights[2]!, 3, false)).toBeGreaterThan(4);
+    expect(maxDistinct(all, net.weights[3]!, 9, false)).toBeLessThanOrEqual(4);
   });
 });

@@ -21,8 +21,16 @@ import type { Pass, PassContext, PassResult } from './pass.js';
 import { channelIndexer, outputChannelAxis, prunableLayers, weightValues, type WeightLayer } from './prune-magnitude.js';
 
 export interface ClusterWeightsOptions {
-  /** Number of clusters (distinct values) per group, 2..256; 16 or 32 are typical. */
+  /**
+   * Number of clusters (distinct values) per group, 2..256; 16 or 32 are typical. 0 clusters only
+   * the layers `perLayer` names.
+   */
   k: number;
+  /**
+   * Per-layer cluster counts by weight tensor name (2..256, or 0 to leave the layer alone),
+   * overriding `k` for those layers. A named layer is clustered even when first, last or small.
+   */
+  perLayer?: Readonly<Record<string, number>>;
   /** One codebook per tensor (default) or per output channel. */
   granularity?: 'tensor' | 'channel';
   /** Tensors with fewer elements are left alone (default 256). */
@@ -119,15 +127,24 @@ function groupsOf(layer: WeightLayer, tensor: Tensor, granularity: 'tensor' | 'c
 export const clusterWeights: Pass<ClusterWeightsOptions> = {
   name: 'cluster-weights',
   run(model: Model, options: ClusterWeightsOptions, ctx: PassContext): PassResult {
-    const k = options.k;
-    if (!Number.isInteger(k) || k < 2 || k > 256) throw new RangeError(`cluster count must be an integer in 2..256, got ${k}`);
+    const perLayer = options.perLayer ?? {};
+    const checkK = (k: number, zeroOk: boolean, what: string): void => {
+      if (!(Number.isInteger(k) && ((k >= 2 && k <= 256) || (zeroOk && k === 0)))) throw new RangeError(`${what} must be an integer in 2..256${zeroOk ? ' (or 0)' : ''}, got ${k}`);
+    };
+    checkK(options.k, options.perLayer !== undefined, 'cluster count');
+    for (const [name, k] of Object.entries(perLayer)) checkK(k, true, `cluster count of ${name}`);
     const granularity = options.granularity ?? 'tensor';
-    const layers = prunableLayers(model, {
-      minElements: options.minElements ?? 256,
-      skipFirst: options.skipFirst ?? false,
-      skipLast: options.skipLast ?? false,
-    });
     const sg = model.subgraphs[0];
+    const named = new Set<number>();
+    sg?.tensors.forEach((t, i) => {
+      if (t.name !== undefined && perLayer[t.name] !== undefined) named.add(i);
+    });
+    const kOf = (tensor: number): number => perLayer[sg!.tensors[tensor]!.name ?? ''] ?? options.k;
+    const layers = prunableLayers(
+      model,
+      { minElements: options.minElements ?? 256, skipFirst: options.skipFirst ?? false, skipLast: options.skipLast ?? false },
+      named,
+    ).filter((l) => kOf(l.tensor) > 0);
     const warnings: string[] = [];
     if (!sg || layers.length === 0) {
       warnings.push('no weight layer eligible for clustering; model left unchanged');
@@ -138,8 +155,11 @@ export const clusterWeights: Pass<ClusterWeightsOptions> = {
     let elements = 0;
     let sqErr = 0;
     let sqSig = 0;
+    const ks = new Set<number>();
     for (const layer of layers) {
       const tensor = sg.tensors[layer.tensor]!;
+      const k = kOf(layer.tensor);
+      ks.add(k);
       const w = weightValues(model, tensor);
       const isInt = tensor.type !== TensorType.FLOAT32;
       const [qmin, qmax] = tensor.type === TensorType.INT8 ? [-128, 127] : [0, 255];
@@ -174,10 +194,13 @@ export const clusterWeights: Pass<ClusterWeightsOptions> = {
       buffers[layer.buffer] = { ...buffers[layer.buffer]!, data: new Uint8Array(w.values.buffer, w.values.byteOffset, w.values.byteLength) };
     }
     const sqnrDb = sqErr > 0 ? 10 * Math.log10(sqSig / sqErr) : Infinity;
-    ctx.log(`cluster-weights: ${layers.length} tensors, k=${k} per ${granularity}, weight SQNR ${sqnrDb.toFixed(1)} dB`);
+    const kStat = ks.size === 1 ? [...ks][0]! : Math.max(...ks);
+    ctx.log(`cluster-weights: ${layers.length} tensors, k=${ks.size === 1 ? kStat : [...ks].join('/')} per ${granularity}, weight SQNR ${sqnrDb.toFixed(1)} dB`);
+    const perLayerStats: Record<string, number> = {};
+    if (options.perLayer) for (const l of layers) perLayerStats[sg.tensors[l.tensor]!.name ?? `tensor_${l.tensor}`] = kOf(l.tensor);
     return {
       model: { ...model, buffers },
-      stats: { clusteredTensors: layers.length, clusteredElements: elements, k, granularity, maxDistinctPerGroup: maxDistinct, weightSqnrDb: Number.isFinite(sqnrDb) ? sqnrDb : 999 },
+      stats: { clusteredTensors: layers.length, clusteredElements: elements, k: kStat, ...(options.perLayer ? { perLayer: perLayerStats } : {}), granularity, maxDistinctPerGroup: maxDistinct, weightSqnrDb: Number.isFinite(sqnrDb) ? sqnrDb : 999 },
       warnings,
     };
   },

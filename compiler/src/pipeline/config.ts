@@ -15,6 +15,11 @@ export type QuantizeOption = QuantizeMode | 'auto';
 export type PackMode = 'huffman' | 'none';
 
 export interface OptimizeOptions {
+  /**
+   * Budget-driven search (`--auto`): per-layer sparsity and cluster count chosen by measurement, the
+   * smallest packed model within the accuracy budget (labelled --eval) or the fidelity budget shipped.
+   */
+  auto: boolean;
   /** Unstructured magnitude pruning: a sparsity in [0, 1), 'auto' (sensitivity search) or 0 (off). */
   prune: number | 'auto';
   /** Structured channel pruning: fraction of channels removed per prunable group (0 = off). */
@@ -76,6 +81,7 @@ export interface OptimizeOptions {
 export const DEFAULT_MAX_FIDELITY_LOSS = 0.1;
 
 export const DEFAULT_OPTIONS: OptimizeOptions = {
+  auto: false,
   prune: 0,
   channels: 0,
   cluster: 0,
@@ -109,6 +115,7 @@ const path: Check = (v) => (typeof v === 'string' && v !== '' ? undefined : 'a p
 const oneOf = (...values: string[]): Check => (v) => (typeof v === 'string' && values.includes(v) ? undefined : values.map((x) => `"${x}"`).join(' or '));
 
 const CHECKS: { [K in keyof OptimizeOptions]-?: Check } = {
+  auto: bool,
   prune: (v) => (v === 'auto' || fraction(v) === undefined ? undefined : 'a sparsity in [0, 1) or "auto"'),
   channels: fraction,
   cluster: (v) => (v === 0 || (typeof v === 'number' && Number.isInteger(v) && v >= 2 && v <= 256) ? undefined : 'an integer in 2..256 (or 0 for off)'),

@@ -15,25 +15,22 @@
  * user as one line; any other exception from a pass is a bug in mlshrink and propagates unchanged
  * (the CLI prints it with its stack and exits 1) instead of being dressed up as the user's fault.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { basename } from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { checkOutputDir, refuseInputAsOutput } from '../io/safe-paths.js';
-import { evaluateAgainst, openFloatRunner, runAll, type EvalData, type Evaluation } from '../eval/evaluate.js';
+import { evaluateAgainst, type EvalData, type Evaluation } from '../eval/evaluate.js';
 import { liteRtFailure } from '../eval/litert-failure.js';
 import { loadCheckedData } from '../eval/data-checks.js';
 import { loadLabeledData, type LabeledData } from '../eval/labeled-data.js';
 import type { Model } from '../ir/model.js';
-import { formatIssue, verifyModel, type VerifyCheck } from '../ir/verify.js';
-import { packModel, PACKED_SUFFIX } from '../pack/index.js';
+import { packModel } from '../pack/index.js';
 import type { PassContext, PassResult } from '../passes/pass.js';
 import { AUTO_CANDIDATES, planAutoPruning, type PruneAutoPlan } from '../passes/prune-auto.js';
 import { pruneChannels } from '../passes/prune-channels.js';
 import { prunableLayers, pruneMagnitude } from '../passes/prune-magnitude.js';
 import { foldFp16Weights, hasFp16Weights } from '../passes/fold-fp16-weights.js';
-import { ModelFormatError } from '../tflite/errors.js';
-import { readModel } from '../tflite/read.js';
 import { writeModel } from '../tflite/write.js';
 import type { OptimizeOptions, QuantizeMode } from './config.js';
 import { describeWorst, type FidelityReport } from './fidelity-gate.js';
@@ -47,6 +44,14 @@ import { writePage } from '../report/write.js';
 import { evaluationReport, modelStats, reportedOptions, reportJson, weightSparsity, type MixedPrecisionReport, type OptimizeReport, type PassReport, type TriedPoint } from './report.js';
 import { reportDetails } from './report-details.js';
 import { yieldToEventLoop } from '../util/yield-to-event-loop.js';
+import { BudgetError } from './budget-error.js';
+import { readInput } from './model-input.js';
+import { optimizeAuto } from './optimize-auto.js';
+import { outputPaths } from './output-paths.js';
+import { referenceOutputs } from './reference-outputs.js';
+
+export { BudgetError } from './budget-error.js';
+export { outputPaths } from './output-paths.js';
 
 export interface OptimizeContext {
   log(message: string): void;
@@ -58,16 +63,6 @@ export interface OptimizeContext {
   command?: string[];
 }
 
-/** The accuracy budget was not met; the report was written, the model was not. */
-export class BudgetError extends UserError {
-  constructor(
-    message: string,
-    readonly report: OptimizeReport,
-  ) {
-    super(message);
-    this.name = 'BudgetError';
-  }
-}
 
 const silent: OptimizeContext = { log() {} };
 
@@ -76,44 +71,10 @@ const AUTO_PRUNE_SAMPLES = 200;
 /** How often `--prune auto` may retreat after a failed budget check (each costs one evaluation). */
 const MAX_AUTO_BACKOFF = 3;
 
-/** `<outDir>/<name>.tflite[.mlshrink]` and `<outDir>/<name>.report.json` for a model path. */
-export function outputPaths(modelPath: string, outDir: string, options: Pick<OptimizeOptions, 'pack'>): { model: string; report: string; html: string } {
-  const name = basename(modelPath).replace(/\.tflite$/i, '');
-  return {
-    model: join(outDir, `${name}.tflite${options.pack === 'huffman' ? PACKED_SUFFIX : ''}`),
-    report: join(outDir, `${name}.report.json`),
-    html: join(outDir, `${name}.report.html`),
-  };
-}
 
-function readInput(modelPath: string): { bytes: Uint8Array; model: Model } {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(modelPath));
-  } catch (e) {
-    throw new UserError(`${modelPath}: cannot read model (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  let model: Model;
-  try {
-    model = readModel(bytes);
-  } catch (e) {
-    if (e instanceof ModelFormatError) throw new UserError(`${modelPath}: not a valid .tflite model: ${e.message}`);
-    throw e;
-  }
-  // A graph that parses but is broken (bad indices, misordered ops, short constants) is refused
-  // here, so a pass that later throws on a valid model is known to be a bug. Shape and
-  // quantization findings are not fatal: LiteRT runs some such models (e.g. person_detect).
-  const broken = verifyModel(model).filter((i) => FATAL_INPUT_CHECKS.has(i.check));
-  if (broken.length > 0) {
-    const more = broken.length > 1 ? ` (and ${broken.length - 1} more)` : '';
-    throw new UserError(`${modelPath}: not a valid .tflite model: ${formatIssue(broken[0]!)}${more}`);
-  }
-  return { bytes, model };
-}
-
-const FATAL_INPUT_CHECKS: ReadonlySet<VerifyCheck> = new Set(['index', 'producer', 'order', 'buffer-size', 'shape-bound']);
 
 export async function optimizeFile(modelPath: string, outDir: string, givenOptions: OptimizeOptions, ctx: OptimizeContext = silent): Promise<OptimizeReport> {
+  if (givenOptions.auto) return optimizeAuto(modelPath, outDir, givenOptions, ctx);
   let options = givenOptions;
   const paths = outputPaths(modelPath, outDir, options);
   checkOutputDir(outDir);
@@ -355,24 +316,6 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
   return report;
 }
 
-/**
- * The original model's outputs on the evaluation data. Failing here means the user's model cannot
- * be evaluated (LiteRT refuses it, several inputs, an input type evaluation cannot feed): a user
- * error, whatever the class of the exception.
- */
-async function referenceOutputs(modelPath: string, original: { bytes: Uint8Array; model: Model }, data: EvalData, onDone: (done: number) => void): Promise<Float32Array[][]> {
-  try {
-    const runner = await openFloatRunner(original);
-    try {
-      return await runAll(runner, data.inputs, onDone);
-    } finally {
-      runner.dispose();
-    }
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw liteRtFailure(modelPath, e) ?? new UserError(`${modelPath}: cannot evaluate the input model in LiteRT: ${e instanceof Error ? e.message : String(e)}`);
-  }
-}
 
 /**
  * Recovery fine-tuning (gradual pruning to `options.prune`, int8 QAT when quantizing to int8, distilled

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasLayerPrecision, keptFloat, tailPlan, withKeptFloat } from './plan.js';
+import { hasLayerPrecision, keptFloat, layerPlan, tailPlan, withKeptFloat } from './plan.js';
 
 const base = { io: 'float' as const, cluster: 0, clusterGranularity: 'tensor' as const, restoreFp16: false };
 
@@ -31,5 +31,21 @@ describe('tailPlan', () => {
     expect(withKeptFloat(mixed, [3], ['w3']).steps.map((s) => s.pass)).toEqual(['quantize-dynamic', 'quantize-float16', 'cluster-weights']);
     expect(withKeptFloat(mixed, []).steps.map((s) => s.pass)).toEqual(['quantize-dynamic', 'cluster-weights']);
     expect(hasLayerPrecision(tailPlan({ ...base, quantize: 'float16' }))).toBe(false);
+  });
+});
+
+describe('layerPlan', () => {
+  const c = { io: 'float' as const, clusterGranularity: 'tensor' as const, restoreFp16: false };
+  it('prunes per layer first and clusters per layer where the weights end up', () => {
+    const layers = { b: { sparsity: 0.9, clusters: 4 }, a: { sparsity: 0, clusters: 16 }, c: { sparsity: 0.5, clusters: 0 } };
+    expect(layerPlan({ ...c, quantize: 'int8' }, layers).steps).toEqual([
+      { pass: 'prune-magnitude', perLayer: { b: 0.9, c: 0.5 } },
+      { pass: 'quantize-int8', io: 'float', keepFloat: [] },
+      { pass: 'cluster-weights', k: 0, granularity: 'tensor', perLayer: { a: 16, b: 4 } },
+    ]);
+    expect(layerPlan({ ...c, quantize: 'none' }, layers).steps.map((s) => s.pass)).toEqual(['prune-magnitude', 'cluster-weights']);
+  });
+  it('is the plain quantize step when no layer is changed', () => {
+    expect(layerPlan({ ...c, quantize: 'int8' }, { a: { sparsity: 0, clusters: 0 } }).steps).toEqual([{ pass: 'quantize-int8', io: 'float', keepFloat: [] }]);
   });
 });

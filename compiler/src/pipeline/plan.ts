@@ -6,7 +6,10 @@
 import type { QuantizeMode } from './config.js';
 
 export type PlanStep =
-  | { pass: 'cluster-weights'; k: number; granularity: 'tensor' | 'channel' }
+  /** Per-layer sparsity by weight tensor name (`--auto`; fixed pruning runs before the plan). */
+  | { pass: 'prune-magnitude'; perLayer: Record<string, number> }
+  /** `perLayer`: cluster count by weight tensor name (0 = left alone), overriding `k` (0 = only those). */
+  | { pass: 'cluster-weights'; k: number; granularity: 'tensor' | 'channel'; perLayer?: Record<string, number> }
   | { pass: 'quantize-int8'; io: 'float' | 'int8'; keepFloat: number[] }
   | { pass: 'quantize-dynamic'; keepFloat: number[] }
   | { pass: 'quantize-float16'; reason?: string; onlyNames?: string[] }
@@ -83,5 +86,29 @@ export function withKeptFloat(plan: Plan, ops: Iterable<number>, weightNames: re
       steps.push(s);
     }
   }
+  return { steps };
+}
+
+/** One layer's compression in a per-layer plan: sparsity in [0, 1), clusters 2..256 or 0 (none). */
+export interface LayerSetting {
+  sparsity: number;
+  clusters: number;
+}
+
+/**
+ * A per-layer plan (`--auto`): magnitude pruning per layer on the float weights, then the tail of
+ * `c` with each layer's own cluster count (layers absent from `layers` are left as `c` leaves them).
+ */
+export function layerPlan(c: Omit<PlanChoices, 'cluster'>, layers: Readonly<Record<string, LayerSetting>>): Plan {
+  const names = Object.keys(layers).sort();
+  const sparsity: Record<string, number> = {};
+  const clusters: Record<string, number> = {};
+  for (const n of names) {
+    if (layers[n]!.sparsity > 0) sparsity[n] = layers[n]!.sparsity;
+    if (layers[n]!.clusters > 0) clusters[n] = layers[n]!.clusters;
+  }
+  const tail = tailPlan({ ...c, cluster: Object.keys(clusters).length > 0 ? 256 : 0 });
+  const steps: PlanStep[] = Object.keys(sparsity).length > 0 ? [{ pass: 'prune-magnitude', perLayer: sparsity }] : [];
+  for (const s of tail.steps) steps.push(s.pass === 'cluster-weights' ? { ...s, k: 0, perLayer: clusters } : s);
   return { steps };
 }

@@ -52,15 +52,36 @@ export interface ClassReport {
   confusionAfter: number[][];
 }
 
-/** One setting tried on the way to the written model (prune auto's back-off steps). */
+/** One setting tried on the way to the written model (prune auto's back-off steps, --auto's plans). */
 export interface TriedPoint {
   label: string;
   weightSparsity: number;
   bytes: number;
   packedBytes?: number;
   /** Accuracy drop (or top-1 disagreement) measured for this setting. */
-  accuracyDrop: number;
+  accuracyDrop?: number;
+  /** Worst-output noise/signal vs the original, when that is the budget (--auto without labels). */
+  fidelityLoss?: number;
   chosen: boolean;
+}
+
+/** What `--auto` measured and chose (search strategy: auto-search.ts). */
+export interface AutoReport {
+  /** The budgeted loss: accuracy drop on labels, top-1 disagreement, or worst-output noise/signal. */
+  metric: 'accuracy' | 'top1-agreement' | 'fidelity';
+  budget: number;
+  /** Samples each kind of measurement ran on, and where they came from. */
+  sensitivityData: { source: string; samples: number };
+  verdictData: { source: string; samples: number };
+  /** Each searched layer (weight tensor) and the setting chosen for it (0 = not pruned / not clustered). */
+  layers: { layer: string; elements: number; sparsity: number; clusters: number }[];
+  /** One layer at a time vs the base (every layer only quantized), on the sensitivity data. */
+  baseSensitivityLoss: number;
+  sensitivity: { layer: string; sparsity: number; clusters: number; loss: number; bytes: number; ms: number }[];
+  /** Whole-model plans measured on the verdict data, in order; `moves` greedy moves from the base. */
+  plans: { moves: number; loss: number; predictedLoss: number; bytes: number; met: boolean; chosen: boolean; ms: number }[];
+  /** Wall-clock milliseconds of each phase (the only numbers in the report that vary run to run). */
+  timingsMs: { sensitivity: number; plans: number; total: number };
 }
 
 export interface MixedPrecisionReport {
@@ -114,8 +135,10 @@ export interface OptimizeReport {
   xz?: { original?: number; output?: number; unavailable?: string };
   /** Per-layer rows of the written model. */
   layers?: LayerRow[];
-  /** Settings tried before the written one (prune auto back-off), chosen point included. */
+  /** Settings tried before the written one (prune auto back-off, --auto plans), chosen point included. */
   tried?: TriedPoint[];
+  /** The --auto search: sensitivity, plans measured, timings. */
+  auto?: AutoReport;
 }
 
 /** The constant data behind a weight input (following a DEQUANTIZE of float16/int8 constants). */

@@ -13,6 +13,7 @@ import { quantizeDynamic } from '../passes/quantize-dynamic.js';
 import { quantizeFloat16 } from '../passes/quantize-float16.js';
 import { quantizeInt4 } from '../passes/quantize-int4.js';
 import { prepareForInt8, quantizeInt8 } from '../passes/quantize-int8.js';
+import { pruneMagnitude } from '../passes/prune-magnitude.js';
 import type { Plan, PlanStep } from './plan.js';
 import type { PassReport } from './report.js';
 import { yieldToEventLoop } from '../util/yield-to-event-loop.js';
@@ -33,11 +34,21 @@ export interface PlanRunner {
   run(model: Model, plan: Plan, ctx: PlanContext): Promise<PlanRun>;
 }
 
+export interface PlanRunnerOptions {
+  /**
+   * Calibrate once and reuse those ranges for every model (`--auto`: all its plans run on the same
+   * graph and differ only in weight values, and re-calibrating each one would cost a LiteRT run of
+   * the calibration set per measured plan). The ranges then come from the first model calibrated.
+   */
+  calibrateOnce?: boolean;
+}
+
 /** `samples`: calibration inputs for int8 steps (one array per model input per sample). */
-export function planRunner(modelPath: string, samples: Float32Array[][] | undefined): PlanRunner {
+export function planRunner(modelPath: string, samples: Float32Array[][] | undefined, options: PlanRunnerOptions = {}): PlanRunner {
   const ranges = new Map<Model, TensorRanges>();
+  let first: TensorRanges | undefined;
   const rangesFor = async (model: Model, ctx: PassContext): Promise<TensorRanges> => {
-    let r = ranges.get(model);
+    let r = ranges.get(model) ?? (options.calibrateOnce ? first : undefined);
     // An already-integer model passes through quantize-int8 and needs no calibration data.
     if (!r && activationTensors(prepareForInt8(model)).length === 0) r = new Map();
     if (!r) {
@@ -45,13 +56,16 @@ export function planRunner(modelPath: string, samples: Float32Array[][] | undefi
       ctx.log(`calibrating on ${samples.length} samples`);
       r = await calibrate(prepareForInt8(model), samples);
       ranges.set(model, r);
+      first ??= r;
     }
     return r;
   };
   const runStep = async (model: Model, step: PlanStep, ctx: PassContext): Promise<{ name: string; result: PassResult }> => {
     switch (step.pass) {
+      case 'prune-magnitude':
+        return { name: pruneMagnitude.name, result: await pruneMagnitude.run(model, { sparsity: 0, perLayer: tensorsByName(model, step.perLayer) }, ctx) };
       case 'cluster-weights':
-        return { name: clusterWeights.name, result: await clusterWeights.run(model, { k: step.k, granularity: step.granularity }, ctx) };
+        return { name: clusterWeights.name, result: await clusterWeights.run(model, { k: step.k, granularity: step.granularity, ...(step.perLayer ? { perLayer: step.perLayer } : {}) }, ctx) };
       case 'quantize-dynamic':
         return { name: quantizeDynamic.name, result: await quantizeDynamic.run(model, { keepFloat: step.keepFloat }, ctx) };
       case 'quantize-float16':
@@ -88,4 +102,16 @@ export function planRunner(modelPath: string, samples: Float32Array[][] | undefi
       return { model, passes, warnings };
     },
   };
+}
+
+/** Per-layer values by weight tensor name as values by subgraph-0 tensor index (names a plan was made from). */
+function tensorsByName(model: Model, byName: Readonly<Record<string, number>>): Map<number, number> {
+  const out = new Map<number, number>();
+  model.subgraphs[0]?.tensors.forEach((t, i) => {
+    const v = t.name !== undefined ? byName[t.name] : undefined;
+    if (v !== undefined) out.set(i, v);
+  });
+  const missing = Object.keys(byName).filter((n) => !model.subgraphs[0]?.tensors.some((t) => t.name === n));
+  if (missing.length > 0) throw new Error(`plan names weight tensor(s) the model lacks: ${missing.join(', ')}`);
+  return out;
 }

@@ -52,6 +52,34 @@ describe('model page', () => {
     expect(html).toContain('decoded, was 800 B  −87.5 %');
   });
 
+  it('plots --auto plans judged by fidelity on a noise/signal axis and lists the chosen setting per layer', () => {
+    const auto: OptimizeReport['auto'] = {
+      metric: 'fidelity',
+      budget: 0.05,
+      sensitivityData: { source: 'calibration', samples: 32 },
+      verdictData: { source: 'calibration', samples: 32 },
+      layers: [{ layer: 'fc/w', elements: 5000, sparsity: 0.75, clusters: 8 }, { layer: 'out/w', elements: 640, sparsity: 0, clusters: 0 }],
+      baseSensitivityLoss: 0.001,
+      sensitivity: [{ layer: 'fc/w', sparsity: 0.75, clusters: 8, loss: 0.02, bytes: 900, ms: 5 }],
+      plans: [
+        { moves: 0, loss: 0.001, predictedLoss: 0.001, bytes: 1500, met: true, chosen: false, ms: 5 },
+        { moves: 1, loss: 0.03, predictedLoss: 0.02, bytes: 900, met: true, chosen: true, ms: 5 },
+      ],
+      timingsMs: { sensitivity: 1200, plans: 800, total: 2500 },
+    };
+    const tried = [
+      { label: 'quantized only', weightSparsity: 0, bytes: 2000, packedBytes: 1500, fidelityLoss: 0.001, chosen: false },
+      { label: '1 move', weightSparsity: 0.6, bytes: 2000, packedBytes: 900, fidelityLoss: 0.03, chosen: true },
+    ];
+    const html = renderModelPage({ ...minimal, tried, auto });
+    expect(html).toContain('data-chart="pareto"');
+    expect(html).toContain('Size versus output noise/signal of each setting tried');
+    expect(html).toContain('budget 0.050');
+    expect(html).toContain('data-table="auto-layers"');
+    expect(html).toMatch(/fc\/w<\/td><td>5,000<\/td><td>[^]*?75\.0 %[^]*?>8</);
+    expect(html).toContain('total <span');
+  });
+
   it('per-class accuracy and confusion come from the matrices', () => {
     const outs = [[Float32Array.of(0.9, 0.1)], [Float32Array.of(0.2, 0.8)], [Float32Array.of(0.6, 0.4)]];
     const m = confusionMatrix(outs, [0, 1, 1]);

@@ -8,7 +8,7 @@ import { classesChart } from './chart-classes.js';
 import { confusionChart } from './chart-confusion.js';
 import { fidelityChart } from './chart-fidelity.js';
 import { layersChart } from './chart-layers.js';
-import { paretoChart } from './chart-pareto.js';
+import { paretoChart, triedLoss } from './chart-pareto.js';
 import { sizeSteps, waterfallChart } from './chart-waterfall.js';
 import { esc } from './escape.js';
 import { change, int, pct, pts, ratio } from './format.js';
@@ -94,10 +94,26 @@ function accuracySection(r: OptimizeReport): string {
 
 function triedSection(r: OptimizeReport): string {
   if (!r.tried?.length) return '';
+  const fidelity = r.auto?.metric === 'fidelity';
+  const budget = fidelity ? r.auto!.budget : r.budget.maxAccuracyDrop;
+  const lossCell = (p: NonNullable<OptimizeReport['tried']>[number], i: number): string =>
+    p.fidelityLoss !== undefined && p.accuracyDrop === undefined ? num(`tried.${i}.fidelityLoss`, p.fidelityLoss, p.fidelityLoss.toPrecision(3)) : num(`tried.${i}.accuracyDrop`, triedLoss(p), pts(triedLoss(p)));
   const rows = r.tried
-    .map((p, i) => `<tr><td class="t">${esc(p.label)}${p.chosen ? ' (chosen)' : ''}</td><td>${num(`tried.${i}.weightSparsity`, p.weightSparsity, pct(p.weightSparsity))}</td><td>${num(`tried.${i}.bytes`, p.bytes, int(p.bytes))}</td><td>${p.packedBytes !== undefined ? num(`tried.${i}.packedBytes`, p.packedBytes, int(p.packedBytes)) : ''}</td><td>${num(`tried.${i}.accuracyDrop`, p.accuracyDrop, pts(p.accuracyDrop))}</td></tr>`)
+    .map((p, i) => `<tr><td class="t">${esc(p.label)}${p.chosen ? ' (chosen)' : ''}</td><td>${num(`tried.${i}.weightSparsity`, p.weightSparsity, pct(p.weightSparsity))}</td><td>${num(`tried.${i}.bytes`, p.bytes, int(p.bytes))}</td><td>${p.packedBytes !== undefined ? num(`tried.${i}.packedBytes`, p.packedBytes, int(p.packedBytes)) : ''}</td><td>${lossCell(p, i)}</td></tr>`)
     .join('');
-  return `<h2>Settings tried</h2>${paretoChart(r.tried, r.budget.maxAccuracyDrop)}<table data-table="tried"><thead><tr><th class="t">setting</th><th>weight sparsity</th><th>bytes</th><th>packed</th><th>drop</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<h2>Settings tried</h2>${paretoChart(r.tried, budget)}<table data-table="tried"><thead><tr><th class="t">setting</th><th>weight sparsity</th><th>bytes</th><th>packed</th><th>${fidelity ? 'noise/signal' : 'drop'}</th></tr></thead><tbody>${rows}</tbody></table>${autoSection(r)}`;
+}
+
+/** --auto: the setting chosen per layer, what the search measured and how long it took. */
+function autoSection(r: OptimizeReport): string {
+  const a = r.auto;
+  if (!a) return '';
+  const layerRows = a.layers
+    .map((l, i) => `<tr><td class="t">${esc(l.layer)}</td><td>${int(l.elements)}</td><td>${num(`auto.layers.${i}.sparsity`, l.sparsity, pct(l.sparsity))}</td><td>${l.clusters > 0 ? num(`auto.layers.${i}.clusters`, l.clusters, String(l.clusters)) : 'none'}</td><td>${a.sensitivity.filter((p) => p.layer === l.layer).length}</td></tr>`)
+    .join('');
+  const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+  return `<h3>Automatic search (--auto)</h3><p class="note">Budget: ${esc(a.metric)} ≤ ${a.metric === 'fidelity' ? a.budget.toPrecision(3) : pts(a.budget)}. Layer sensitivity: ${a.sensitivity.length} LiteRT measurements, one layer changed at a time, on ${int(a.sensitivityData.samples)} ${esc(a.sensitivityData.source)} samples (${s(a.timingsMs.sensitivity)}); whole-model plans: ${a.plans.length} measurements on ${int(a.verdictData.samples)} ${esc(a.verdictData.source)} samples (${s(a.timingsMs.plans)}); total ${num('auto.timingsMs.total', a.timingsMs.total, s(a.timingsMs.total))}.</p>
+<table data-table="auto-layers"><thead><tr><th class="t">layer</th><th>weights</th><th>sparsity</th><th>clusters</th><th>settings measured</th></tr></thead><tbody>${layerRows}</tbody></table>`;
 }
 
 const shellWord = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);

@@ -20,15 +20,24 @@ import java.util.Set;
  * @param evalData        labelled evaluation data, or null
  * @param maxFidelityLoss fidelity budget without labels (noise/signal energy of the worst output vs the
  *                        original, 0.1 = SQNR 10 dB), or null for the compiler's default
+ * @param auto            budget-driven search ({@code optimize --auto}): per-layer sparsity and cluster count
+ *                        chosen by measurement; then prune must be "none" and cluster unset
  */
 public record CompilerSettings(List<String> models, String prune, String quantize, Integer cluster, boolean pack,
-                               double maxAccuracyDrop, Path calibrationData, Path evalData, Double maxFidelityLoss) {
+                               double maxAccuracyDrop, Path calibrationData, Path evalData, Double maxFidelityLoss,
+                               boolean auto) {
     static final Set<String> QUANTIZE_MODES = Set.of("auto", "int8", "dynamic", "float16", "none");
+
+    /** Settings without the automatic search. */
+    public CompilerSettings(List<String> models, String prune, String quantize, Integer cluster, boolean pack,
+                            double maxAccuracyDrop, Path calibrationData, Path evalData, Double maxFidelityLoss) {
+        this(models, prune, quantize, cluster, pack, maxAccuracyDrop, calibrationData, evalData, maxFidelityLoss, false);
+    }
 
     /** Settings with the compiler's default fidelity budget. */
     public CompilerSettings(List<String> models, String prune, String quantize, Integer cluster, boolean pack,
                             double maxAccuracyDrop, Path calibrationData, Path evalData) {
-        this(models, prune, quantize, cluster, pack, maxAccuracyDrop, calibrationData, evalData, null);
+        this(models, prune, quantize, cluster, pack, maxAccuracyDrop, calibrationData, evalData, null, false);
     }
 
     public CompilerSettings {
@@ -51,6 +60,10 @@ public record CompilerSettings(List<String> models, String prune, String quantiz
         if (maxFidelityLoss != null && !(maxFidelityLoss >= 0 && maxFidelityLoss <= 1)) {
             throw new IllegalArgumentException("mlshrink: maxFidelityLoss is in [0, 1] (got " + maxFidelityLoss
                     + "); 0.1 means output SQNR of at least 10 dB, 1 only reports");
+        }
+        if (auto && (!prune.equals("none") || cluster != null)) {
+            throw new IllegalArgumentException("mlshrink: auto chooses sparsity and clusters per layer itself; leave prune"
+                    + " unset (got '" + prune + "') and cluster unset (got " + cluster + ")");
         }
     }
 
@@ -89,7 +102,7 @@ public record CompilerSettings(List<String> models, String prune, String quantiz
 
     /**
      * The config file's content, in the compiler's own config format ({@code mlshrink.config.json} keys:
-     * prune, cluster, quantize, pack, calibration, eval, maxAccuracyDrop) plus {@code models}, the globs
+     * auto, prune, cluster, quantize, pack, calibration, eval, maxFidelityLoss, maxAccuracyDrop) plus {@code models}, the globs
      * the {@code assets} command applies it to. Keys in a fixed order, one per line.
      */
     public String toJson() {
@@ -99,6 +112,9 @@ public record CompilerSettings(List<String> models, String prune, String quantiz
             json.append(i == 0 ? "" : ", ").append(quote(models.get(i)));
         }
         json.append("],\n");
+        if (auto) {
+            json.append("  \"auto\": true,\n");
+        }
         String prune = switch (this.prune) {
             case "auto" -> quote("auto");
             case "none" -> "0";

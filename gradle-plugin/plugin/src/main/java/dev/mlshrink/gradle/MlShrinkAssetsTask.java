@@ -49,6 +49,9 @@ public abstract class MlShrinkAssetsTask extends DefaultTask {
     @Input
     public abstract ListProperty<String> getModels();
 
+    @Input
+    public abstract Property<Boolean> getAuto();
+
     /** Normalized prune setting (see {@link CompilerSettings#normalizePrune}). */
     @Input
     public abstract Property<String> getPrune();
@@ -107,7 +110,8 @@ public abstract class MlShrinkAssetsTask extends DefaultTask {
         // Validated before anything is written or started.
         CompilerSettings settings = new CompilerSettings(getModels().get(), getPrune().get(), getQuantize().get(),
                 getCluster().getOrNull(), getPack().get(), getMaxAccuracyDrop().get(),
-                pathOrNull(getCalibrationData()), pathOrNull(getEvalData()), getMaxFidelityLoss().getOrNull());
+                pathOrNull(getCalibrationData()), pathOrNull(getEvalData()), getMaxFidelityLoss().getOrNull(),
+                getAuto().get());
         try {
             emptyDirectory(out);
             emptyDirectory(reports);

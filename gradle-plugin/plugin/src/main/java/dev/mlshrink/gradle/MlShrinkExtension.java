@@ -16,6 +16,13 @@ public abstract class MlShrinkExtension {
     /** Globs within the merged assets selecting the models; default {@code ["**}{@code /*.tflite"]}. */
     public abstract ListProperty<String> getModels();
 
+    /**
+     * Budget-driven search, the compiler's {@code optimize --auto}: per-layer sparsity and cluster count
+     * (4..256) chosen by measurement in LiteRT, the smallest packed model within {@code maxAccuracyDrop}
+     * (labelled eval data) or {@code maxFidelityLoss} (without). Default false; leave prune and cluster unset.
+     */
+    public abstract Property<Boolean> getAuto();
+
     /** "none" (default), "auto" (sensitivity search on the data), or a sparsity such as 0.5 (String or Number). */
     public abstract Property<Object> getPrune();
 

@@ -34,6 +34,7 @@ public class MlShrinkPlugin implements Plugin<Project> {
         ext.getBuildTypes().convention(List.of("release"));
         ext.getModels().convention(List.of("**/*.tflite"));
         // The compiler's own defaults: no pruning (it needs data to be safe), int8, packed, 1 point budget.
+        ext.getAuto().convention(false);
         ext.getPrune().convention("none");
         ext.getQuantize().convention("int8");
         ext.getPack().convention(true);
@@ -88,6 +89,7 @@ public class MlShrinkPlugin implements Plugin<Project> {
             task.setDescription("Optimizes the .tflite models in the " + variantName + " assets with mlshrink.");
             task.getReportDir().convention(layout.getBuildDirectory().dir("reports/mlshrink/" + variantName));
             task.getModels().set(ext.getModels());
+            task.getAuto().set(ext.getAuto());
             task.getPrune().set(ext.getPrune().map(CompilerSettings::normalizePrune));
             task.getQuantize().set(ext.getQuantize());
             task.getCluster().set(ext.getCluster());

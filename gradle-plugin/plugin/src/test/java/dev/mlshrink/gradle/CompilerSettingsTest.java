@@ -89,6 +89,30 @@ class CompilerSettingsTest {
     }
 
     @Test
+    void writesAutoAndRefusesFixedSettingsBesideIt() {
+        CompilerSettings s = new CompilerSettings(List.of("a.tflite"), "none", "int8", null, true, 0.01,
+                Path.of("/data/calibration"), Path.of("/data/eval"), null, true);
+        assertEquals("""
+                {
+                  "models": ["a.tflite"],
+                  "auto": true,
+                  "prune": 0,
+                  "quantize": "int8",
+                  "pack": "huffman",
+                  "calibration": "/data/calibration",
+                  "eval": "/data/eval",
+                  "maxAccuracyDrop": 0.01
+                }
+                """, s.toJson());
+        IllegalArgumentException p = assertThrows(IllegalArgumentException.class,
+                () -> new CompilerSettings(List.of("a.tflite"), "0.5", "int8", null, true, 0.01, null, null, null, true));
+        assertTrue(p.getMessage().contains("auto") && p.getMessage().contains("prune"), p.getMessage());
+        IllegalArgumentException c = assertThrows(IllegalArgumentException.class,
+                () -> new CompilerSettings(List.of("a.tflite"), "none", "int8", 16, true, 0.01, null, null, null, true));
+        assertTrue(c.getMessage().contains("cluster"), c.getMessage());
+    }
+
+    @Test
     void escapesControlCharacters() {
         assertEquals("\"a\\\\b\\tc\\u0001\"", CompilerSettings.quote("a\\b\tc\u0001"));
     }

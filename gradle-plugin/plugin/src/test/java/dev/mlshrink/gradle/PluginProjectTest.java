@@ -39,6 +39,7 @@ class PluginProjectTest {
         MlShrinkExtension ext = project().getExtensions().getByType(MlShrinkExtension.class);
         assertEquals(List.of("release"), ext.getBuildTypes().get());
         assertEquals(List.of("**/*.tflite"), ext.getModels().get());
+        assertFalse(ext.getAuto().get());
         assertEquals("none", ext.getPrune().get());
         assertEquals("int8", ext.getQuantize().get());
         assertFalse(ext.getCluster().isPresent());
@@ -75,6 +76,9 @@ class PluginProjectTest {
         assertEquals("dynamic", task.getQuantize().get());
         assertEquals(16, task.getCluster().get());
         assertEquals(0.02, task.getMaxAccuracyDrop().get());
+        assertFalse(task.getAuto().get());
+        ext.getAuto().set(true);
+        assertTrue(task.getAuto().get());
         assertEquals(dir.resolve("build/reports/mlshrink/release").toFile(), task.getReportDir().get().getAsFile());
         // The version input comes from the compiler's own package.json.
         assertEquals(CompilerLocator.fromPackageDir(TestPaths.compilerDir(), "test").version(),

@@ -1,0 +1,324 @@
+/**
+ * `optimize --auto`: budget-driven search of per-layer sparsity and cluster count. This file is the
+ * LiteRT side: it turns a per-layer assignment into a plan (plan.ts), runs it (run-plan.ts), packs it
+ * with the real packer and measures it in LiteRT; the search strategy itself is auto-search.ts.
+ *
+ * The budget: the accuracy drop on labelled --eval data (top-1 disagreement with --metric agreement),
+ * else the fidelity budget (worst-output noise/signal vs the original on the gate inputs). Sensitivity
+ * is ranked on an even slice of the evaluation data; every whole-model plan is judged on all of it. Nothing meets the budget → the report is
+ * written, no model, BudgetError (exit 2).
+ */
+import { mkdirSync } from 'node:fs';
+import { basename } from 'node:path';
+import { UserError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { checkOutputDir, refuseInputAsOutput } from '../io/safe-paths.js';
+import { loadCheckedData } from '../eval/data-checks.js';
+import { compare, openFloatRunner, runAll, type EvalData, type Evaluation, type ModelUnderTest } from '../eval/evaluate.js';
+import { liteRtFailure } from '../eval/litert-failure.js';
+import type { Model } from '../ir/model.js';
+import { packedBufferBytes, packModel } from '../pack/index.js';
+import { TensorType } from '../ir/tensor-type.js';
+import { foldFp16Weights, hasFp16Weights } from '../passes/fold-fp16-weights.js';
+import { prunableLayers } from '../passes/prune-magnitude.js';
+import { renderModelPage } from '../report/model-page.js';
+import { writePage } from '../report/write.js';
+import { writeModel } from '../tflite/write.js';
+import { autoSearch, type Assignment, type AutoLayer, type AutoSearchResult, type Measurement } from './auto-search.js';
+import { BudgetError } from './budget-error.js';
+import type { OptimizeOptions, QuantizeMode } from './config.js';
+import { fidelityReport, FidelityProbe, worstLoss, type FidelityReport } from './fidelity-gate.js';
+import { gateInputs, resolveOptions } from './gate-setup.js';
+import { readInput } from './model-input.js';
+import type { OptimizeContext } from './optimize.js';
+import { outputPaths } from './output-paths.js';
+import { layerPlan, type Plan } from './plan.js';
+import { referenceOutputs } from './reference-outputs.js';
+import { evaluationReport, modelStats, reportedOptions, reportJson, weightSparsity, type AutoReport, type OptimizeReport, type PassReport, type TriedPoint } from './report.js';
+import { reportDetails } from './report-details.js';
+import { planRunner, type PlanRun } from './run-plan.js';
+
+/** Evaluation samples (evenly picked) the sensitivity scan runs on. */
+export const AUTO_SENSITIVITY_SAMPLES = 500;
+
+type Metric = AutoReport['metric'];
+
+interface Judge {
+  metric: Metric;
+  budget: number;
+  sensitivityData: AutoReport['sensitivityData'];
+  verdictData: AutoReport['verdictData'];
+  loss(candidate: ModelUnderTest, phase: 'sensitivity' | 'verdict'): Promise<number>;
+  /** The full verdict for the report: an Evaluation (labels/agreement) or a fidelity report. */
+  report(candidate: ModelUnderTest): Promise<{ evaluation?: Evaluation; fidelity?: FidelityReport }>;
+}
+
+export async function optimizeAuto(modelPath: string, outDir: string, given: OptimizeOptions, ctx: OptimizeContext): Promise<OptimizeReport> {
+  const started = Date.now();
+  const paths = outputPaths(modelPath, outDir, given);
+  checkOutputDir(outDir);
+  for (const p of [paths.model, paths.report, paths.html]) refuseInputAsOutput(p, [modelPath], 'choose another -o');
+  const fixed = (['prune', 'channels', 'cluster', 'finetune'] as const).filter((k) => given[k] !== 0);
+  if (fixed.length > 0 || given.pruneLayers || given.pruneGlobal) {
+    throw new UserError(`${modelPath}: --auto chooses sparsity and clusters per layer itself; drop ${[...fixed, ...(given.pruneLayers ? ['pruneLayers'] : []), ...(given.pruneGlobal ? ['pruneGlobal'] : [])].join(', ')}`);
+  }
+  const original = readInput(modelPath);
+  const warnings: string[] = [];
+  const resolved = resolveOptions(modelPath, original.model, given, warnings);
+  const options = resolved.options;
+  const shape = resolved.shape;
+  const dataReq = { inputShape: shape ?? [], normalize: options.normalize };
+  const calibration = options.calibration !== undefined && shape ? loadCheckedData(options.calibration, resolved.model, { ...dataReq, role: 'calibration', limit: options.calibrationSamples }) : undefined;
+  const evalData = options.eval !== undefined && shape ? loadCheckedData(options.eval, resolved.model, { ...dataReq, role: 'evaluation', limit: options.evalSamples, metric: options.metric }) : undefined;
+  const originalRun: ModelUnderTest = resolved.model === original.model ? original : { bytes: writeModel(resolved.model), model: resolved.model };
+
+  const quantize = options.quantize as QuantizeMode; // resolved above
+  const fold = hasFp16Weights(resolved.model);
+  const start = fold ? (await foldFp16Weights.run(resolved.model, {}, { log() {} })).model : resolved.model;
+  const choices = { quantize, weightBits: options.weightBits, io: options.io, clusterGranularity: options.clusterGranularity, restoreFp16: fold && quantize === 'none' };
+  const sg = start.subgraphs[0]!;
+  const layers: AutoLayer[] = prunableLayers(start, { minElements: options.pruneMinElements, skipFirst: false, skipLast: false })
+    .filter((l) => sg.tensors[l.tensor]!.name)
+    .map((l) => ({ name: sg.tensors[l.tensor]!.name!, elements: l.elements }));
+  if (layers.length === 0) warnings.push('auto: no weight layer to prune or cluster; only quantized');
+
+  // One runner, calibrated once: every plan runs on the same graph.
+  const runner = planRunner(modelPath, calibration?.inputs.map((x) => [x]), { calibrateOnce: true });
+  const quiet = { log() {} };
+  const build = async (a: Assignment, onStep?: (name: string, m: Model) => void): Promise<{ plan: Plan; run: PlanRun; bytes: Uint8Array }> => {
+    const plan = layerPlan(choices, a);
+    let run: PlanRun;
+    try {
+      run = await runner.run(start, plan, { ...quiet, ...(onStep ? { onStep } : {}) });
+    } catch (e) {
+      throw liteRtFailure(modelPath, e, 'auto') ?? e;
+    }
+    return { plan, run, bytes: writeModel(run.model) };
+  };
+  // Whole plans are sized by the real packer. A one-layer change is sized as the base's packed bytes
+  // with that layer's buffer re-coded (sections are coded independently; the whole-file Brotli pass
+  // costs seconds per MB and would dominate the scan).
+  const packing = options.pack === 'huffman';
+  const verdictFiles = new Map<string, Uint8Array>(); // packed (or .tflite) bytes of each plan judged
+  const layerBytes = (model: Model, name: string): number => {
+    const t = model.subgraphs[0]!.tensors.find((x) => x.name === name)!;
+    return packedBufferBytes(model.buffers[t.buffer]!.data, t.type === TensorType.INT8, (t.shape ?? []).slice(1).reduce((a, b) => a * b, 1));
+  };
+  let baseFile: { bytes: number; perLayer: Map<string, number>; model: Model } | undefined;
+  const sizeOf = async (a: Assignment, built: { run: PlanRun; bytes: Uint8Array }, phase: 'sensitivity' | 'verdict'): Promise<number> => {
+    const names = Object.keys(a);
+    if (!packing) return built.bytes.length;
+    if (phase === 'sensitivity' && names.length === 1 && baseFile) {
+      const name = names[0]!;
+      if (!baseFile.perLayer.has(name)) baseFile.perLayer.set(name, layerBytes(baseFile.model, name));
+      return baseFile.bytes - baseFile.perLayer.get(name)! + layerBytes(built.run.model, name);
+    }
+    const key = JSON.stringify(a);
+    let file = verdictFiles.get(key);
+    if (!file) {
+      file = packModel(built.bytes);
+      verdictFiles.set(key, file);
+    }
+    if (names.length === 0) baseFile ??= { bytes: file.length, perLayer: new Map(), model: built.run.model };
+    return file.length;
+  };
+  // The base plan first: it calibrates, and every other plan reuses those ranges (calibrateOnce).
+  await build({});
+  const judge = await openJudge(modelPath, originalRun, shape, evalData, calibration, options, warnings);
+  const sparsityOf = new Map<string, { weightSparsity: number; tflite: number }>();
+  let plansStarted: number | undefined;
+  const measure = async (a: Assignment, phase: 'sensitivity' | 'verdict'): Promise<Measurement> => {
+    const t0 = Date.now();
+    if (phase === 'verdict' && Object.keys(a).length > 0) plansStarted ??= t0;
+    const built = await build(a);
+    sparsityOf.set(JSON.stringify(a), { weightSparsity: weightSparsity(built.run.model), tflite: built.bytes.length });
+    const bytes = await sizeOf(a, built, phase);
+    const loss = await judge.loss({ bytes: built.bytes, model: built.run.model }, phase);
+    const ms = Date.now() - t0;
+    ctx.log(`auto: ${phase} ${JSON.stringify(a)}: ${bytes} bytes, loss ${loss.toPrecision(3)} (${ms} ms)`);
+    return { loss, bytes, ms };
+  };
+
+  ctx.log(`auto: ${layers.length} layer(s); budget ${judge.metric} ≤ ${judge.budget}; sensitivity on ${judge.sensitivityData.samples} ${judge.sensitivityData.source} samples, plans on ${judge.verdictData.samples} ${judge.verdictData.source} samples`);
+  const search = await autoSearch(layers, measure, { budget: judge.budget, onProgress: (phase, done, total) => ctx.progress?.(`auto ${phase}`, done, total) });
+  const searchDone = Date.now();
+  const sensitivityDone = plansStarted ?? searchDone;
+  ctx.log(`auto: ${search.sensitivity.length} sensitivity and ${search.plans.length} plan measurements; ${search.chosen ? `chosen plan of ${search.chosen.moves} moves, ${search.chosen.bytes} bytes, loss ${search.chosen.loss.toPrecision(3)}` : 'no plan met the budget'}`);
+
+  // The chosen plan again (deterministic: the same bytes as measured), with each step's size.
+  const passes: PassReport[] = [];
+  const passBytes = new Map<PassReport, number>();
+  let written: { model: Model; bytes: Uint8Array; packed?: Uint8Array } | undefined;
+  let verdict: { evaluation?: Evaluation; fidelity?: FidelityReport } = {};
+  if (search.chosen) {
+    const stepBytes: number[] = [];
+    const built = await build(search.chosen.layers, (name, m) => {
+      ctx.onPassDone?.(name, m);
+      stepBytes.push(writeModel(m).length);
+    });
+    built.run.passes.forEach((p, i) => passBytes.set(p, stepBytes[i]!));
+    passes.push(...built.run.passes);
+    warnings.push(...built.run.warnings);
+    const packed = packing ? verdictFiles.get(JSON.stringify(search.chosen.layers)) : undefined;
+    written = { model: built.run.model, bytes: built.bytes, ...(packed ? { packed } : {}) };
+    verdict = await judge.report({ bytes: built.bytes, model: built.run.model });
+  }
+  const met = search.chosen !== undefined;
+  const timingsMs = { sensitivity: sensitivityDone - started, plans: searchDone - sensitivityDone, total: Date.now() - started };
+  const report = autoReport({ modelPath, original, options, judge, search, layers, passes, warnings, written, verdict, met, sparsityOf, timingsMs });
+  Object.assign(
+    report,
+    reportDetails({
+      original,
+      outBytes: written?.bytes ?? original.bytes,
+      ...(written?.packed ? { packed: written.packed } : {}),
+      passes,
+      passBytes,
+      options,
+      warnings,
+      ...(ctx.command ? { command: ctx.command } : {}),
+    }),
+  );
+  mkdirSync(outDir, { recursive: true });
+  if (written) writeFileAtomic(paths.model, written.packed ?? written.bytes);
+  writeFileAtomic(paths.report, reportJson(report));
+  writePage(paths.html, renderModelPage(report));
+  if (!met) {
+    const what = judge.metric === 'fidelity' ? 'worst-output noise/signal' : judge.metric === 'accuracy' ? 'accuracy drop' : 'top-1 disagreement';
+    throw new BudgetError(
+      `${modelPath}: --auto found no plan within the budget: quantizing alone gives ${what} ${fmtLoss(judge.metric, search.base.loss)}, budget ${fmtLoss(judge.metric, judge.budget)}; no model written (report: ${paths.report})`,
+      report,
+    );
+  }
+  return report;
+}
+
+const fmtLoss = (metric: Metric, x: number): string => (metric === 'fidelity' ? x.toPrecision(3) : `${(x * 100).toFixed(2)} points`);
+
+/** How candidates are judged: accuracy (or agreement) on --eval, else fidelity on the gate inputs. */
+async function openJudge(
+  modelPath: string,
+  original: ModelUnderTest,
+  shape: number[] | undefined,
+  evalData: EvalData | undefined,
+  calibration: EvalData | undefined,
+  options: OptimizeOptions,
+  warnings: string[],
+): Promise<Judge> {
+  // The search picks among plans by their loss on this data, so the verdict is optimistic for unseen data.
+  if (evalData) {
+    const metric: Metric = evalData.labels ? 'accuracy' : 'top1-agreement';
+    // Held-out samples: on calibration (training) data a model is near-perfect and a layer's damage
+    // barely shows (sample app: 0.9 sparsity + 4 clusters on its big layer lost nothing on its 200
+    // training images, 0.8 points on the test set).
+    const cheap = evenly(evalData, AUTO_SENSITIVITY_SAMPLES);
+    const refFull = await referenceOutputs(modelPath, original, evalData, () => {});
+    const refCheap = cheap === evalData ? refFull : await referenceOutputs(modelPath, original, cheap, () => {});
+    const evaluate = async (c: ModelUnderTest, data: EvalData, reference: Float32Array[][]): Promise<Evaluation> => {
+      const runner = await openFloatRunner(c);
+      try {
+        return compare(reference, await runAll(runner, data.inputs), data.labels);
+      } finally {
+        runner.dispose();
+      }
+    };
+    const lossOf = (e: Evaluation): number => e.accuracyDrop ?? 1 - e.fidelity.top1Agreement;
+    return {
+      metric,
+      budget: options.maxAccuracyDrop,
+      sensitivityData: { source: 'eval', samples: cheap.inputs.length },
+      verdictData: { source: 'eval', samples: evalData.inputs.length },
+      loss: async (c, phase) => lossOf(phase === 'verdict' ? await evaluate(c, evalData, refFull) : await evaluate(c, cheap, refCheap)),
+      report: async (c) => ({ evaluation: await evaluate(c, evalData, refFull) }),
+    };
+  }
+  if (options.maxFidelityLoss >= 1) throw new UserError(`${modelPath}: --auto needs a budget: labelled --eval data, or --max-fidelity-loss below 1`);
+  const gate = gateInputs(shape, undefined, calibration, options, warnings);
+  if (!gate) throw new UserError(`${modelPath}: --auto cannot measure this model (no single fixed-shape input to feed)`);
+  let probe: FidelityProbe;
+  try {
+    probe = await FidelityProbe.open(original, gate.inputs, gate.source);
+  } catch (e) {
+    throw liteRtFailure(modelPath, e) ?? e;
+  }
+  const data = { source: gate.source, samples: gate.inputs.length };
+  return {
+    metric: 'fidelity',
+    budget: options.maxFidelityLoss,
+    sensitivityData: data,
+    verdictData: data,
+    loss: async (c) => worstLoss(await probe.measure(c)).loss,
+    report: async (c) => ({ fidelity: fidelityReport(await probe.measure(c), probe.outputNames, options.maxFidelityLoss, probe.source) }),
+  };
+}
+
+function evenly(data: EvalData, limit: number): EvalData {
+  if (data.inputs.length <= limit) return data;
+  const pick = Array.from({ length: limit }, (_, i) => Math.floor((i * data.inputs.length) / limit));
+  return { inputs: pick.map((i) => data.inputs[i]!), ...(data.labels ? { labels: pick.map((i) => data.labels![i]!) } : {}) };
+}
+
+interface AutoReportInput {
+  modelPath: string;
+  original: { bytes: Uint8Array; model: Model };
+  options: OptimizeOptions;
+  judge: Judge;
+  search: AutoSearchResult;
+  layers: AutoLayer[];
+  passes: PassReport[];
+  warnings: string[];
+  written?: { model: Model; bytes: Uint8Array; packed?: Uint8Array };
+  verdict: { evaluation?: Evaluation; fidelity?: FidelityReport };
+  met: boolean;
+  sparsityOf: ReadonlyMap<string, { weightSparsity: number; tflite: number }>;
+  timingsMs: AutoReport['timingsMs'];
+}
+
+function autoReport(r: AutoReportInput): OptimizeReport {
+  const { search, judge } = r;
+  const packing = r.options.pack === 'huffman';
+  const tried: TriedPoint[] = search.plans.map((p) => {
+    const s = r.sparsityOf.get(JSON.stringify(p.layers))!;
+    const loss = judge.metric === 'fidelity' ? { fidelityLoss: p.loss } : { accuracyDrop: p.loss };
+    return { label: p.moves === 0 ? 'quantized only' : `${p.moves} move${p.moves > 1 ? 's' : ''}`, weightSparsity: s.weightSparsity, bytes: s.tflite, ...(packing ? { packedBytes: p.bytes } : {}), ...loss, chosen: p === search.chosen };
+  });
+  const chosenLayers = search.chosen?.layers ?? {};
+  const auto: AutoReport = {
+    metric: judge.metric,
+    budget: judge.budget,
+    sensitivityData: judge.sensitivityData,
+    verdictData: judge.verdictData,
+    layers: r.layers.map((l) => ({ layer: l.name, elements: l.elements, sparsity: chosenLayers[l.name]?.sparsity ?? 0, clusters: chosenLayers[l.name]?.clusters ?? 0 })),
+    baseSensitivityLoss: search.baseSensitivity.loss,
+    sensitivity: search.sensitivity.map((p) => ({ layer: p.layer, sparsity: p.setting.sparsity, clusters: p.setting.clusters, loss: p.loss, bytes: p.bytes, ms: p.ms ?? 0 })),
+    plans: search.plans.map((p) => ({ moves: p.moves, loss: p.loss, predictedLoss: p.predictedLoss, bytes: p.bytes, met: p.met, chosen: p === search.chosen, ms: p.ms ?? 0 })),
+    timingsMs: r.timingsMs,
+  };
+  const ev = r.verdict.evaluation;
+  const accuracyDrop = ev ? (ev.accuracyDrop ?? 1 - ev.fidelity.top1Agreement) : undefined;
+  const after = r.written ? { ...modelStats(r.written.model, r.written.bytes.length), ...(r.written.packed ? { packedBytes: r.written.packed.length } : {}) } : modelStats(r.original.model, r.original.bytes.length);
+  const report: OptimizeReport = {
+    mlshrinkReport: 1,
+    model: basename(r.modelPath),
+    ok: r.met,
+    options: reportedOptions(r.options),
+    before: modelStats(r.original.model, r.original.bytes.length),
+    after,
+    budget: {
+      maxAccuracyDrop: r.options.maxAccuracyDrop,
+      metric: judge.metric === 'fidelity' ? 'not-measured' : judge.metric,
+      met: r.met,
+      maxFidelityLoss: r.options.maxFidelityLoss,
+      ...(r.verdict.fidelity ? { fidelityMet: r.verdict.fidelity.met } : {}),
+    },
+    passes: r.passes,
+    warnings: r.warnings,
+  };
+  if (accuracyDrop !== undefined) report.accuracyDrop = accuracyDrop;
+  if (ev) report.evaluation = evaluationReport(ev);
+  if (r.verdict.fidelity) report.fidelity = r.verdict.fidelity;
+  if (r.met) report.output = basename(outputPaths(r.modelPath, '.', r.options).model);
+  report.tried = tried;
+  report.auto = auto;
+  return report;
+}
