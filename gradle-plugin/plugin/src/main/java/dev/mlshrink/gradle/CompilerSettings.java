@@ -22,22 +22,31 @@ import java.util.Set;
  *                        original, 0.1 = SQNR 10 dB), or null for the compiler's default
  * @param auto            budget-driven search ({@code optimize --auto}): per-layer sparsity and cluster count
  *                        chosen by measurement; then prune must be "none" and cluster unset
+ * @param weightBits      8 (default) or 4: packed int4 weights (half the weight RAM) for the layers whose LiteRT
+ *                        kernel takes them ({@code optimize --weight-bits 4})
  */
 public record CompilerSettings(List<String> models, String prune, String quantize, Integer cluster, boolean pack,
                                double maxAccuracyDrop, Path calibrationData, Path evalData, Double maxFidelityLoss,
-                               boolean auto) {
+                               boolean auto, int weightBits) {
     static final Set<String> QUANTIZE_MODES = Set.of("auto", "int8", "dynamic", "float16", "none");
+
+    /** Settings with int8 weights. */
+    public CompilerSettings(List<String> models, String prune, String quantize, Integer cluster, boolean pack,
+                            double maxAccuracyDrop, Path calibrationData, Path evalData, Double maxFidelityLoss,
+                            boolean auto) {
+        this(models, prune, quantize, cluster, pack, maxAccuracyDrop, calibrationData, evalData, maxFidelityLoss, auto, 8);
+    }
 
     /** Settings without the automatic search. */
     public CompilerSettings(List<String> models, String prune, String quantize, Integer cluster, boolean pack,
                             double maxAccuracyDrop, Path calibrationData, Path evalData, Double maxFidelityLoss) {
-        this(models, prune, quantize, cluster, pack, maxAccuracyDrop, calibrationData, evalData, maxFidelityLoss, false);
+        this(models, prune, quantize, cluster, pack, maxAccuracyDrop, calibrationData, evalData, maxFidelityLoss, false, 8);
     }
 
     /** Settings with the compiler's default fidelity budget. */
     public CompilerSettings(List<String> models, String prune, String quantize, Integer cluster, boolean pack,
                             double maxAccuracyDrop, Path calibrationData, Path evalData) {
-        this(models, prune, quantize, cluster, pack, maxAccuracyDrop, calibrationData, evalData, null, false);
+        this(models, prune, quantize, cluster, pack, maxAccuracyDrop, calibrationData, evalData, null, false, 8);
     }
 
     public CompilerSettings {
@@ -60,6 +69,9 @@ public record CompilerSettings(List<String> models, String prune, String quantiz
         if (maxFidelityLoss != null && !(maxFidelityLoss >= 0 && maxFidelityLoss <= 1)) {
             throw new IllegalArgumentException("mlshrink: maxFidelityLoss is in [0, 1] (got " + maxFidelityLoss
                     + "); 0.1 means output SQNR of at least 10 dB, 1 only reports");
+        }
+        if (weightBits != 4 && weightBits != 8) {
+            throw new IllegalArgumentException("mlshrink: weightBits must be 4 or 8 (got " + weightBits + ")");
         }
         if (auto && (!prune.equals("none") || cluster != null)) {
             throw new IllegalArgumentException("mlshrink: auto chooses sparsity and clusters per layer itself; leave prune"
@@ -102,8 +114,9 @@ public record CompilerSettings(List<String> models, String prune, String quantiz
 
     /**
      * The config file's content, in the compiler's own config format ({@code mlshrink.config.json} keys:
-     * auto, prune, cluster, quantize, pack, calibration, eval, maxFidelityLoss, maxAccuracyDrop) plus {@code models}, the globs
-     * the {@code assets} command applies it to. Keys in a fixed order, one per line.
+     * auto, prune, cluster, quantize, weightBits, pack, calibration, eval, maxFidelityLoss, maxAccuracyDrop) plus
+     * {@code models}, the globs the {@code assets} command applies it to. Keys in a fixed order, one per line; weightBits
+     * only when 4, so settings from before it existed give the same file.
      */
     public String toJson() {
         StringBuilder json = new StringBuilder("{\n");
@@ -122,6 +135,9 @@ public record CompilerSettings(List<String> models, String prune, String quantiz
         };
         json.append("  \"prune\": ").append(prune).append(",\n");
         json.append("  \"quantize\": ").append(quote(quantize)).append(",\n");
+        if (weightBits == 4) {
+            json.append("  \"weightBits\": 4,\n");
+        }
         if (cluster != null) {
             json.append("  \"cluster\": ").append(cluster).append(",\n");
         }

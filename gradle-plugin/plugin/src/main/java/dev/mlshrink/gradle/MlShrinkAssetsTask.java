@@ -52,6 +52,10 @@ public abstract class MlShrinkAssetsTask extends DefaultTask {
     @Input
     public abstract Property<Boolean> getAuto();
 
+    /** 8 or 4 (packed int4 weights where the LiteRT kernel takes them). */
+    @Input
+    public abstract Property<Integer> getWeightBits();
+
     /** Normalized prune setting (see {@link CompilerSettings#normalizePrune}). */
     @Input
     public abstract Property<String> getPrune();
@@ -111,7 +115,7 @@ public abstract class MlShrinkAssetsTask extends DefaultTask {
         CompilerSettings settings = new CompilerSettings(getModels().get(), getPrune().get(), getQuantize().get(),
                 getCluster().getOrNull(), getPack().get(), getMaxAccuracyDrop().get(),
                 pathOrNull(getCalibrationData()), pathOrNull(getEvalData()), getMaxFidelityLoss().getOrNull(),
-                getAuto().get());
+                getAuto().get(), getWeightBits().get());
         try {
             emptyDirectory(out);
             emptyDirectory(reports);

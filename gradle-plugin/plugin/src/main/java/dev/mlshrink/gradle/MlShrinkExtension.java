@@ -29,6 +29,12 @@ public abstract class MlShrinkExtension {
     /** int8 (default) | dynamic | float16 | none. */
     public abstract Property<String> getQuantize();
 
+    /**
+     * 8 (default) or 4: packed int4 weights, half the weight RAM, for the layers whose LiteRT kernel takes them
+     * (the compiler's {@code --weight-bits}); int8 is kept when int4 misses the budget.
+     */
+    public abstract Property<Integer> getWeightBits();
+
     /** Weight clusters per tensor (e.g. 16); unset means no clustering. */
     public abstract Property<Integer> getCluster();
 

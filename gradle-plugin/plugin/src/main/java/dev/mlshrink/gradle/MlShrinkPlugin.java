@@ -37,6 +37,7 @@ public class MlShrinkPlugin implements Plugin<Project> {
         ext.getAuto().convention(false);
         ext.getPrune().convention("none");
         ext.getQuantize().convention("int8");
+        ext.getWeightBits().convention(8);
         ext.getPack().convention(true);
         ext.getMaxAccuracyDrop().convention(0.01);
         ext.getNodeExecutableAndArgs().convention(List.of("node"));
@@ -92,6 +93,7 @@ public class MlShrinkPlugin implements Plugin<Project> {
             task.getAuto().set(ext.getAuto());
             task.getPrune().set(ext.getPrune().map(CompilerSettings::normalizePrune));
             task.getQuantize().set(ext.getQuantize());
+            task.getWeightBits().set(ext.getWeightBits());
             task.getCluster().set(ext.getCluster());
             task.getPack().set(ext.getPack());
             task.getMaxAccuracyDrop().set(ext.getMaxAccuracyDrop());

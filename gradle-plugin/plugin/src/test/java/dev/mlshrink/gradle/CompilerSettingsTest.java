@@ -89,6 +89,27 @@ class CompilerSettingsTest {
     }
 
     @Test
+    void writesWeightBitsOnlyWhenFourAndRefusesOtherValues() {
+        CompilerSettings four = new CompilerSettings(List.of("a.tflite"), "none", "int8", 16, true, 0.01, null, null, null, false, 4);
+        assertEquals("""
+                {
+                  "models": ["a.tflite"],
+                  "prune": 0,
+                  "quantize": "int8",
+                  "weightBits": 4,
+                  "cluster": 16,
+                  "pack": "huffman",
+                  "maxAccuracyDrop": 0.01
+                }
+                """, four.toJson());
+        CompilerSettings eight = new CompilerSettings(List.of("a.tflite"), "none", "int8", 16, true, 0.01, null, null, null, false, 8);
+        assertEquals(new CompilerSettings(List.of("a.tflite"), "none", "int8", 16, true, 0.01, null, null).toJson(), eight.toJson());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new CompilerSettings(List.of("a.tflite"), "none", "int8", null, true, 0.01, null, null, null, false, 2));
+        assertTrue(e.getMessage().contains("weightBits must be 4 or 8"), e.getMessage());
+    }
+
+    @Test
     void writesAutoAndRefusesFixedSettingsBesideIt() {
         CompilerSettings s = new CompilerSettings(List.of("a.tflite"), "none", "int8", null, true, 0.01,
                 Path.of("/data/calibration"), Path.of("/data/eval"), null, true);

@@ -40,6 +40,7 @@ class PluginProjectTest {
         assertEquals(List.of("release"), ext.getBuildTypes().get());
         assertEquals(List.of("**/*.tflite"), ext.getModels().get());
         assertFalse(ext.getAuto().get());
+        assertEquals(8, ext.getWeightBits().get());
         assertEquals("none", ext.getPrune().get());
         assertEquals("int8", ext.getQuantize().get());
         assertFalse(ext.getCluster().isPresent());
@@ -79,6 +80,9 @@ class PluginProjectTest {
         assertFalse(task.getAuto().get());
         ext.getAuto().set(true);
         assertTrue(task.getAuto().get());
+        assertEquals(8, task.getWeightBits().get());
+        ext.getWeightBits().set(4);
+        assertEquals(4, task.getWeightBits().get());
         assertEquals(dir.resolve("build/reports/mlshrink/release").toFile(), task.getReportDir().get().getAsFile());
         // The version input comes from the compiler's own package.json.
         assertEquals(CompilerLocator.fromPackageDir(TestPaths.compilerDir(), "test").version(),
