@@ -336,7 +336,7 @@ async function finetuneStep(
   if (data.inputs.length === 0) throw new UserError(`${dataPath}: no training inputs for --finetune`);
   const qat = options.quantize === 'int8';
   const pruned = [...sparsities.values()].filter((s) => s > 0).length;
-  ctx.log(`finetune: ${options.finetune} epoch(s) on ${data.inputs.length} samples, pruning ${pruned} layer(s)${qat ? ', int8 QAT' : ''}, distilled from the original …`);
+  ctx.log(`finetune: ${options.finetune} epoch(s) on ${data.inputs.length} samples, pruning ${pruned} layer(s)${qat ? ', int8 QAT' : ''}, distilled from the original${data.labels ? ' and trained on the labels (half each)' : ''} …`);
   const { initTf } = await import('../train/backend.js');
   const { finetune } = await import('../train/finetune.js');
   await initTf();
