@@ -166,15 +166,23 @@ export function encodeInt8(data: Uint8Array, contexts: number, tokens: Int8Token
   for (let k = 0; k < tok.n; k++) counts[table[k]][tok.syms[k]]++;
   const bw = new BitWriter();
   for (const x of t) bw.write(x, 8);
+  writeTablesAndTokens(bw, tok, table, counts);
+  return bw.finish();
+}
+
+/**
+ * The tail every int8 payload shares: the code lengths of each table (from its symbol counts), then
+ * each token with its table's code, escape bits right after it. INT8_ROWS uses it too.
+ */
+export function writeTablesAndTokens(bw: BitWriter, tok: Int8Tokens, table: ArrayLike<number>, counts: Float64Array[]): void {
   const lengths = counts.map((c) => codeLengths(c));
   for (const l of lengths) writeLengths(bw, l);
   const codes = lengths.map((l) => encoderCodes(l));
   for (let k = 0; k < tok.n; k++) {
     const s = tok.syms[k];
-    bw.write(codes[table[k]][s], lengths[table[k]][s]);
+    bw.write(codes[table[k]!]![s]!, lengths[table[k]!]![s]!);
     if (s >= ESCAPE_BASE) bw.writeLong(tok.extra[k], s - ESCAPE_BASE);
   }
-  return bw.finish();
 }
 
 /*

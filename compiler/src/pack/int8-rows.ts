@@ -7,12 +7,10 @@
  * the block boundaries known from the tensor's shape instead of coded.
  */
 import { BitWriter } from './bit-writer.js';
-import { codeLengths, encoderCodes } from './huffman.js';
 import {
-  contextTable, ESCAPE_BASE, groupIdBits, INT8_ALPHABET, literalValue, MAX_ROW_GROUPS, MAX_ROW_TABLES, quantileThresholds,
-  ROW_LENGTH_BITS, RUN_BASE, runLength, tokenize, type Int8Tokens,
+  contextTable, groupIdBits, INT8_ALPHABET, literalValue, MAX_ROW_GROUPS, MAX_ROW_TABLES, quantileThresholds,
+  ROW_LENGTH_BITS, RUN_BASE, runLength, tokenize, writeTablesAndTokens, type Int8Tokens,
 } from './int8-coder.js';
-import { writeLengths } from './table-coder.js';
 
 /** Lloyd iterations of the row clustering (the assignment is stable after ~5 on the bench models). */
 const CLUSTER_ITERATIONS = 8;
@@ -120,13 +118,6 @@ export function encodeInt8Rows(data: Uint8Array, rowLength: number, contexts: nu
   const idBits = groupIdBits(groups);
   if (idBits) for (const g of group) bw.write(g, idBits);
   for (const x of t) bw.write(x, 8);
-  const lengths = counts.map((c) => codeLengths(c));
-  for (const l of lengths) writeLengths(bw, l);
-  const codes = lengths.map((l) => encoderCodes(l));
-  for (let k = 0; k < tok.n; k++) {
-    const s = tok.syms[k];
-    bw.write(codes[table[k]][s], lengths[table[k]][s]);
-    if (s >= ESCAPE_BASE) bw.writeLong(tok.extra[k], s - ESCAPE_BASE);
-  }
+  writeTablesAndTokens(bw, tok, table, counts);
   return bw.finish();
 }
