@@ -34,16 +34,39 @@ export function summaryMarkdown(rows: Row[]): string {
       `| ${m} | ${rs.length} | ${count(0)} | ${count(1)} | ${count(2)} | ${rs.length - count(0) - count(1) - count(2)} | ${rs.filter(collapsed).length} | ${ratio === undefined ? '' : ratio.toFixed(2)} |`,
     );
   }
-  const peers = rows.filter((r) => r.mode === 'dynamic' && r.exit === 0 && r.peer?.bytes !== undefined && r.outBytes !== undefined);
+  const peers = peerRows(rows);
   if (peers.length > 0) {
     const smaller = peers.filter((r) => r.outBytes! <= r.peer!.bytes!).length;
+    const packedSmaller = peers.filter((r) => r.peer!.brotliBytes !== undefined && r.packedBytes! <= r.peer!.brotliBytes).length;
     const fidelityKnown = peers.filter((r) => r.worst && r.peer?.worst);
     const asGood = fidelityKnown.filter((r) => r.worst!.minCosine >= r.peer!.worst!.minCosine - 1e-3).length;
     out.push('');
     out.push(
-      `dynamic vs ai-edge-quantizer 0.10 dynamic_wi8_afp32 (${peers.length} models both wrote): our .tflite ≤ theirs on ${smaller}; ` +
+      `dynamic vs ai-edge-quantizer 0.10 dynamic_wi8_afp32 (${peers.length} models both wrote): our .tflite ≤ theirs on ${smaller}, ` +
+        `our packed file ≤ their .tflite under brotli -q11 on ${packedSmaller}; ` +
         `our lowest cosine within 0.001 of theirs or better on ${asGood} of ${fidelityKnown.length} with both measured.`,
     );
+  }
+  return out.join('\n');
+}
+
+/** `dynamic` rows where both we (exit 0) and ai-edge-quantizer wrote a model. */
+function peerRows(rows: Row[]): Row[] {
+  return rows.filter((r) => r.mode === 'dynamic' && r.exit === 0 && r.peer?.bytes !== undefined && r.outBytes !== undefined);
+}
+
+/**
+ * Our `dynamic` output beside ai-edge-quantizer's on the same file, in bytes: .tflite against .tflite,
+ * our packed file against their .tflite under brotli -q11 (what each would ship), and each one's
+ * fidelity to the original; the last column says which is smaller and whether that cost fidelity.
+ */
+export function peerTable(rows: Row[]): string {
+  const fid = (w: Row['worst']): string => (w ? `${w.sqnrDb === Infinity ? 'inf' : w.sqnrDb.toFixed(1)} dB / ${w.minCosine.toFixed(3)}` : 'n/m');
+  const out = ['| model | ours .tflite B | ours packed B | ours SQNR / min cos | aeq .tflite B | aeq brotli B | aeq SQNR / min cos | .tflite: ours − aeq | shipped: packed − aeq brotli |', '|---|---|---|---|---|---|---|---|---|'];
+  for (const r of peerRows(rows)) {
+    const p = r.peer!;
+    const d = (a: number, b: number | undefined): string => (b === undefined ? '' : `${a - b > 0 ? '+' : ''}${a - b}`);
+    out.push(`| ${r.model} | ${r.outBytes} | ${r.packedBytes ?? ''} | ${fid(r.worst)} | ${p.bytes} | ${p.brotliBytes ?? ''} | ${fid(p.worst)} | ${d(r.outBytes!, p.bytes)} | ${r.packedBytes === undefined ? '' : d(r.packedBytes, p.brotliBytes)} |`);
   }
   return out.join('\n');
 }
@@ -65,6 +88,8 @@ function main(): void {
     v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v === 'NaN' || (v === null && ['sqnrDb', 'cosine', 'minCosine'].includes(k)) ? NaN : v,
   ) as { rows: Row[] };
   console.log(summaryMarkdown(rows));
+  console.log('');
+  console.log(peerTable(rows));
   console.log('');
   console.log(failureList(rows));
 }
