@@ -2,10 +2,11 @@
  * The corpus results condensed: per mode, how many runs exited 0/1/2, how many shipped a collapsed
  * model (exit 0 with NaN outputs or a lowest output cosine under COLLAPSE_COSINE) and the packed size
  * against the input; then every non-zero exit with its error line, and every collapse.
- * Run alone on a saved run: node --import tsx bench/corpus/summarize.ts results.json
+ * Run alone on saved runs (later files' rows replace earlier ones'):
+ *   node --import tsx bench/corpus/summarize.ts results.json [rerun.json …] [--md out.md]
  */
-import { readFileSync } from 'node:fs';
-import type { Row } from './run.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { markdownTable, type Row } from './run.js';
 
 /** Below this lowest-output cosine a model counts as collapsed (direction of the output lost). */
 export const COLLAPSE_COSINE = 0.9;
@@ -83,15 +84,32 @@ export function failureList(rows: Row[]): string {
   return out.join('\n');
 }
 
-function main(): void {
-  const { rows } = JSON.parse(readFileSync(process.argv[2]!, 'utf8'), (k, v) =>
+/**
+ * Rows of several saved runs (--json files), one per model and mode: a later file's row replaces an
+ * earlier one's (a re-run of some models after a full run), in the first run's order.
+ */
+export function mergeRuns(runs: Row[][]): Row[] {
+  const byKey = new Map<string, Row>();
+  for (const rows of runs) for (const r of rows) byKey.set(`${r.model}\u0000${r.mode}`, r);
+  return [...byKey.values()];
+}
+
+function readRun(file: string): Row[] {
+  const { rows } = JSON.parse(readFileSync(file, 'utf8'), (k, v) =>
     v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v === 'NaN' || (v === null && ['sqnrDb', 'cosine', 'minCosine'].includes(k)) ? NaN : v,
   ) as { rows: Row[] };
-  console.log(summaryMarkdown(rows));
-  console.log('');
-  console.log(peerTable(rows));
-  console.log('');
-  console.log(failureList(rows));
+  return rows;
+}
+
+/** node --import tsx bench/corpus/summarize.ts run.json [rerun.json …] [--md out.md] */
+function main(): void {
+  const args = process.argv.slice(2);
+  const mdAt = args.indexOf('--md');
+  const md = mdAt >= 0 ? args.splice(mdAt, 2)[1] : undefined;
+  const rows = mergeRuns(args.map(readRun));
+  const text = `${summaryMarkdown(rows)}\n\n### dynamic beside ai-edge-quantizer\n\n${peerTable(rows)}\n\n### Failures and collapses\n\n${failureList(rows) || '(none)'}\n\n### All runs\n\n${markdownTable(rows)}\n`;
+  if (md) writeFileSync(md, text);
+  else console.log(text);
 }
 
 if (process.argv[1]?.endsWith('summarize.ts')) main();
