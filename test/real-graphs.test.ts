@@ -13,7 +13,7 @@ import { argmax } from '../compiler/src/eval/fidelity.js';
 import { encodeNpy } from '../compiler/src/eval/npy.js';
 import { unpackModel } from '../compiler/src/pack/index.js';
 import type { OptimizeReport } from '../compiler/src/pipeline/report.js';
-import { controlFlowNet, dynamicLengthNet } from '../compiler/src/testing/control-flow-net.js';
+import { controlFlowNet, dynamicLengthNet, framingNet } from '../compiler/src/testing/control-flow-net.js';
 import { fixturePath } from '../compiler/src/testing/fixtures.js';
 import { syntheticConvChain } from '../compiler/src/testing/synthetic-convnet.js';
 import { runCliInProcess, type CliResult } from '../compiler/src/testing/run-cli.js';
@@ -129,6 +129,24 @@ describe('a model with a dynamic input length (signature [1,-1], stored [1,1])',
     const bad = await cli('optimize', model, '-o', join(dir, 'audio-bad'), '--input-shape', 'x=2,640');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/inputShape x=2,640 does not fit the input's shape signature \[1,-1\]/);
+  });
+});
+
+describe('an audio front-end stored at a placeholder length (EXPAND_DIMS, strided CONV_2D, SQUEEZE, BATCH_MATMUL, MEAN)', () => {
+  it('--input-shape x=1,64 measures fidelity at that length; MACs before and after are counted at it', async () => {
+    const model = join(dir, 'framing.tflite');
+    writeFileSync(model, writeModel(framingNet()));
+    const out = join(dir, 'framing-f16');
+    const r = await cli('optimize', model, '-o', out, '--quantize', 'float16', '--input-shape', 'x=1,64');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const rep = report(out, 'framing');
+    expect(rep.fidelity!.samples).toBe(32);
+    expect(rep.fidelity!.outputs.map((o) => o.output)).toEqual(['mean', 'mixed']);
+    expect(rep.fidelity!.worst.loss).toBeLessThan(1e-4); // float16 of these weights is exact
+    // 15 frames × 4 filters × 8 taps + 15 × 4 × 3 for the matmul, the same on both sides.
+    expect(rep.before.macs).toBe(rep.after.macs);
+    expect(rep.before.macs).toBeGreaterThanOrEqual(15 * 4 * 8);
   });
 });
 

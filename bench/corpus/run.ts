@@ -6,13 +6,15 @@
  * (worst output's SQNR and the lowest cosine), what was kept float and why (from the report JSON), and
  * ai-edge-quantizer 0.10's dynamic_wi8_afp32 on the same file beside our `dynamic` row.
  *
- * The inputs are SYNTHETIC (seeded uniform noise in each model's manifest range): fidelity here says how
- * far the compressed model drifts from the original, not how accurate either is. Calibration for the
- * int8 modes uses a different seed of the same generator.
+ * Image models with a manifest `imageCrop` are fed crops of real photos (images.ts), given to every mode
+ * as --calibration so the CLI's fidelity gate runs on them too; every other model gets seeded uniform
+ * noise in its manifest range. Fidelity here says how far the compressed model drifts from the
+ * original, not how accurate either is. Calibration uses a different seed than the measured samples.
  *
  * Options: --models a,b (names or substrings)  --modes float16,dynamic,int8,prune-cluster-int8,channels
  *          --json FILE (rows as JSON)  --md FILE (the table as Markdown)  --samples N (eval samples, default 8)
- *          --calibration-samples N (default 16)  --no-aeq  --timeout SECONDS (per CLI run, default 1200)
+ *          --calibration-samples N (default 16)  --no-aeq  --no-photos (noise for every model)
+ *          --timeout SECONDS (per CLI run, default 1200)
  * Needs `npm run build` (the CLI's dist). Python venvs are optional (bench/corpus/setup-venvs.sh):
  * without venv-tf the converter models are skipped, without venv-aeq the peer columns say so.
  */
@@ -24,23 +26,35 @@ import { brotliCompressSync, constants as zc } from 'node:zlib';
 import { unpackModel } from '../../compiler/src/pack/index.js';
 import type { OptimizeReport } from '../../compiler/src/pipeline/report.js';
 import { readModel } from '../../compiler/src/tflite/read.js';
-import { compareTo, npyBytes, openFloatModel, runAll, syntheticInputs, worstOutput, type WorstOutput } from './compare.js';
+import { atInputShape, compareTo, npyBytes, openFloatModel, runAll, syntheticInputs, worstOutput, type WorstOutput } from './compare.js';
 import { modelFeatures } from './features.js';
+import { gatherPhotos, photoSamples, takesImages, type Photo } from './images.js';
 import { gather, sha256 } from './gather.js';
-import { failureList, summaryMarkdown } from './summarize.js';
+import { failureList, peerTable, summaryMarkdown } from './summarize.js';
 import { cacheDir, type CorpusEntry, loadManifest, REPO_ROOT, venvPython } from './manifest.js';
 
-export const MODES: Record<string, (calibration: string) => string[]> = {
-  float16: () => ['--quantize', 'float16'],
-  dynamic: () => ['--quantize', 'dynamic'],
+/**
+ * Each mode's CLI flags. `cal` is the calibration dir for the int8 modes; `gate` is set when the inputs
+ * are real photos: then every mode gets them as --calibration, which the CLI's fidelity gate uses as
+ * its representative inputs (without it, dynamic/float16/channels gate on the CLI's own noise).
+ */
+export const MODES: Record<string, (cal: string, gate?: string) => string[]> = {
+  float16: (_, gate) => ['--quantize', 'float16', ...gateFlags(gate)],
+  dynamic: (_, gate) => ['--quantize', 'dynamic', ...gateFlags(gate)],
   int8: (cal) => ['--quantize', 'int8', '--calibration', cal],
   'prune-cluster-int8': (cal) => ['--prune', '0.5', '--cluster', '16', '--quantize', 'int8', '--calibration', cal],
   // --quantize none isolates structured pruning (the default int8 would need calibration data).
-  channels: () => ['--channels', '0.25', '--quantize', 'none'],
+  channels: (_, gate) => ['--channels', '0.25', '--quantize', 'none', ...gateFlags(gate)],
 };
+
+function gateFlags(gate: string | undefined): string[] {
+  return gate ? ['--calibration', gate] : [];
+}
 
 export interface PeerResult {
   bytes?: number;
+  /** brotli -q11 of its .tflite: what shipping it compressed would cost (our packed file's peer). */
+  brotliBytes?: number;
   worst?: WorstOutput;
   error?: string;
 }
@@ -48,6 +62,8 @@ export interface PeerResult {
 export interface Row {
   model: string;
   mode: string;
+  /** What the model was fed: crops of real photos (images.ts) or seeded noise. */
+  inputs: 'photos' | 'synthetic';
   tags: string[];
   exit: number | null;
   seconds: number;
@@ -73,6 +89,10 @@ export interface RunOptions {
   calibrationSamples?: number;
   aeq?: boolean;
   timeoutSeconds?: number;
+  /** Called after each model with the rows so far (the CLI saves --json then, so a long run that is stopped keeps them). */
+  onModel?: (rows: Row[], missing: { model: string; note: string }[]) => void;
+  /** Feed image models crops of real photos (default true; false: noise everywhere, as the CI slice does). */
+  photos?: boolean;
   log?: (line: string) => void;
 }
 
@@ -86,6 +106,10 @@ function matches(name: string, filters: string[] | undefined, all: string[]): bo
   return !filters || filters.some((f) => name === f || (!all.includes(f) && name.includes(f)));
 }
 
+function brotliSize(bytes: Uint8Array): number {
+  return brotliCompressSync(bytes, { params: { [zc.BROTLI_PARAM_QUALITY]: 11, [zc.BROTLI_PARAM_SIZE_HINT]: bytes.length } }).length;
+}
+
 /** xz -9e and brotli -q11 sizes of a file, cached by sha256 (brotli-11 on 28 MB takes a minute). */
 function compressedSizes(bytes: Uint8Array): { xz: number; brotli: number } {
   const file = join(cacheDir(), 'compressed-sizes.json');
@@ -95,7 +119,7 @@ function compressedSizes(bytes: Uint8Array): { xz: number; brotli: number } {
   const xz = spawnSync('xz', ['-9e', '-c', '-T1'], { input: bytes, maxBuffer: 1 << 30 });
   const sizes = {
     xz: xz.status === 0 ? xz.stdout.length : NaN,
-    brotli: brotliCompressSync(bytes, { params: { [zc.BROTLI_PARAM_QUALITY]: 11, [zc.BROTLI_PARAM_SIZE_HINT]: bytes.length } }).length,
+    brotli: brotliSize(bytes),
   };
   cache[key] = sizes;
   mkdirSync(cacheDir(), { recursive: true });
@@ -136,23 +160,36 @@ function runPeer(modelFile: string, outFile: string): PeerResult | undefined {
   }
 }
 
-async function runModel(entry: CorpusEntry, file: string, opts: Required<Omit<RunOptions, 'models' | 'log'>> & { log: (l: string) => void }): Promise<Row[]> {
+type ModelRunOptions = Required<Omit<RunOptions, 'models' | 'log' | 'photos' | 'onModel'>> & { log: (l: string) => void; photos: Photo[] };
+
+async function runModel(entry: CorpusEntry, file: string, opts: ModelRunOptions): Promise<Row[]> {
   const bytes = new Uint8Array(readFileSync(file));
   const features = modelFeatures(readModel(bytes));
   const tags = [...new Set([...features.tags, ...entry.covers])];
   const { xz, brotli } = compressedSizes(bytes);
   const work = mkdtempSync(join(tmpdir(), `corpus-${entry.name}-`));
   const range = entry.inputRange ?? [0, 1];
+  // A dynamic input is measured at the manifest's real shape, by the CLI (--input-shape) and here.
+  const view = (b: Uint8Array): Uint8Array => atInputShape(b, entry.inputShape);
+  const sg0 = readModel(bytes).subgraphs[0]!;
+  const shapeFlags = entry.inputShape ? ['--input-shape', `${sg0.tensors[sg0.inputs[0]!]?.name ?? ''}=${entry.inputShape.join(',')}`] : [];
   try {
     // Reference outputs of the original on synthetic inputs; the calibration set uses another seed.
     let reference: Float32Array[][] | undefined;
     let samples: Float32Array[][] = [];
     let refNote: string | undefined;
+    let inputs: Row['inputs'] = 'synthetic';
     try {
-      const orig = await openFloatModel(bytes);
+      const orig = await openFloatModel(view(bytes));
       try {
-        samples = syntheticInputs(orig.inputs, opts.samples, 1, range);
-        const cal = syntheticInputs(orig.inputs, opts.calibrationSamples, 2, range);
+        const shape = orig.inputs[0]?.shape ?? [];
+        if (entry.imageCrop && opts.photos.length > 0 && orig.inputs.length === 1 && takesImages(shape)) {
+          inputs = 'photos';
+          samples = photoSamples(opts.photos, entry.imageCrop, shape, opts.samples, 1, range).map((x) => [x]);
+        } else {
+          samples = syntheticInputs(orig.inputs, opts.samples, 1, range);
+        }
+        const cal = inputs === 'photos' ? photoSamples(opts.photos, entry.imageCrop!, shape, opts.calibrationSamples, 2, range).map((x) => [x]) : syntheticInputs(orig.inputs, opts.calibrationSamples, 2, range);
         mkdirSync(join(work, 'cal'));
         writeFileSync(join(work, 'cal', 'synthetic.npy'), npyBytes(cal.map((s) => s[0]!), orig.inputs[0]!.shape));
         reference = await runAll(orig, samples);
@@ -163,7 +200,7 @@ async function runModel(entry: CorpusEntry, file: string, opts: Required<Omit<Ru
           reference = undefined;
         } else {
           // Nor against one that changes from load to load (MediaPipe custom ops on noise do).
-          const self = worstOutput(await compareTo(reference, bytes, samples));
+          const self = worstOutput(await compareTo(reference, view(bytes), samples));
           if (self && !(self.sqnrDb >= SELF_SQNR_DB)) {
             refNote = `the original is not reproducible in LiteRT on these inputs (second load: ${self.sqnrDb.toFixed(1)} dB): fidelity not measurable`;
             reference = undefined;
@@ -186,9 +223,10 @@ async function runModel(entry: CorpusEntry, file: string, opts: Required<Omit<Ru
     if (opts.aeq && opts.modes.includes('dynamic')) {
       const peerFile = join(work, 'aeq.tflite');
       peer = runPeer(file, peerFile) ?? { error: 'no ai-edge-quantizer venv (bench/corpus/setup-venvs.sh)' };
+      if (peer.bytes !== undefined) peer.brotliBytes = brotliSize(new Uint8Array(readFileSync(peerFile)));
       if (peer.bytes !== undefined && reference) {
         try {
-          peer.worst = worstOutput(await compareTo(reference, new Uint8Array(readFileSync(peerFile)), samples));
+          peer.worst = worstOutput(await compareTo(reference, view(new Uint8Array(readFileSync(peerFile))), samples));
         } catch (e) {
           peer.error = `output refused by LiteRT: ${firstLine((e as Error).message)}`;
         }
@@ -198,7 +236,7 @@ async function runModel(entry: CorpusEntry, file: string, opts: Required<Omit<Ru
     const rows: Row[] = [];
     for (const mode of opts.modes) {
       const out = join(work, mode);
-      const args = [CLI, 'optimize', file, '-o', out, ...MODES[mode]!(join(work, 'cal'))];
+      const args = [CLI, 'optimize', file, '-o', out, ...MODES[mode]!(join(work, 'cal'), inputs === 'photos' ? join(work, 'cal') : undefined), ...shapeFlags];
       const t0 = performance.now();
       const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: opts.timeoutSeconds * 1000, maxBuffer: 1 << 28 });
       const seconds = (performance.now() - t0) / 1000;
@@ -208,6 +246,7 @@ async function runModel(entry: CorpusEntry, file: string, opts: Required<Omit<Ru
       const row: Row = {
         model: entry.name,
         mode,
+        inputs,
         tags,
         exit: r.status,
         seconds,
@@ -227,7 +266,7 @@ async function runModel(entry: CorpusEntry, file: string, opts: Required<Omit<Ru
         if (!reference) row.fidelityNote = refNote;
         else {
           try {
-            row.worst = worstOutput(await compareTo(reference, optimized, samples));
+            row.worst = worstOutput(await compareTo(reference, view(optimized), samples));
           } catch (e) {
             row.fidelityNote = `output refused by LiteRT: ${firstLine((e as Error).message)}`;
           }
@@ -258,6 +297,12 @@ export async function runCorpus(options: RunOptions = {}): Promise<{ rows: Row[]
   const entries = manifest.filter((e) => matches(e.name, options.models, manifest.map((m) => m.name)));
   if (entries.length === 0) throw new Error(`no corpus model matches ${options.models?.join(',')}`);
   const gathered = gather(entries, log);
+  let photos: Photo[] = [];
+  if (options.photos !== false && entries.some((e) => e.imageCrop)) {
+    const got = gatherPhotos(log);
+    photos = got.photos;
+    if (got.note) log(`photos unavailable, image models get noise: ${got.note}`);
+  }
   const rows: Row[] = [];
   const missing: { model: string; note: string }[] = [];
   for (const g of gathered) {
@@ -273,9 +318,11 @@ export async function runCorpus(options: RunOptions = {}): Promise<{ rows: Row[]
         calibrationSamples: options.calibrationSamples ?? 16,
         aeq: options.aeq ?? true,
         timeoutSeconds: options.timeoutSeconds ?? 1200,
+        photos,
         log,
       })),
     );
+    options.onModel?.(rows, missing);
   }
   return { rows, missing };
 }
@@ -284,13 +331,14 @@ const kb = (n: number | undefined): string => (n === undefined || Number.isNaN(n
 const db = (n: number | undefined): string => (n === undefined ? '' : n === Infinity ? 'inf' : n.toFixed(1));
 const cos = (n: number | undefined): string => (n === undefined ? '' : n.toFixed(3));
 
-export const HEADER = ['model', 'mode', 'exit', 's', 'tflite KB', 'out KB', 'packed KB', 'xz-9e KB', 'brotli-11 KB', 'worst SQNR dB', 'min cos', 'kept float (why)', 'aeq KB', 'aeq SQNR dB', 'aeq min cos', 'error / note'];
+export const HEADER = ['model', 'mode', 'inputs', 'exit', 's', 'tflite KB', 'out KB', 'packed KB', 'xz-9e KB', 'brotli-11 KB', 'worst SQNR dB', 'min cos', 'kept float (why)', 'aeq KB', 'aeq brotli KB', 'aeq SQNR dB', 'aeq min cos', 'error / note'];
 
 export function rowCells(r: Row): string[] {
   const peer = r.peer;
   return [
     r.model,
     r.mode,
+    r.inputs,
     String(r.exit ?? 'timeout'),
     r.seconds.toFixed(1),
     kb(r.inBytes),
@@ -302,6 +350,7 @@ export function rowCells(r: Row): string[] {
     cos(r.worst?.minCosine),
     r.keptFloat,
     kb(peer?.bytes),
+    kb(peer?.brotliBytes),
     peer?.worst ? db(peer.worst.sqnrDb) : '',
     cos(peer?.worst?.minCosine),
     [r.error, r.fidelityNote, peer?.error ? `aeq: ${peer.error}` : undefined].filter(Boolean).join('; '),
@@ -331,28 +380,35 @@ function argValue(name: string): string | undefined {
 async function main(): Promise<void> {
   const list = (v: string | undefined): string[] | undefined => v?.split(',').map((s) => s.trim()).filter(Boolean);
   const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
+  const json = argValue('--json');
+  const save = (rows: Row[], missing: { model: string; note: string }[]): void => {
+    if (json) writeFileSync(json, JSON.stringify({ rows, missing }, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 1));
+  };
   const { rows, missing } = await runCorpus({
+    onModel: save,
     models: list(argValue('--models')),
     modes: list(argValue('--modes')),
     samples: num(argValue('--samples')),
     calibrationSamples: num(argValue('--calibration-samples')),
     aeq: !process.argv.includes('--no-aeq'),
+    photos: !process.argv.includes('--no-photos'),
     timeoutSeconds: num(argValue('--timeout')),
     log: (l) => console.error(l),
   });
-  console.log('Inputs are synthetic (seeded uniform noise in each model\'s range): fidelity = drift from the original, not accuracy.');
+  console.log('Inputs: crops of real photos for image models ("photos"), seeded uniform noise in each model\'s range otherwise ("synthetic"); fidelity = drift from the original, not accuracy.');
   console.log(plainTable(rows));
   for (const m of missing) console.log(`skipped ${m.model}: ${m.note}`);
   const exits = new Map<string, number>();
   for (const r of rows) exits.set(String(r.exit), (exits.get(String(r.exit)) ?? 0) + 1);
   console.log(`${rows.length} runs: ${[...exits].map(([k, v]) => `exit ${k}: ${v}`).join(', ')}`);
-  const json = argValue('--json');
-  if (json) writeFileSync(json, JSON.stringify({ rows, missing }, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 1));
+  save(rows, missing);
   const summary = summaryMarkdown(rows);
   const failures = failureList(rows);
   console.log(`\n${summary}\n\nFailures and collapses:\n${failures || '(none)'}`);
   const md = argValue('--md');
-  if (md) writeFileSync(md, `${summary}\n\n### Failures and collapses\n\n${failures || '(none)'}\n\n### All runs\n\n${markdownTable(rows)}\n`);
+  const peers = peerTable(rows);
+  console.log(`\n${peers}`);
+  if (md) writeFileSync(md, `${summary}\n\n### dynamic beside ai-edge-quantizer\n\n${peers}\n\n### Failures and collapses\n\n${failures || '(none)'}\n\n### All runs\n\n${markdownTable(rows)}\n`);
 }
 
 if (process.argv[1]?.endsWith('run.ts')) await main();

@@ -2,10 +2,11 @@
  * The corpus results condensed: per mode, how many runs exited 0/1/2, how many shipped a collapsed
  * model (exit 0 with NaN outputs or a lowest output cosine under COLLAPSE_COSINE) and the packed size
  * against the input; then every non-zero exit with its error line, and every collapse.
- * Run alone on a saved run: node --import tsx bench/corpus/summarize.ts results.json
+ * Run alone on saved runs (later files' rows replace earlier ones'):
+ *   node --import tsx bench/corpus/summarize.ts results.json [rerun.json …] [--md out.md]
  */
-import { readFileSync } from 'node:fs';
-import type { Row } from './run.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { markdownTable, type Row } from './run.js';
 
 /** Below this lowest-output cosine a model counts as collapsed (direction of the output lost). */
 export const COLLAPSE_COSINE = 0.9;
@@ -34,16 +35,39 @@ export function summaryMarkdown(rows: Row[]): string {
       `| ${m} | ${rs.length} | ${count(0)} | ${count(1)} | ${count(2)} | ${rs.length - count(0) - count(1) - count(2)} | ${rs.filter(collapsed).length} | ${ratio === undefined ? '' : ratio.toFixed(2)} |`,
     );
   }
-  const peers = rows.filter((r) => r.mode === 'dynamic' && r.exit === 0 && r.peer?.bytes !== undefined && r.outBytes !== undefined);
+  const peers = peerRows(rows);
   if (peers.length > 0) {
     const smaller = peers.filter((r) => r.outBytes! <= r.peer!.bytes!).length;
+    const packedSmaller = peers.filter((r) => r.peer!.brotliBytes !== undefined && r.packedBytes! <= r.peer!.brotliBytes).length;
     const fidelityKnown = peers.filter((r) => r.worst && r.peer?.worst);
     const asGood = fidelityKnown.filter((r) => r.worst!.minCosine >= r.peer!.worst!.minCosine - 1e-3).length;
     out.push('');
     out.push(
-      `dynamic vs ai-edge-quantizer 0.10 dynamic_wi8_afp32 (${peers.length} models both wrote): our .tflite ≤ theirs on ${smaller}; ` +
+      `dynamic vs ai-edge-quantizer 0.10 dynamic_wi8_afp32 (${peers.length} models both wrote): our .tflite ≤ theirs on ${smaller}, ` +
+        `our packed file ≤ their .tflite under brotli -q11 on ${packedSmaller}; ` +
         `our lowest cosine within 0.001 of theirs or better on ${asGood} of ${fidelityKnown.length} with both measured.`,
     );
+  }
+  return out.join('\n');
+}
+
+/** `dynamic` rows where both we (exit 0) and ai-edge-quantizer wrote a model. */
+function peerRows(rows: Row[]): Row[] {
+  return rows.filter((r) => r.mode === 'dynamic' && r.exit === 0 && r.peer?.bytes !== undefined && r.outBytes !== undefined);
+}
+
+/**
+ * Our `dynamic` output beside ai-edge-quantizer's on the same file, in bytes: .tflite against .tflite,
+ * our packed file against their .tflite under brotli -q11 (what each would ship), and each one's
+ * fidelity to the original; the last column says which is smaller and whether that cost fidelity.
+ */
+export function peerTable(rows: Row[]): string {
+  const fid = (w: Row['worst']): string => (w ? `${w.sqnrDb === Infinity ? 'inf' : w.sqnrDb.toFixed(1)} dB / ${w.minCosine.toFixed(3)}` : 'n/m');
+  const out = ['| model | ours .tflite B | ours packed B | ours SQNR / min cos | aeq .tflite B | aeq brotli B | aeq SQNR / min cos | .tflite: ours − aeq | shipped: packed − aeq brotli |', '|---|---|---|---|---|---|---|---|---|'];
+  for (const r of peerRows(rows)) {
+    const p = r.peer!;
+    const d = (a: number, b: number | undefined): string => (b === undefined ? '' : `${a - b > 0 ? '+' : ''}${a - b}`);
+    out.push(`| ${r.model} | ${r.outBytes} | ${r.packedBytes ?? ''} | ${fid(r.worst)} | ${p.bytes} | ${p.brotliBytes ?? ''} | ${fid(p.worst)} | ${d(r.outBytes!, p.bytes)} | ${r.packedBytes === undefined ? '' : d(r.packedBytes, p.brotliBytes)} |`);
   }
   return out.join('\n');
 }
@@ -60,13 +84,32 @@ export function failureList(rows: Row[]): string {
   return out.join('\n');
 }
 
-function main(): void {
-  const { rows } = JSON.parse(readFileSync(process.argv[2]!, 'utf8'), (k, v) =>
+/**
+ * Rows of several saved runs (--json files), one per model and mode: a later file's row replaces an
+ * earlier one's (a re-run of some models after a full run), in the first run's order.
+ */
+export function mergeRuns(runs: Row[][]): Row[] {
+  const byKey = new Map<string, Row>();
+  for (const rows of runs) for (const r of rows) byKey.set(`${r.model}\u0000${r.mode}`, r);
+  return [...byKey.values()];
+}
+
+function readRun(file: string): Row[] {
+  const { rows } = JSON.parse(readFileSync(file, 'utf8'), (k, v) =>
     v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v === 'NaN' || (v === null && ['sqnrDb', 'cosine', 'minCosine'].includes(k)) ? NaN : v,
   ) as { rows: Row[] };
-  console.log(summaryMarkdown(rows));
-  console.log('');
-  console.log(failureList(rows));
+  return rows;
+}
+
+/** node --import tsx bench/corpus/summarize.ts run.json [rerun.json …] [--md out.md] */
+function main(): void {
+  const args = process.argv.slice(2);
+  const mdAt = args.indexOf('--md');
+  const md = mdAt >= 0 ? args.splice(mdAt, 2)[1] : undefined;
+  const rows = mergeRuns(args.map(readRun));
+  const text = `${summaryMarkdown(rows)}\n\n### dynamic beside ai-edge-quantizer\n\n${peerTable(rows)}\n\n### Failures and collapses\n\n${failureList(rows) || '(none)'}\n\n### All runs\n\n${markdownTable(rows)}\n`;
+  if (md) writeFileSync(md, text);
+  else console.log(text);
 }
 
 if (process.argv[1]?.endsWith('summarize.ts')) main();

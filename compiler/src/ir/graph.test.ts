@@ -183,6 +183,49 @@ describe('graph edits', () => {
     expect(Array.from(m.buffers[sg.tensors[4].buffer].data)).toEqual([10]);
   });
 
+  it('points activations that own an empty buffer at buffer 0; zero-element constants keep theirs', () => {
+    // What the MLIR converter writes: every activation with its own empty buffer; plus an INT32 [0] constant.
+    const base = tiny();
+    const sg0 = base.subgraphs[0];
+    const own = (t: Tensor): Tensor => {
+      base.buffers.push({ data: new Uint8Array(0) });
+      return { ...t, buffer: base.buffers.length - 1 };
+    };
+    sg0.tensors = sg0.tensors.map((t) => (t.buffer === 0 ? own(t) : t));
+    sg0.tensors.push(own({ ...tensor('empty_shape', 0, TensorType.INT32), shape: [0] }));
+    sg0.operators[1] = op(1, [3, 4, 7], [5]);
+    const m = dropDeadTensorsAndBuffers(base);
+    const sg = m.subgraphs[0];
+    const byName = (n: string): Tensor => sg.tensors.find((t) => t.name === n)!;
+    for (const n of ['x', 'h', 'y']) expect(byName(n).buffer).toBe(0);
+    const keep = byName('empty_shape').buffer;
+    expect(keep).toBeGreaterThan(0);
+    expect(m.buffers[keep]!.data.byteLength).toBe(0);
+    // Sentinel, w, b, c, metadata and the empty constant's buffer: the activations' ones are gone.
+    expect(m.buffers).toHaveLength(6);
+  });
+
+  it('hello_world_float: sharing buffer 0 leaves LiteRT outputs bit-identical and the file smaller', async () => {
+    const bytes = readFixture('tflm/hello_world_float.tflite');
+    const model = readModel(bytes);
+    const shared = dropDeadTensorsAndBuffers(model);
+    expect(shared.buffers.length).toBeLessThan(model.buffers.length);
+    const out = writeModel(shared);
+    expect(out.length).toBeLessThan(writeModel(model).length);
+    const a = await loadLiteRt(prepareBytesForLiteRt(bytes));
+    const b = await loadLiteRt(prepareBytesForLiteRt(out));
+    try {
+      for (const x of [0, 1.5, 3, 6]) {
+        const [want] = await a.run([new Float32Array([x])]);
+        const [got] = await b.run([new Float32Array([x])]);
+        expect(Array.from(got as Float32Array)).toEqual(Array.from(want as Float32Array));
+      }
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+  });
+
   it('exposes tensors as extra outputs, also in signatures', () => {
     const m = exposeTensorsAsOutputs(tiny(), [3, 5, 3]);
     expect(m.subgraphs[0].outputs).toEqual([5, 3]);

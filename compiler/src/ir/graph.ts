@@ -154,9 +154,12 @@ export function removeOperator(model: Model, subgraph: number, operator: number)
 /**
  * Drops tensors nothing refers to (no op input/output/intermediate, subgraph input/output or
  * signature entry) and buffers no remaining tensor or metadata refers to, remapping every index.
- * Buffer 0, the empty sentinel, always stays.
+ * Buffer 0, the empty sentinel, always stays. Activations that own an empty buffer (the MLIR converter
+ * gives every tensor one) are pointed at buffer 0, which LiteRT treats the same: about 11 bytes per
+ * tensor that ai-edge-quantizer's output does not spend either. Zero-element constants keep theirs.
  */
 export function dropDeadTensorsAndBuffers(model: Model): Model {
+  model = shareEmptyBuffer(model);
   const tensorMaps = model.subgraphs.map((sg, s) => {
     const live = new Set<number>();
     const mark = (i: number): void => {
@@ -230,6 +233,17 @@ function remapDetails(tensor: Tensor, t: (i: number) => number): Tensor {
   const d = q?.details;
   if (!q || !d || d.type === 1) return tensor;
   return { ...tensor, quantization: { ...q, details: { ...d, scales: t(d.scales), zeroPoints: t(d.zeroPoints) } } };
+}
+
+/** Activations (empty buffer, at least one element or an unknown shape) read buffer 0 instead of their own. */
+function shareEmptyBuffer(model: Model): Model {
+  const empty = (b: number): boolean => b > 0 && model.buffers[b]?.data.byteLength === 0;
+  const referencedByMetadata = new Set((model.metadata ?? []).map((m) => m.buffer));
+  const isActivation = (t: Tensor): boolean =>
+    empty(t.buffer) && !referencedByMetadata.has(t.buffer) && !(t.shape !== undefined && t.shape.length > 0 && t.shape.every((d) => d >= 0) && t.shape.includes(0));
+  if (!model.subgraphs.some((sg) => sg.tensors.some(isActivation))) return model;
+  const subgraphs = model.subgraphs.map((sg) => (sg.tensors.some(isActivation) ? { ...sg, tensors: sg.tensors.map((t) => (isActivation(t) ? remapBuffer(t, 0) : t)) } : sg));
+  return { ...model, subgraphs };
 }
 
 function remapBuffer(tensor: Tensor, buffer: number): Tensor {

@@ -13,8 +13,14 @@ import { silentContext, type Pass, type PassContext, type PassResult } from './p
 import { quantizeSymmetricPerChannel } from './quant-math.js';
 
 export interface QuantizeDynamicOptions {
-  /** Weights with fewer elements stay float (the converter's default threshold is 1024). */
+  /**
+   * Weights with fewer elements stay float. Default 0: every weight whose int8 form is smaller in the
+   * file than its float32 form is quantized (int8WeightSaves); the converter's old 1024-element floor
+   * left small layers float32 and made our files larger than ai-edge-quantizer's.
+   */
   minElements?: number;
+  /** Default true: keep a weight float32 when int8 would make the file larger (int8WeightSaves). */
+  onlyWhenSmaller?: boolean;
   /** Builtin op names to leave float (e.g. because a hybrid kernel misbehaves on a device). */
   skipOps?: string[];
   /** Subgraph-0 op indices (of the fp16-folded model) whose weights stay float: mixed precision per layer. */
@@ -48,11 +54,11 @@ export const quantizeDynamic: Pass<QuantizeDynamicOptions> = {
       warnings.push(...folded.warnings);
       ctx.log(`folded ${String(folded.stats.foldedTensors)} fp16 weights to float32 first`);
     }
-    const minElements = options.minElements ?? 1024;
+    const minElements = options.minElements ?? 0;
     const skip = new Set(options.skipOps ?? []);
     const buffers: Buffer[] = model.buffers.slice();
     const quantizedOps: Record<string, number> = {};
-    /** Ops left float because their weights are under minElements (not worth a hybrid kernel). */
+    /** Ops left float because int8 would not make their weights smaller (or they are under minElements). */
     const keptSmall: Record<string, number> = {};
     let bytesBefore = 0;
     let bytesAfter = 0;
@@ -73,11 +79,12 @@ export const quantizeDynamic: Pass<QuantizeDynamicOptions> = {
         if (wt?.type !== TensorType.FLOAT32 || input?.type !== TensorType.FLOAT32 || !wt.shape || wt.sparsity) return op;
         const values = tensorData(model, wt) as Float32Array;
         if (values.length === 0) return op; // not a constant
-        if (values.length < minElements) {
+        const axis = slot.axis;
+        const grows = options.onlyWhenSmaller !== false && !int8WeightSaves(values.length, axis === undefined ? 1 : (wt.shape[axis] ?? 1));
+        if (values.length < minElements || grows) {
           keptSmall[name] = (keptSmall[name] ?? 0) + 1;
           return op;
         }
-        const axis = slot.axis;
         const key = `${weight}:${axis ?? 'tensor'}`;
         let q = made.get(key);
         if (q === undefined) {
@@ -113,6 +120,28 @@ export const quantizeDynamic: Pass<QuantizeDynamicOptions> = {
     };
   },
 };
+
+/** Scales a hybrid op's int8 weight gets (1 for a per-tensor BATCH_MATMUL, 0 for an op without a hybrid kernel). */
+export function dynamicWeightChannels(model: Model, op: Operator, weight: Tensor): number {
+  const slot = HYBRID.get(opBuiltinCode(model, op));
+  if (slot === undefined) return 0;
+  return slot.axis === undefined ? 1 : (weight.shape?.[slot.axis] ?? 1);
+}
+
+/**
+ * File bytes an int8 weight costs beyond its values and per-channel entries: the new tensor's
+ * quantization table and vectors, and its buffer's 16-byte alignment, measured with our writer (±16 B).
+ */
+const INT8_WEIGHT_OVERHEAD_BYTES = 80;
+
+/**
+ * True when a float32 weight of `elements` values stored as int8 with `channels` scales makes the
+ * .tflite smaller: one byte per value plus a float32 scale and an int64 zero point per channel and
+ * the fixed overhead, against four bytes per value. A 3×3 depthwise kernel pays off from 6 channels.
+ */
+export function int8WeightSaves(elements: number, channels: number): boolean {
+  return elements + channels * 12 + INT8_WEIGHT_OVERHEAD_BYTES < elements * 4;
+}
 
 /**
  * Hybrid ops quantize their float input at run time; asking for asymmetric input quantization

@@ -6,7 +6,8 @@ import { TensorType } from '../ir/tensor-type.js';
 import { foldFp16Weights } from './fold-fp16-weights.js';
 import { silentContext, type PassResult } from './pass.js';
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../ir/float16.js';
-import { quantizeDynamic } from './quantize-dynamic.js';
+import { int8WeightSaves, quantizeDynamic } from './quantize-dynamic.js';
+import { writeModel } from '../tflite/write.js';
 import { quantizeFloat16, survivesFloat16 } from './quantize-float16.js';
 import { BuiltinOperator } from '../tflite/builtin-ops.js';
 import { testFloatModel } from './quantize-test-model.js';
@@ -62,7 +63,7 @@ describe('quantize-dynamic', () => {
   const input = testFloatModel();
 
   it('int8 per-channel weights on CONV_2D (axis 0), DEPTHWISE (axis 3), FC (axis 0); float activations and biases', () => {
-    const { model, stats } = run(quantizeDynamic, input, { minElements: 1 });
+    const { model, stats } = run(quantizeDynamic, input, { onlyWhenSmaller: false });
     expect(stats.quantizedOps).toEqual({ CONV_2D: 1, DEPTHWISE_CONV_2D: 1, FULLY_CONNECTED: 1 });
     const sg = model.subgraphs[0]!;
     const axes: Record<string, number> = { CONV_2D: 0, DEPTHWISE_CONV_2D: 3, FULLY_CONNECTED: 0 };
@@ -93,20 +94,38 @@ describe('quantize-dynamic', () => {
   it('never mutates its input (nor do the fp16 passes)', () => {
     const ser = (m: Model): string => JSON.stringify(m, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Array.from(v) : v));
     const before = ser(input);
-    run(quantizeDynamic, input, { minElements: 1 });
+    run(quantizeDynamic, input, { onlyWhenSmaller: false });
     const half = run(quantizeFloat16, input).model;
     expect(ser(input)).toBe(before);
     const halfBefore = ser(half);
     run(foldFp16Weights, half);
-    run(quantizeDynamic, half, { minElements: 1 }); // folds internally
+    run(quantizeDynamic, half, { onlyWhenSmaller: false }); // folds internally
     expect(ser(half)).toBe(halfBefore);
   });
 
+  it('by default quantizes every weight whose int8 form makes the file smaller, however small', () => {
+    // fc/w (96 values, 4 scales) shrinks the file; dw/w (27 values, 3 scales) and conv/w (6, 3) would grow it.
+    const { model, stats } = run(quantizeDynamic, input);
+    expect(stats.quantizedOps).toEqual({ FULLY_CONNECTED: 1 });
+    expect(stats.keptFloatSmallWeights).toEqual({ CONV_2D: 1, DEPTHWISE_CONV_2D: 1 });
+    // What int8WeightSaves predicts is what the writer does, checked against quantizing each one regardless.
+    const size = (keepFloat: number[]): number => writeModel(run(quantizeDynamic, input, { onlyWhenSmaller: false, keepFloat }).model).length;
+    const [convOp, dwOp, fcOp] = [0, 1, 6];
+    const all = size([]);
+    expect(size([fcOp])).toBeGreaterThan(all); // fc int8 saves bytes
+    expect(size([dwOp])).toBeLessThan(all); // dw int8 costs bytes
+    expect(size([convOp])).toBeLessThan(all);
+    expect(writeModel(model).length).toBe(size([convOp, dwOp]));
+    expect([int8WeightSaves(96, 4), int8WeightSaves(27, 3), int8WeightSaves(6, 3)]).toEqual([true, false, false]);
+    // Larger weights: 3×3 depthwise pays off from 6 channels on, a 1×1 conv on one input channel never.
+    expect([int8WeightSaves(9 * 5, 5), int8WeightSaves(9 * 8, 8), int8WeightSaves(64, 64)]).toEqual([false, true, false]);
+  });
+
   it('respects minElements and skipOps', () => {
-    const small = run(quantizeDynamic, input).stats; // all weights < 1024 elements
+    const small = run(quantizeDynamic, input, { minElements: 1024 }).stats; // all weights < 1024 elements
     expect(small.quantizedOps).toEqual({});
     expect(small.keptFloatSmallWeights).toEqual({ CONV_2D: 1, DEPTHWISE_CONV_2D: 1, FULLY_CONNECTED: 1 });
-    expect(run(quantizeDynamic, input, { minElements: 1, skipOps: ['DEPTHWISE_CONV_2D'] }).stats.quantizedOps).toEqual({ CONV_2D: 1, FULLY_CONNECTED: 1 });
+    expect(run(quantizeDynamic, input, { onlyWhenSmaller: false, skipOps: ['DEPTHWISE_CONV_2D'] }).stats.quantizedOps).toEqual({ CONV_2D: 1, FULLY_CONNECTED: 1 });
   });
 });
 

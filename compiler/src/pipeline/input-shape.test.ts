@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
 import { encodeNpy } from '../eval/npy.js';
-import { controlFlowNet, dynamicLengthNet } from '../testing/control-flow-net.js';
+import { controlFlowNet, dynamicLengthNet, framingNet } from '../testing/control-flow-net.js';
+import { loadLiteRt } from '../eval/litert.js';
+import { prepareBytesForLiteRt } from '../eval/litert-compat.js';
+import { writeModel } from '../tflite/write.js';
 import { fitsSignature, resolveInputShapes, withInputShapes } from './input-shape.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlshrink-input-shape-'));
@@ -53,6 +56,25 @@ describe('resolveInputShapes', () => {
     const pinned = withInputShapes(m, resolveInputShapes('m', m, { x: [1, 1280] }));
     expect(pinned.subgraphs[0]!.tensors.map((t) => t.shape)).toEqual([[1, 1280], [], [1, 1280], [1, 1280], [], [1, 1280]]);
     expect(m.subgraphs[0]!.tensors[0]!.shape).toEqual([1, 1]); // the input model is not touched
+  });
+
+  it('withInputShapes carries the length through EXPAND_DIMS, CONV_2D, SQUEEZE, BATCH_MATMUL, MEAN; LiteRT then computes every frame', async () => {
+    const m = framingNet();
+    const pinned = withInputShapes(m, resolveInputShapes('m', m, { x: [1, 64] }));
+    const shapes = Object.fromEntries(pinned.subgraphs[0]!.tensors.map((t) => [t.name, t.shape]));
+    // 64 samples, 8 taps, stride 4, VALID: 15 frames.
+    expect(shapes).toMatchObject({ x3: [1, 1, 64], x4: [1, 1, 64, 1], framed: [1, 1, 15, 4], frames: [1, 15, 4], mixed: [1, 15, 3], mean: [1, 1, 3] });
+    const x = Float32Array.from({ length: 64 }, (_, i) => Math.sin(i) * 3);
+    const rt = await loadLiteRt(prepareBytesForLiteRt(writeModel(pinned)));
+    try {
+      const [mean, frames] = (await rt.run([x])) as Float32Array[];
+      expect(frames).toHaveLength(45);
+      for (let f = 0; f < 15; f++) for (let j = 0; j < 3; j++) expect(frames![f * 3 + j]).toBeCloseTo(10 * x[4 * f]!, 4);
+      const want = (10 * Array.from({ length: 15 }, (_, f) => x[4 * f]!).reduce((a, b) => a + b, 0)) / 15;
+      for (const v of mean!) expect(v).toBeCloseTo(want, 4);
+    } finally {
+      rt.dispose();
+    }
   });
 
   it('fitsSignature', () => {

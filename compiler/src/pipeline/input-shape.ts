@@ -13,6 +13,7 @@ import { parseNpy } from '../eval/npy.js';
 import type { Model, Tensor } from '../ir/model.js';
 import { formatShape } from '../ir/shape.js';
 import { BuiltinOperator } from '../tflite/builtin-ops.js';
+import { broadcastShapes, inferOutputShape } from '../ir/infer-shapes.js';
 
 export interface ResolvedInput {
   tensor: number;
@@ -93,9 +94,10 @@ function shapeFromNpy(dir: string, signature: readonly number[]): number[] | und
 
 /**
  * The model with its inputs' stored shapes set to the resolved ones, and the new shapes carried
- * through element-wise ops (LiteRT.js sizes output buffers from the stored shapes, it does not
- * resize). Other ops keep their stored shapes: a graph that needs more is refused by LiteRT, and
- * the pipeline reports that as the user's model needing a static shape.
+ * through element-wise ops and the shape-changing ops ir/infer-shapes.ts knows (EXPAND_DIMS, SQUEEZE,
+ * TRANSPOSE, RESHAPE, CONV_2D, DEPTHWISE_CONV_2D, BATCH_MATMUL, FULLY_CONNECTED, reductions): LiteRT.js
+ * sizes every buffer from the stored shapes, it does not resize. Other ops keep their stored shapes:
+ * a graph that needs more is refused by LiteRT, and the pipeline reports that.
  */
 export function withInputShapes(model: Model, inputs: readonly ResolvedInput[]): Model {
   if (!inputs.some((i) => i.changed)) return model;
@@ -104,35 +106,18 @@ export function withInputShapes(model: Model, inputs: readonly ResolvedInput[]):
   for (const i of inputs) if (i.changed) tensors[i.tensor] = { ...tensors[i.tensor]!, shape: [...i.shape] };
   for (const op of sg.operators) {
     const code = model.operatorCodes[op.opcodeIndex]?.builtinCode ?? -1;
-    if (!ELEMENTWISE.has(code)) continue;
-    const operands = op.inputs.filter((t) => t >= 0).map((t) => tensors[t]!.shape ?? []);
-    const shape = broadcast(operands);
-    for (const o of op.outputs) {
-      const t = tensors[o]!;
-      if (shape && t.shape && shape.length === t.shape.length && hasDynamicDims(t)) tensors[o] = { ...t, shape };
-    }
+    // Element-wise ops broadcast their operands; the common shape-changing ones have their own rule
+    // (LiteRT.js sizes every buffer from the stored shapes, so all of them must follow the input).
+    const shape = ELEMENTWISE.has(code) ? broadcastShapes(op.inputs.filter((t) => t >= 0).map((t) => tensors[t]!.shape ?? [])) : inferOutputShape(model, sg, tensors, op, code);
+    const o = op.outputs[0];
+    const t = o !== undefined && o >= 0 ? tensors[o] : undefined;
+    if (shape && t?.shape && shape.length === t.shape.length && hasDynamicDims(t) && shape.every((d) => Number.isInteger(d) && d >= 0)) tensors[o!] = { ...t, shape };
   }
   return { ...model, subgraphs: [{ ...sg, tensors }, ...model.subgraphs.slice(1)] };
 }
 
 function hasDynamicDims(t: Tensor): boolean {
   return t.shapeSignature?.some((d) => d < 0) ?? false;
-}
-
-/** NumPy broadcasting of operand shapes; undefined when they do not broadcast. */
-function broadcast(shapes: readonly number[][]): number[] | undefined {
-  const rank = Math.max(0, ...shapes.map((s) => s.length));
-  const out: number[] = [];
-  for (let i = 0; i < rank; i++) {
-    let d = 1;
-    for (const s of shapes) {
-      const x = s[s.length - rank + i] ?? 1;
-      if (x !== 1 && d !== 1 && x !== d) return undefined;
-      if (x !== 1) d = x;
-    }
-    out.push(d);
-  }
-  return out;
 }
 
 const ELEMENTWISE: ReadonlySet<number> = new Set(

@@ -13,6 +13,7 @@ import type { PassContext } from '../passes/pass.js';
 import type { ModelUnderTest } from '../eval/evaluate.js';
 import { FidelityProbe, worstLoss } from './fidelity-gate.js';
 import { withKeptFloat, type Plan } from './plan.js';
+import { dynamicWeightChannels, int8WeightSaves } from '../passes/quantize-dynamic.js';
 import { searchKeptLayers, type LayerCandidate, type PrecisionSearch } from './precision-search.js';
 import type { PlanRun, PlanRunner } from './run-plan.js';
 
@@ -23,8 +24,6 @@ import type { PlanRun, PlanRunner } from './run-plan.js';
  * of 32 and then adding layers one by one kept 20 instead of 3 layers float on selfie_segmentation.)
  */
 export const SENSITIVITY_SAMPLES = 4;
-/** Weights below this stay float in dynamic mode anyway (quantize-dynamic's threshold). */
-const DYNAMIC_MIN_ELEMENTS = 1024;
 
 /**
  * Layers whose precision the plan's quantize step decides: in dynamic mode the ops with int8-able
@@ -46,7 +45,8 @@ export function precisionCandidates(model: Model, plan: Plan): LayerCandidate[] 
     const elements = t && t.type === TensorType.FLOAT32 ? numElements(t.shape) : 0;
     const output = sg.tensors[op.outputs[0] ?? -1];
     if (dynamic) {
-      if (elements < DYNAMIC_MIN_ELEMENTS) return;
+      // Only the layers quantize-dynamic quantizes (int8 smaller than float32) have a choice.
+      if (elements === 0 || !int8WeightSaves(elements, dynamicWeightChannels(model, op, t!))) return;
     } else if (output?.type !== TensorType.FLOAT32 || code === BuiltinOperator.QUANTIZE || code === BuiltinOperator.DEQUANTIZE || isConst(op.outputs[0] ?? -1)) {
       return;
     }

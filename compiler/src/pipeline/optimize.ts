@@ -273,7 +273,8 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
     model: basename(modelPath),
     ok: met,
     options: reportedOptions(options),
-    before: modelStats(original.model, original.bytes.length),
+    // MACs at the measured input shape, like the output's (a dynamic input's placeholder gives fewer).
+    before: { ...modelStats(original.model, original.bytes.length), macs: modelStats(originalRun.model, 0).macs },
     after: { ...modelStats(model, outBytes.length), ...(packed ? { packedBytes: packed.length } : {}) },
     budget: { maxAccuracyDrop: options.maxAccuracyDrop, metric, met, maxFidelityLoss: options.maxFidelityLoss, ...(fidelity ? { fidelityMet: fidelity.met } : {}) },
     passes,

@@ -44,4 +44,18 @@ describe('searchKeptLayers', () => {
     expect(r.keep).toEqual([]);
     expect(r.loss).toBeCloseTo(0.5, 10);
   });
+
+  it('ranks by loss kept alone even when the quantized model gives inf/NaN: NaN-loss layers last', async () => {
+    // The fully quantized model outputs inf (an epsilon lost before LOG): base loss Infinity. One layer
+    // fixes it (finite loss), one changes nothing (Infinity), one makes it NaN; sorting by "gain"
+    // (Infinity - x) put them in arbitrary order before.
+    const losses = new Map<number, number>([[0, Infinity], [10, NaN], [20, 0.05], [30, Infinity]]);
+    const candidates = [0, 10, 20, 30].map((op) => ({ op, layer: `l${op}`, opName: 'MAXIMUM', bytes: 4 }));
+    const measure = async (keep: number[]): Promise<number> => (keep.includes(20) ? 0.05 : Infinity);
+    const r = await searchKeptLayers(candidates, Infinity, 0.1, async (keep) => losses.get(keep[0]!)!, measure);
+    expect(r.ranking[0]).toBe(20);
+    expect(r.ranking[3]).toBe(10);
+    expect(r.met).toBe(true);
+    expect(r.keep).toEqual([20]);
+  });
 });

@@ -59,9 +59,11 @@ export async function searchKeptLayers(
     measurements++;
     onProgress?.(alone.length, candidates.length);
   }
-  // Most damaging first (largest gain when kept float); cheaper layers first on ties.
-  const order = candidates.map((c, i) => ({ c, gain: baseLoss - alone[i]!, loss: alone[i]! }));
-  order.sort((a, b) => b.gain - a.gain || a.c.bytes - b.c.bytes || a.c.op - b.c.op);
+  // Most damaging first: the lowest loss when kept float alone (the largest gain over baseLoss, also
+  // when baseLoss is Infinity or NaN, where a gain is not a number); a NaN loss ranks last, as no gain.
+  // Cheaper layers first on ties.
+  const order = candidates.map((c, i) => ({ c, loss: alone[i]! }));
+  order.sort((a, b) => compareLoss(a.loss, b.loss) || a.c.bytes - b.c.bytes || a.c.op - b.c.op);
   const prefix = (k: number): number[] => order.slice(0, k).map((o) => o.c.op);
   const sensitivity = candidates.map((c, i) => ({ layer: c.layer, lossWhenAloneFloat: alone[i]! }));
 
@@ -105,3 +107,9 @@ export async function searchKeptLayers(
 }
 
 const fmt = (x: number): string => x.toPrecision(3);
+
+/** Ascending, NaN after everything (Infinity included); no subtraction, since Infinity - Infinity is NaN. */
+function compareLoss(a: number, b: number): number {
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number(Number.isNaN(a)) - Number(Number.isNaN(b));
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -131,3 +131,57 @@ export function dynamicLengthNet(): Model {
     buffers,
   };
 }
+
+/**
+ * An audio front-end in miniature (the shape-changing ops of openWakeWord's mel-spectrogram):
+ * x [1,L] → EXPAND_DIMS ×2 → [1,1,L,1] → CONV_2D (4 filters, 8 taps, stride 4, VALID) → [1,1,F,4] →
+ * SQUEEZE(1) → [1,F,4] → BATCH_MATMUL(ones [4,3]) → [1,F,3] → MEAN over F (keep dims) → [1,1,3]
+ * and the [1,F,3] frames as a second output. Filter o picks tap 0 times (o+1), so frame f, column j is
+ * 10·x[4f] and the mean is 10·mean(x[4f]). Stored at the placeholder L = 1 (signature [1,-1]), F = 0.
+ */
+export function framingNet(): Model {
+  const buffers: Buffer[] = [{ data: new Uint8Array(0) }];
+  const constant = (data: Float32Array | Int32Array): number => {
+    buffers.push({ data: bytes(data) });
+    return buffers.length - 1;
+  };
+  const t = (name: string, shape: number[], shapeSignature?: number[], buffer = 0, type: TensorType = TensorType.FLOAT32): Tensor => ({
+    name, shape, ...(shapeSignature ? { shapeSignature } : {}), type, buffer, isVariable: false, hasRank: true,
+  });
+  const filter = new Float32Array(4 * 8);
+  for (let o = 0; o < 4; o++) filter[o * 8] = o + 1;
+  const tensors: Tensor[] = [
+    t('x', [1, 1], [1, -1]),
+    t('axis1', [], undefined, constant(new Int32Array([1])), TensorType.INT32),
+    t('x3', [1, 1, 1], [1, 1, -1]),
+    t('axis3', [], undefined, constant(new Int32Array([3])), TensorType.INT32),
+    t('x4', [1, 1, 1, 1], [1, 1, -1, 1]),
+    t('filter', [4, 1, 8, 1], undefined, constant(filter)),
+    t('bias', [4], undefined, constant(new Float32Array(4))),
+    t('framed', [1, 1, 0, 4], [1, 1, -1, 4]),
+    t('frames', [1, 0, 4], [1, -1, 4]),
+    t('ones', [4, 3], undefined, constant(new Float32Array(12).fill(1))),
+    t('mixed', [1, 0, 3], [1, -1, 3]),
+    t('axisF', [1], undefined, constant(new Int32Array([1])), TensorType.INT32),
+    t('mean', [1, 1, 3]),
+  ];
+  const codes: number[] = [Op.EXPAND_DIMS, Op.CONV_2D, Op.SQUEEZE, Op.BATCH_MATMUL, Op.MEAN];
+  const op = (code: number, inputs: number[], outputs: number[], builtinOptions?: Operator['builtinOptions']): Operator => ({
+    opcodeIndex: codes.indexOf(code), inputs, outputs, customOptionsFormat: 0, ...(builtinOptions ? { builtinOptions } : {}),
+  });
+  const sg: Subgraph = {
+    name: 'main',
+    tensors,
+    inputs: [0],
+    outputs: [12, 10],
+    operators: [
+      op(Op.EXPAND_DIMS, [0, 1], [2]),
+      op(Op.EXPAND_DIMS, [2, 3], [4]),
+      op(Op.CONV_2D, [4, 5, 6], [7], { type: 'Conv2DOptions', fields: { padding: 1, strideW: 4, strideH: 1, fusedActivationFunction: 0, dilationWFactor: 1, dilationHFactor: 1 } }),
+      op(Op.SQUEEZE, [7], [8], { type: 'SqueezeOptions', fields: { squeezeDims: [1] } }),
+      op(Op.BATCH_MATMUL, [8, 9], [10], { type: 'BatchMatMulOptions', fields: { adjX: false, adjY: false, asymmetricQuantizeInputs: false } }),
+      op(Op.MEAN, [10, 11], [12], { type: 'ReducerOptions', fields: { keepDims: true } }),
+    ],
+  };
+  return { version: 3, operatorCodes: codes.map((c) => ({ builtinCode: c, deprecatedBuiltinCode: c, version: 1 })), subgraphs: [sg], buffers };
+}
