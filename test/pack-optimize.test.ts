@@ -5,8 +5,7 @@
  * weight sections (as the v1 encoder makes them) code well below 8 bits per weight. The model is the sample app's
  * CNN architecture with seeded random weights (the trained one is not needed to test the format).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadLiteRt } from '../compiler/src/eval/litert.js';
@@ -20,6 +19,7 @@ import { prng } from '../compiler/src/util/prng.js';
 import { FASHION_CNN_SHAPES, PARAM_NAMES, type FashionCnnWeights } from '../compiler/src/train/fashion-cnn.js';
 import { fashionCnnModel } from '../compiler/src/train/fashion-cnn-tflite.js';
 import { writeModel } from '../compiler/src/tflite/write.js';
+import { scratchDir } from '../compiler/src/testing/scratch-dir.js';
 
 /** He-scaled seeded weights (Laplacian, as trained conv weights roughly are). */
 function seededWeights(seed: number): FashionCnnWeights {
@@ -37,11 +37,11 @@ function seededWeights(seed: number): FashionCnnWeights {
 
 describe('optimize → pack → unpack → LiteRT', () => {
   it('CNN pruned 50 % with int8 weights: packed decodes to the unpacked output, runs, ≤ Brotli + header, Huffman < 5.5 bits/weight', async () => {
-    const model = join(mkdtempSync(join(tmpdir(), 'mlshrink-pack-e2e-')), 'cnn.tflite');
+    const model = join(scratchDir('mlshrink-pack-e2e-'), 'cnn.tflite');
     writeFileSync(model, writeModel(fashionCnnModel(seededWeights(3))));
     const options: OptimizeOptions = { ...DEFAULT_OPTIONS, prune: 0.5, quantize: 'dynamic' };
-    const packedDir = mkdtempSync(join(tmpdir(), 'mlshrink-pack-e2e-'));
-    const plainDir = mkdtempSync(join(tmpdir(), 'mlshrink-pack-e2e-'));
+    const packedDir = scratchDir('mlshrink-pack-e2e-');
+    const plainDir = scratchDir('mlshrink-pack-e2e-');
     await optimizeFile(model, packedDir, { ...options, pack: 'huffman' });
     await optimizeFile(model, plainDir, { ...options, pack: 'none' });
     const packed = new Uint8Array(readFileSync(join(packedDir, `cnn.tflite${PACKED_SUFFIX}`)));

@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from './main.js';
 import { Act, IrBuilder } from '../train/students/ir-builder.js';
 import { prng } from '../train/seeded.js';
@@ -43,6 +43,7 @@ describe('mlshrink distill', () => {
     writeImages(join(dir, 'train'), 8, 1);
     writeFileSync(join(dir, 'teacher.tflite'), teacherModel());
   });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   beforeEach(() => {
     stdout = '';
     stderr = '';

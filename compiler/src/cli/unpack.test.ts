@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { packModel } from '../pack/index.js';
 import { readFixture } from '../testing/fixtures.js';
 import { main } from './main.js';
+import { scratchDir } from '../testing/scratch-dir.js';
 
 describe('mlshrink unpack', () => {
   let stderr: string;
@@ -15,7 +15,7 @@ describe('mlshrink unpack', () => {
   afterEach(() => vi.restoreAllMocks());
 
   it('decodes a packed file to the original bytes (default and -o output names)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mlshrink-unpack-'));
+    const dir = scratchDir('mlshrink-unpack-');
     const original = readFixture('tflm/person_detect.tflite');
     const packedPath = join(dir, 'person_detect.tflite.mlshrink');
     writeFileSync(packedPath, packModel(original));
@@ -26,7 +26,7 @@ describe('mlshrink unpack', () => {
   });
 
   it('reports a corrupt or non-packed file as one line with exit code 2', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mlshrink-unpack-'));
+    const dir = scratchDir('mlshrink-unpack-');
     const packed = packModel(readFixture('tflm/hello_world_int8.tflite'));
     packed[packed.length - 1] ^= 0xff;
     const bad = join(dir, 'bad.tflite.mlshrink');

@@ -9,6 +9,7 @@ import { UserError } from '../errors.js';
 import { decodeBmp } from './bmp.js';
 import { listInputFiles, loadInputs } from './inputs.js';
 import { encodeNpy, parseNpy } from './npy.js';
+import { scratchDir } from '../testing/scratch-dir.js';
 
 function png(width: number, height: number, pixel: (x: number, y: number) => [number, number, number]): Buffer {
   const p = new PNG({ width, height });
@@ -88,7 +89,7 @@ describe('BMP', () => {
 
 describe('loadInputs (tensors)', () => {
   it('reads .npy (single and batched) and raw float32', () => {
-    const t = mkdtempSync(join(tmpdir(), 'mlshrink-npy-'));
+    const t = scratchDir('mlshrink-npy-');
     writeFileSync(join(t, 'a.npy'), npy([1, 3], [1, 2, 3]));
     writeFileSync(join(t, 'b.npy'), npy([2, 1, 3], [4, 5, 6, 7, 8, 9]));
     writeFileSync(join(t, 'c.f32'), Buffer.from(new Float32Array([-1, 0.5, 9]).buffer));
@@ -98,20 +99,20 @@ describe('loadInputs (tensors)', () => {
   });
 
   it('reports bad files as one-line user errors naming the file', () => {
-    const t = mkdtempSync(join(tmpdir(), 'mlshrink-bad-'));
+    const t = scratchDir('mlshrink-bad-');
     writeFileSync(join(t, 'short.f32'), Buffer.alloc(8));
     expect(() => loadInputs(t, [1, 3])).toThrow(UserError);
     expect(() => loadInputs(t, [1, 3])).toThrow(/short\.f32.*8 bytes.*needs 12/);
-    const u = mkdtempSync(join(tmpdir(), 'mlshrink-bad-'));
+    const u = scratchDir('mlshrink-bad-');
     writeFileSync(join(u, 'x.png'), 'garbage');
     expect(() => loadInputs(u, [1, 2, 2, 3])).toThrow(/x\.png/);
     writeFileSync(join(u, 'x.png'), png(2, 2, () => [0, 0, 0]));
     expect(() => loadInputs(u, [1, 5])).toThrow(/x\.png: a 2x2 image does not fit model input \[1,5\]/);
     expect(loadInputs(u, [1, 4])[0]).toHaveLength(4); // a flat input of the image's pixel count takes it
-    const w = mkdtempSync(join(tmpdir(), 'mlshrink-bad-'));
+    const w = scratchDir('mlshrink-bad-');
     writeFileSync(join(w, 'd.npy'), npy([2], [1, 2]).subarray(0, 20));
     expect(() => loadInputs(w, [1, 2])).toThrow(/d\.npy/);
     expect(() => loadInputs(join(t, 'nope'), [1, 3])).toThrow(/not found/);
-    expect(() => loadInputs(mkdtempSync(join(tmpdir(), 'mlshrink-empty-')), [1, 3])).toThrow(/no input files/);
+    expect(() => loadInputs(scratchDir('mlshrink-empty-'), [1, 3])).toThrow(/no input files/);
   });
 });

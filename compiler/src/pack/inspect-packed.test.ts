@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../cli/main.js';
@@ -7,6 +6,7 @@ import { readFixture } from '../testing/fixtures.js';
 import { packModel } from './index.js';
 import { packModelV1 } from './pack.js';
 import { inspectPacked } from './inspect-packed.js';
+import { scratchDir } from '../testing/scratch-dir.js';
 
 describe('inspect on packed files', () => {
   afterEach(() => vi.restoreAllMocks());
@@ -28,7 +28,7 @@ describe('inspect on packed files', () => {
   });
 
   it('`mlshrink inspect` prints the sections and the decoded model summary; --json too', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mlshrink-inspect-'));
+    const dir = scratchDir('mlshrink-inspect-');
     const path = join(dir, 'hello_world_int8.tflite.mlshrink');
     writeFileSync(path, packModel(readFixture('tflm/hello_world_int8.tflite')));
     let out = '';
