@@ -6,8 +6,8 @@
  */
 import { BuiltinOperator as B } from '../tflite/builtin-ops.js';
 import type { Model, Operator, Subgraph } from './model.js';
+import { constInts } from './const-ints.js';
 import { numElements } from './shape.js';
-import { TensorType } from './tensor-type.js';
 
 type Shape = readonly number[];
 
@@ -45,18 +45,6 @@ function field(op: Operator, name: string): number | boolean | undefined {
   return typeof v === 'number' || typeof v === 'boolean' ? v : undefined;
 }
 
-/** Integer contents of a small constant INT32/INT64 tensor (axes, paddings). */
-function constInts(model: Model, sg: Subgraph, index: number | undefined): number[] | undefined {
-  const t = index !== undefined && index >= 0 ? sg.tensors[index] : undefined;
-  const data = t ? model.buffers[t.buffer]?.data : undefined;
-  if (!t || !data || data.byteLength === 0) return undefined;
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const out: number[] = [];
-  if (t.type === TensorType.INT32) for (let i = 0; i + 4 <= data.byteLength; i += 4) out.push(view.getInt32(i, true));
-  else if (t.type === TensorType.INT64) for (let i = 0; i + 8 <= data.byteLength; i += 8) out.push(Number(view.getBigInt64(i, true)));
-  else return undefined;
-  return out;
-}
 
 /** TFLite's spatial output size: SAME (0) = ceil(in / stride), VALID (1) = ceil((in - effective kernel + 1) / stride). */
 function spatialOut(size: number, kernel: number, stride: number, dilation: number, padding: number): number {
