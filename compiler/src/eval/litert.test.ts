@@ -3,6 +3,9 @@ import { LiteRtError, loadLiteRt, typedArrayFor, type TypedArray } from './liter
 import { readFixture } from '../testing/fixtures.js';
 import { prng } from '../util/prng.js';
 import { readModel } from '../tflite/read.js';
+import { writeModel } from '../tflite/write.js';
+import { prepareForLiteRt } from './litert-compat.js';
+import { BuiltinOperator } from '../tflite/builtin-ops.js';
 
 describe('loadLiteRt', () => {
   it.each(['mediapipe/face_detection_short_range.tflite', 'mediapipe/hand_landmark_lite.tflite', 'mediapipe/selfie_segmentation.tflite'])(
@@ -68,6 +71,23 @@ describe('loadLiteRt', () => {
   it('explains the person_detect quantized_dimension refusal and dynamic shapes (see litert-compat.test.ts)', async () => {
     await expect(loadLiteRt(readFixture('tflm/person_detect.tflite'))).rejects.toThrow(/quantized_dimension must be in range/);
     await expect(loadLiteRt(readFixture('tflm/hello_world_float.tflite'))).rejects.toThrow(/dynamic shape.*prepareForLiteRt/);
+  });
+
+  it('fails a run whose op failed to prepare (an unresolved custom op) instead of returning its garbage', async () => {
+    // LiteRT.js logs "Encountered unresolved custom op" and still hands back output buffers.
+    const model = prepareForLiteRt(readModel(readFixture('tflm/hello_world_float.tflite')));
+    const code = model.operatorCodes[0]!;
+    const custom = { ...model, operatorCodes: [{ ...code, builtinCode: BuiltinOperator.CUSTOM, deprecatedBuiltinCode: BuiltinOperator.CUSTOM, customCode: 'NoSuchOp' }] };
+    for (const [m, ok] of [[model, true], [custom, false]] as const) {
+      const loaded = await loadLiteRt(writeModel(m));
+      try {
+        const run = loaded.run([new Float32Array([1.5])]);
+        if (ok) expect(Math.abs(Number((await run)[0]![0]) - Math.sin(1.5))).toBeLessThan(0.1);
+        else await expect(run).rejects.toThrow(/LiteRT run failed: .*unresolved custom op: NoSuchOp/);
+      } finally {
+        loaded.dispose();
+      }
+    }
   });
 
   it('rejects garbage bytes and wrong inputs', async () => {

@@ -117,6 +117,9 @@ export async function loadLiteRt(modelBytes: Uint8Array): Promise<LiteRtModel> {
       checkInputs(inputs, values);
       const result = await rt.withLog(() => runOnce(rt, model, compiledModel, values));
       if (!result.value) throw failure('LiteRT run failed', result.error, result.log);
+      // LiteRT.js 2.5.3 logs an op that fails to prepare (an unresolved custom op, say) and still
+      // returns output buffers, of uninitialised memory: a run that logged an error did not happen.
+      if (result.log.length > 0) throw new LiteRtError('LiteRT run failed', result.log);
       return result.value;
     },
     dispose(): void {
