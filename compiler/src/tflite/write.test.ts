@@ -149,7 +149,7 @@ describe('writeModel', () => {
     expect(readModel(writeModel(model, { inlineLimit: 1000 })).buffers.some((b) => b.external)).toBe(false);
   });
 
-  it('writes equal vectors and strings once, shared by every table that has them', () => {
+  it('writes equal vectors and strings of 64 bytes or more once, shared by every table that has them', () => {
     const withZeroPoints = (distinct: boolean): Model => {
       const m = everyFieldModel();
       m.subgraphs[0]!.tensors = m.subgraphs[0]!.tensors.map((t, i) => ({
@@ -178,13 +178,13 @@ describe('writeModel', () => {
     const withTensors = (n: number): Model => ({
       version: 3,
       operatorCodes: [],
-      subgraphs: [{ tensors: Array.from({ length: n }, () => ({ shape: [4, 4], type: TensorType.INT8, buffer: 1, isVariable: false, hasRank: true })), inputs: [], outputs: [], operators: [] }],
+      subgraphs: [{ tensors: Array.from({ length: n }, () => ({ type: TensorType.INT8, buffer: 1, isVariable: false, hasRank: true })), inputs: [], outputs: [], operators: [] }],
       buffers: [{ data: new Uint8Array(0) }, { data: new Uint8Array(16) }],
     });
-    // vector slot 4 + soffset 4 + shape and buffer 8 + type and has_rank 2 (+2 to the next 4): 20, not 24
+    // vector slot 4 + soffset 4 + buffer 4 + type and has_rank 2 (+2 to the next 4): 16, not 20
     // (give or take the file's final alignment to 8).
-    const growth = writeModel(withTensors(34)).length - writeModel(withTensors(2)).length;
-    expect(Math.abs(growth - 32 * 20)).toBeLessThanOrEqual(8);
+    const growth = writeModel(withTensors(34)).length - writeModel(withTensors(4)).length;
+    expect(Math.abs(growth - 30 * 16)).toBeLessThanOrEqual(8);
   });
 
   it('rejects IR the schema cannot express with ModelFormatError', () => {
