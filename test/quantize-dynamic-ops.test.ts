@@ -14,6 +14,7 @@ import { describeFidelity, fidelity, i32, lcg, opts, out, runModel, TinyModel } 
 
 interface HybridCase {
   name: string;
+  label?: string;
   inputShape: number[];
   build(m: TinyModel, x: number): number;
 }
@@ -48,11 +49,23 @@ const CASES: HybridCase[] = [
   {
     name: 'BATCH_MATMUL',
     inputShape: [1, 4, 32],
-    build: (m, x) => out(m, [1, 4, 10], (y) => m.op(Op.BATCH_MATMUL, [x, m.weights([32, 10], 9)], [y], opts('BatchMatMulOptions'))),
+    build: (m, x) => out(m, [1, 4, 10], (y) => m.op(Op.BATCH_MATMUL, [x, m.perChannelProbe([32, 10], 1, 9)], [y], opts('BatchMatMulOptions'))),
+  },
+  {
+    name: 'BATCH_MATMUL',
+    label: 'BATCH_MATMUL adj_y',
+    inputShape: [1, 4, 32],
+    build: (m, x) => out(m, [1, 4, 10], (y) => m.op(Op.BATCH_MATMUL, [x, m.perChannelProbe([10, 32], 0, 10)], [y], opts('BatchMatMulOptions', { adjY: true }))),
+  },
+  {
+    name: 'BATCH_MATMUL',
+    label: 'BATCH_MATMUL batched weights (per tensor)',
+    inputShape: [2, 4, 32],
+    build: (m, x) => out(m, [2, 4, 10], (y) => m.op(Op.BATCH_MATMUL, [x, m.weights([2, 32, 10], 11)], [y], opts('BatchMatMulOptions'))),
   },
 ];
 
-describe.each(CASES)('hybrid $name in LiteRT', (c) => {
+describe.each(CASES.map((c) => ({ ...c, label: c.label ?? c.name })))('hybrid $label in LiteRT', (c) => {
   it('int8 weights, float activations, close to the float op', async () => {
     const m = new TinyModel();
     const x = m.tensor(c.inputShape);
@@ -62,7 +75,7 @@ describe.each(CASES)('hybrid $name in LiteRT', (c) => {
       const r = lcg(300 + s);
       const x = Float32Array.from({ length: n }, () => r() * 6 - 3);
       // Input channel 0 is always 0, so the per-channel probe weights (perChannelProbe) do not contribute.
-      if (c.name !== 'BATCH_MATMUL') for (let i = 0; i < n; i += c.inputShape[c.inputShape.length - 1]!) x[i] = 0;
+      if (c.label === undefined || !c.label.includes('per tensor')) for (let i = 0; i < n; i += c.inputShape[c.inputShape.length - 1]!) x[i] = 0;
       return [x];
     });
     const { model: q, stats } = quantizeDynamic.run(model, { minElements: 1 }, { log() {} }) as PassResult;
@@ -71,7 +84,7 @@ describe.each(CASES)('hybrid $name in LiteRT', (c) => {
     expect(quantizationProblems(q)).toEqual([]);
     expect(sg.tensors.filter((t) => t.type === TensorType.INT8)).toHaveLength(1);
     const f = fidelity(await runModel(model, samples), await runModel(q, samples), 0);
-    console.log(`hybrid ${c.name}: ${describeFidelity(f)}`);
+    console.log(`hybrid ${c.label}: ${describeFidelity(f)}`);
     expect(f.cosine).toBeGreaterThan(0.999);
   });
 });

@@ -8,7 +8,7 @@
  *
  * Image models with a manifest `imageCrop` are fed crops of real photos (images.ts), given to every mode
  * as --calibration so the CLI's fidelity gate runs on them too; every other model gets seeded uniform
- * noise in its manifest range. Fidelity here says how far the compressed model drifts from the
+ * noise in its manifest range (given to the gate too when the manifest names a range). Fidelity here says how far the compressed model drifts from the
  * original, not how accurate either is. Calibration uses a different seed than the measured samples.
  *
  * Options: --models a,b (names or substrings)  --modes float16,dynamic,int8,prune-cluster-int8,channels
@@ -35,8 +35,9 @@ import { cacheDir, type CorpusEntry, loadManifest, REPO_ROOT, venvPython } from 
 
 /**
  * Each mode's CLI flags. `cal` is the calibration dir for the int8 modes; `gate` is set when the inputs
- * are real photos: then every mode gets them as --calibration, which the CLI's fidelity gate uses as
- * its representative inputs (without it, dynamic/float16/channels gate on the CLI's own noise).
+ * are real photos or the manifest gives the model's input range: then every mode gets them as
+ * --calibration, which the CLI's fidelity gate uses as its representative inputs (without it,
+ * dynamic/float16/channels gate on the CLI's own [0,1] noise).
  */
 export const MODES: Record<string, (cal: string, gate?: string) => string[]> = {
   float16: (_, gate) => ['--quantize', 'float16', ...gateFlags(gate)],
@@ -236,7 +237,10 @@ async function runModel(entry: CorpusEntry, file: string, opts: ModelRunOptions)
     const rows: Row[] = [];
     for (const mode of opts.modes) {
       const out = join(work, mode);
-      const args = [CLI, 'optimize', file, '-o', out, ...MODES[mode]!(join(work, 'cal'), inputs === 'photos' ? join(work, 'cal') : undefined), ...shapeFlags];
+      // The CLI's gate sees the inputs the table measures with: photos, or noise in the manifest's input
+      // range (its own default, [0,1] noise, says nothing about an audio front-end fed ±3000).
+      const gate = inputs === 'photos' || entry.inputRange !== undefined ? join(work, 'cal') : undefined;
+      const args = [CLI, 'optimize', file, '-o', out, ...MODES[mode]!(join(work, 'cal'), gate), ...shapeFlags];
       const t0 = performance.now();
       const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: opts.timeoutSeconds * 1000, maxBuffer: 1 << 28 });
       const seconds = (performance.now() - t0) / 1000;

@@ -1,6 +1,6 @@
 /**
  * quantize-dynamic: dynamic-range ("hybrid") quantization. Weights of CONV_2D, DEPTHWISE_CONV_2D,
- * FULLY_CONNECTED, TRANSPOSE_CONV (per output channel) and BATCH_MATMUL (per tensor) become int8, symmetric in
+ * FULLY_CONNECTED, TRANSPOSE_CONV and 2-D BATCH_MATMUL (per output channel; batched BATCH_MATMUL per tensor) become int8, symmetric in
  * [-127, 127] with zero point 0; activations and biases stay float32 and LiteRT's hybrid kernels
  * quantize inputs on the fly. fp16 weights behind DEQUANTIZE are folded to float32 first.
  */
@@ -32,6 +32,19 @@ interface HybridSlot {
   activation: number;
   /** Output-channel axis the hybrid kernel expects scales on; undefined: one per-tensor scale. */
   axis?: number;
+}
+
+/**
+ * The axis a weight's scales run along, or undefined for one per-tensor scale. BATCH_MATMUL's is its
+ * output-unit axis: the last (or, with adj_y, the second-to-last) of a 2-D constant RHS, which LiteRT's
+ * hybrid kernel takes per channel (batch_matmul.cc EvalHybrid: scale->size == dims[quantized_dimension];
+ * GetTempRhs moves quantized_dimension with the transpose). ai-edge-quantizer does the same; per
+ * tensor, a mel filterbank's small columns round to 0 (oww_melspectrogram: SQNR −17 dB).
+ */
+function weightAxis(code: number, slot: HybridSlot, op: Operator, weight: Tensor): number | undefined {
+  if (code !== BuiltinOperator.BATCH_MATMUL) return slot.axis;
+  if (weight.shape?.length !== 2) return undefined;
+  return op.builtinOptions?.fields.adjY === true ? 0 : 1;
 }
 
 /** Ops with LiteRT hybrid kernels (float activations × int8 constant weights), checked in LiteRT. */
@@ -79,7 +92,7 @@ export const quantizeDynamic: Pass<QuantizeDynamicOptions> = {
         if (wt?.type !== TensorType.FLOAT32 || input?.type !== TensorType.FLOAT32 || !wt.shape || wt.sparsity) return op;
         const values = tensorData(model, wt) as Float32Array;
         if (values.length === 0) return op; // not a constant
-        const axis = slot.axis;
+        const axis = weightAxis(code, slot, op, wt);
         const grows = options.onlyWhenSmaller !== false && !int8WeightSaves(values.length, axis === undefined ? 1 : (wt.shape[axis] ?? 1));
         if (values.length < minElements || grows) {
           keptSmall[name] = (keptSmall[name] ?? 0) + 1;
@@ -125,12 +138,13 @@ export const quantizeDynamic: Pass<QuantizeDynamicOptions> = {
 export function dynamicWeightChannels(model: Model, op: Operator, weight: Tensor): number {
   const slot = HYBRID.get(opBuiltinCode(model, op));
   if (slot === undefined) return 0;
-  return slot.axis === undefined ? 1 : (weight.shape?.[slot.axis] ?? 1);
+  const axis = weightAxis(opBuiltinCode(model, op), slot, op, weight);
+  return axis === undefined ? 1 : (weight.shape?.[axis] ?? 1);
 }
 
 /**
  * File bytes an int8 weight costs beyond its values and per-channel entries: the new tensor's
- * quantization table and vectors, and its buffer's 16-byte alignment, measured with our writer (±16 B).
+ * quantization table and vectors, and its buffer's alignment padding, measured with our writer (±16 B).
  */
 const INT8_WEIGHT_OVERHEAD_BYTES = 80;
 

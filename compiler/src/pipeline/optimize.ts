@@ -39,6 +39,7 @@ import { gateInputs, resolveOptions } from './gate-setup.js';
 import { accuracyStep, dropOf } from './accuracy-step.js';
 import { hasLayerPrecision, tailPlan } from './plan.js';
 import { planRunner } from './run-plan.js';
+import { writtenOutput } from './written-output.js';
 import { renderModelPage } from '../report/model-page.js';
 import { writePage } from '../report/write.js';
 import { evaluationReport, modelStats, reportedOptions, reportJson, weightSparsity, type MixedPrecisionReport, type OptimizeReport, type PassReport, type TriedPoint } from './report.js';
@@ -204,8 +205,7 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
     tail.passes.forEach((p, i) => passBytes.set(p, stepBytes[i]!));
     passes.push(...tail.passes);
     warnings.push(...tail.warnings);
-    // Nothing changed (e.g. dynamic on an int8 model): the input's own bytes, never a larger re-layout.
-    outBytes = model === originalRun.model ? originalRun.bytes : writeModel(model);
+    ({ model, bytes: outBytes } = writtenOutput(tail, tailInput, originalRun));
     packed = options.pack === 'huffman' ? packModel(outBytes) : undefined;
 
     // Evaluation in LiteRT.

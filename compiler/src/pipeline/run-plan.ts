@@ -6,6 +6,7 @@
 import { UserError } from '../errors.js';
 import { activationTensors, calibrate, type TensorRanges } from '../eval/calibrate.js';
 import { liteRtFailure } from '../eval/litert-failure.js';
+import { compactLayout } from '../ir/compact-layout.js';
 import type { Model } from '../ir/model.js';
 import { clusterWeights } from '../passes/cluster-weights.js';
 import type { PassContext, PassResult } from '../passes/pass.js';
@@ -19,7 +20,10 @@ import type { PassReport } from './report.js';
 import { yieldToEventLoop } from '../util/yield-to-event-loop.js';
 
 export interface PlanRun {
+  /** The last step's output in its written form (compactLayout): what is measured and shipped. */
   model: Model;
+  /** False when no step changed the input (e.g. dynamic on an int8 model): only the layout differs. */
+  changed: boolean;
   passes: PassReport[];
   /** Pass warnings, prefixed with the pass name. */
   warnings: string[];
@@ -99,7 +103,7 @@ export function planRunner(modelPath: string, samples: Float32Array[][] | undefi
         passes.push({ name: done.name, stats, warnings: done.result.warnings });
         warnings.push(...done.result.warnings.map((w) => `${done.name}: ${w}`));
       }
-      return { model, passes, warnings };
+      return { model: compactLayout(model), changed: model !== input, passes, warnings };
     },
   };
 }

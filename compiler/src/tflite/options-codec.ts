@@ -133,6 +133,22 @@ export function writeScalarVector(b: flatbuffers.Builder, kind: ScalarKind, valu
   return b.endVector();
 }
 
+const WRITE_ORDER = new Map<OptionTableDesc, OptionField[]>();
+
+/**
+ * Fields widest first (stable by slot), as flatc-generated builders add them: the Builder prepends, so
+ * narrow fields after wide ones need no alignment padding between them.
+ */
+function writeOrder(desc: OptionTableDesc): OptionField[] {
+  let order = WRITE_ORDER.get(desc);
+  if (order === undefined) {
+    const width = (f: OptionField): number => (f.kind === 'scalar' ? SCALAR_SIZE[f.scalar] : 4);
+    order = desc.fields.map((f, i) => ({ f, i })).sort((a, b) => width(b.f) - width(a.f) || a.i - b.i).map(({ f }) => f);
+    WRITE_ORDER.set(desc, order);
+  }
+  return order;
+}
+
 /** Writes an options table; returns its offset (the caller sets the union type). */
 export function writeOptions(b: flatbuffers.Builder, options: BuiltinOptions, where: string): flatbuffers.Offset {
   const desc = TABLES.get(options.type);
@@ -151,7 +167,7 @@ export function writeOptions(b: flatbuffers.Builder, options: BuiltinOptions, wh
     }
   }
   b.startObject(desc.slots);
-  for (const f of desc.fields) {
+  for (const f of writeOrder(desc)) {
     const fw = `${where}.${f.name}`;
     if (f.kind === 'scalar') {
       const v = options.fields[f.name];

@@ -149,6 +149,44 @@ describe('writeModel', () => {
     expect(readModel(writeModel(model, { inlineLimit: 1000 })).buffers.some((b) => b.external)).toBe(false);
   });
 
+  it('writes equal vectors and strings of 64 bytes or more once, shared by every table that has them', () => {
+    const withZeroPoints = (distinct: boolean): Model => {
+      const m = everyFieldModel();
+      m.subgraphs[0]!.tensors = m.subgraphs[0]!.tensors.map((t, i) => ({
+        ...t,
+        quantization: { scale: new Array<number>(64).fill(0.5), zeroPoint: Array.from({ length: 64 }, (_, c) => BigInt(distinct ? i * 64 + c : 0)), quantizedDimension: 0 },
+      }));
+      return m;
+    };
+    const shared = writeModel(withZeroPoints(false));
+    const apart = writeModel(withZeroPoints(true));
+    // 9 tensors × 64 int64 zero points: 8 of the 9 vectors are not written again.
+    expect(apart.length - shared.length).toBeGreaterThanOrEqual(8 * 64 * 8);
+    expect(readModel(shared)).toEqual(withZeroPoints(false));
+    expect(Buffer.from(writeModel(readModel(shared))).equals(Buffer.from(shared))).toBe(true);
+  });
+
+  it('never merges -0 with 0 when sharing float vectors', () => {
+    const m = everyFieldModel();
+    m.subgraphs[0]!.tensors[0]!.quantization = { scale: [0], min: [-0], max: [0], quantizedDimension: 0 };
+    const q = readModel(writeModel(m)).subgraphs[0]!.tensors[0]!.quantization!;
+    expect(Object.is(q.min![0], -0)).toBe(true);
+    expect(Object.is(q.max![0], 0)).toBe(true);
+  });
+
+  it('adds a table\'s 1-byte fields after its 4-byte ones: a tensor costs no padding between them', () => {
+    const withTensors = (n: number): Model => ({
+      version: 3,
+      operatorCodes: [],
+      subgraphs: [{ tensors: Array.from({ length: n }, () => ({ type: TensorType.INT8, buffer: 1, isVariable: false, hasRank: true })), inputs: [], outputs: [], operators: [] }],
+      buffers: [{ data: new Uint8Array(0) }, { data: new Uint8Array(16) }],
+    });
+    // vector slot 4 + soffset 4 + buffer 4 + type and has_rank 2 (+2 to the next 4): 16, not 20
+    // (give or take the file's final alignment to 8).
+    const growth = writeModel(withTensors(34)).length - writeModel(withTensors(4)).length;
+    expect(Math.abs(growth - 30 * 16)).toBeLessThanOrEqual(8);
+  });
+
   it('rejects IR the schema cannot express with ModelFormatError', () => {
     const model = everyFieldModel();
     model.subgraphs[0]!.operators[0]!.builtinOptions = { type: 'NoSuchOptions', fields: {} };
