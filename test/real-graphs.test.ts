@@ -101,9 +101,10 @@ describe('a model with a dynamic input length (signature [1,-1], stored [1,1])',
     const rep = report(out, 'audio');
     expect(rep.options.quantize).toBe('int8');
     expect(rep.warnings).toContain('input "x" measured at shape [1,1280] (stored [1,1])');
-    expect(rep.fidelity!.inputs).toBe('calibration');
+    // 2 of the 8 inputs are held out: they judge, the other 6 calibrate.
+    expect(rep.fidelity).toMatchObject({ inputs: 'calibration', samples: 2, heldOut: true, fit: { samples: 6 } });
     expect(rep.fidelity!.outputs[0]!.sqnrDb).toBeGreaterThan(20);
-    // Activation scales come from 8 × 1280 real values: tanh output in [-1, 1] → scale ~ 2/255.
+    // Activation scales come from 6 × 1280 real values: tanh output in [-1, 1] → scale ~ 2/255.
     const q = readModel(unpackModel(new Uint8Array(readFileSync(join(out, 'audio.tflite.mlshrink')))));
     const squashed = q.subgraphs[0]!.tensors.find((t) => t.name === 'squashed_int8');
     expect(squashed!.quantization!.scale![0]).toBeGreaterThan(1 / 255);
@@ -117,7 +118,7 @@ describe('a model with a dynamic input length (signature [1,-1], stored [1,1])',
     const r = await cli('optimize', model, '-o', out, '--quantize', 'dynamic', '--input-shape', 'x=1,640');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(report(out, 'audio').fidelity!.samples).toBe(32);
+    expect(report(out, 'audio').fidelity).toMatchObject({ inputs: 'synthetic', samples: 16, heldOut: true, fit: { samples: 32 } });
     const configDir = join(dir, 'audio-config');
     mkdirSync(configDir);
     writeFileSync(join(configDir, 'audio.tflite'), writeModel(dynamicLengthNet()));
@@ -141,7 +142,7 @@ describe('an audio front-end stored at a placeholder length (EXPAND_DIMS, stride
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const rep = report(out, 'framing');
-    expect(rep.fidelity!.samples).toBe(32);
+    expect(rep.fidelity).toMatchObject({ samples: 16, heldOut: true, fit: { samples: 32 } });
     expect(rep.fidelity!.outputs.map((o) => o.output)).toEqual(['mean', 'mixed']);
     expect(rep.fidelity!.worst.loss).toBeLessThan(1e-4); // float16 of these weights is exact
     // 15 frames × 4 filters × 8 taps + 15 × 4 × 3 for the matmul, the same on both sides.
@@ -204,7 +205,7 @@ describe('the fidelity gate and mixed precision', () => {
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/gate\.tflite: fidelity budget missed: output "(z|out)" SQNR [\d.]+ dB .* on 32 synthetic inputs; budget noise\/signal ≤ 0 .*even with all 1 candidate layers kept float; no model written/);
+    expect(lines[0]).toMatch(/gate\.tflite: fidelity budget missed: output "(z|out)" SQNR [\d.]+ dB .* on 16 synthetic inputs held out from calibration and the precision search; budget noise\/signal ≤ 0 .*even with all 1 candidate layers kept float; no model written/);
     expect(() => readFileSync(join(out, 'gate.tflite.mlshrink'))).toThrow();
     const rep = report(out, 'gate');
     expect(rep.ok).toBe(false);
@@ -213,19 +214,24 @@ describe('the fidelity gate and mixed precision', () => {
 });
 
 describe('mixed precision on MediaPipe selfie_segmentation (dynamic, synthetic inputs)', () => {
-  it('int8 weights everywhere miss the 10 dB default; keeping the most damaging layers at float16 meets it', async () => {
+  it('a kept-float set that meets 10 dB on the searched noise but not on fresh, held-out seeds is not shipped', async () => {
+    // Before inputs were held out, 32 seeds searched and judged: a few layers kept float "met" 10 dB there.
+    // On 16 other seeds of the same noise the mask misses it even with 50 of 54 layers float (measured 9.0 dB).
     const out = join(dir, 'selfie');
     const r = await cli('optimize', fixturePath('mediapipe/selfie_segmentation.tflite'), '-o', out, '--quantize', 'dynamic');
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/fidelity budget missed: output "\w+" SQNR .* on 16 synthetic inputs held out from calibration and the precision search; .*mixed precision kept \d+ of 54 layers float for noise\/signal [\d.e-]+ on the inputs it searched, but the held-out inputs still gave/);
     const rep = report(out, 'selfie_segmentation');
-    expect(rep.fidelity!.met).toBe(true);
-    expect(rep.fidelity!.outputs[0]!.sqnrDb).toBeGreaterThanOrEqual(10);
-    const kept = rep.mixedPrecision!.keptFloat;
-    expect(kept.length).toBeGreaterThan(0);
-    expect(kept.length).toBeLessThan(rep.mixedPrecision!.sensitivity.length);
-    expect(rep.after.bytes).toBeLessThan(rep.before.bytes);
-  });
+    expect(rep.ok).toBe(false);
+    expect(rep.fidelity).toMatchObject({ heldOut: true, samples: 16, fit: { samples: 32 } });
+    const rounds = rep.mixedPrecision!.rounds!;
+    expect(rounds.map((x) => x.target)).toEqual([0.05, 0.025]);
+    for (const x of rounds) {
+      expect(x.loss).toBeLessThanOrEqual(x.target); // met where it searched …
+      expect(x.checkLoss).toBeGreaterThan(0.1); // … and not held out
+    }
+  }, 300_000);
 });
 
 describe('mixed precision under the accuracy budget (labelled eval data)', () => {

@@ -1,7 +1,9 @@
 /**
  * The fidelity gate: without labels, the compressed model is judged by how closely its outputs
  * follow the original's on representative inputs (the evaluation data, else the calibration data,
- * else seeded synthetic inputs, with a warning). The loss of an output is its noise-to-signal energy
+ * else seeded synthetic inputs, with a warning). Part of them is held out from calibration and the
+ * mixed-precision search (gate-split.ts); the model must meet the budget on both parts, so the
+ * verdict does not rest only on inputs the model was fitted to. The loss of an output is its noise-to-signal energy
  * ratio Σ(ref − test)² / Σref² over all samples (10^(−SQNR/10): 0.1 = 10 dB SQNR); the worst output
  * decides, against `maxFidelityLoss`. Cosine is reported too, but it forgives offsets on the
  * all-positive outputs (sigmoid scores, masks) many models have, so it is not the budget.
@@ -23,14 +25,27 @@ export interface OutputFidelityReport {
   maxAbsError: number;
 }
 
-export interface FidelityReport {
+/** Fidelity on one set of inputs. */
+export interface FidelityPart {
   inputs: GateInputSource;
   samples: number;
-  /** The budget: largest accepted noise-to-signal energy ratio of the worst output. */
-  maxFidelityLoss: number;
   outputs: OutputFidelityReport[];
   worst: { output: string; loss: number };
+  /** This part's worst output within the budget. */
   met: boolean;
+}
+
+/**
+ * The gate's verdict. The top-level numbers are on the held-out inputs (`heldOut`: inputs that did
+ * not calibrate the model nor steer mixed precision), or, with too few inputs to split, on the same
+ * inputs that did (`heldOut` false, no `fit`). `met` needs both parts within the budget.
+ */
+export interface FidelityReport extends FidelityPart {
+  /** The budget: largest accepted noise-to-signal energy ratio of the worst output. */
+  maxFidelityLoss: number;
+  heldOut: boolean;
+  /** Fidelity on the inputs that calibrated / that mixed precision searched on, when others were held out. */
+  fit?: FidelityPart;
 }
 
 /** An output's loss: noise-to-signal energy ratio, from its SQNR (Infinity for NaN outputs). */
@@ -52,13 +67,12 @@ export function worstLoss(f: Fidelity): { index: number; loss: number } {
   return { index, loss };
 }
 
-export function fidelityReport(f: Fidelity, names: readonly string[], budget: number, source: GateInputSource): FidelityReport {
+export function fidelityPart(f: Fidelity, names: readonly string[], budget: number, source: GateInputSource): FidelityPart {
   const worst = worstLoss(f);
   const name = (i: number): string => names[i] ?? `output ${i}`;
   return {
     inputs: source,
     samples: f.samples,
-    maxFidelityLoss: budget,
     outputs: f.outputs.map((o, i) => ({ output: name(i), sqnrDb: Number.isFinite(o.sqnrDb) ? o.sqnrDb : null, cosine: o.cosine, maxAbsError: o.maxAbsError })),
     worst: { output: name(worst.index), loss: worst.loss },
     // A budget of 1 (or more) only reports: the gate is off.
@@ -66,12 +80,21 @@ export function fidelityReport(f: Fidelity, names: readonly string[], budget: nu
   };
 }
 
-/** The one line naming the worst output, for errors and logs. */
-export function describeWorst(r: FidelityReport): string {
-  const o = r.outputs.find((x) => x.output === r.worst.output);
-  const sqnr = o?.sqnrDb === null || o === undefined ? 'identical' : `SQNR ${o.sqnrDb.toFixed(1)} dB`;
-  return `output "${r.worst.output}" ${sqnr} (noise/signal ${r.worst.loss.toPrecision(3)}, cosine ${o?.cosine.toFixed(4)}) vs the original on ${r.samples} ${r.inputs} inputs`;
+/** The verdict from the held-out part (or the only part) and, when something was held out, the fit part. */
+export function fidelityReport(check: FidelityPart, budget: number, fit?: FidelityPart): FidelityReport {
+  return { ...check, maxFidelityLoss: budget, heldOut: fit !== undefined, ...(fit ? { fit } : {}), met: check.met && (fit?.met ?? true) };
 }
+
+/** The one line naming the worst output of the part that missed (the held-out one first), for errors and logs. */
+export function describeWorst(r: FidelityReport): string {
+  const part = r.fit && !r.fit.met && checkMet(r) ? r.fit : r;
+  const o = part.outputs.find((x) => x.output === part.worst.output);
+  const sqnr = o?.sqnrDb === null || o === undefined ? 'identical' : `SQNR ${o.sqnrDb.toFixed(1)} dB`;
+  const which = part === r.fit ? ` the model was fitted to` : r.heldOut ? ' held out from calibration and the precision search' : '';
+  return `output "${part.worst.output}" ${sqnr} (noise/signal ${part.worst.loss.toPrecision(3)}, cosine ${o?.cosine.toFixed(4)}) vs the original on ${part.samples} ${part.inputs} inputs${which}`;
+}
+
+const checkMet = (r: FidelityReport): boolean => r.maxFidelityLoss >= 1 || r.worst.loss <= r.maxFidelityLoss + 1e-12;
 
 /**
  * Seeded inputs spanning the range the normalisation maps pixels to ([0,1], [-1,1], or
@@ -111,6 +134,11 @@ export class FidelityProbe {
     }
   }
 
+  /** The candidate's fidelity on these inputs as a report part. */
+  async part(candidate: ModelUnderTest, budget: number): Promise<FidelityPart> {
+    return fidelityPart(await this.measure(candidate), this.outputNames, budget, this.source);
+  }
+
   /** Fidelity of a candidate on the first `limit` inputs (all by default). */
   async measure(candidate: ModelUnderTest, limit = this.inputs.length): Promise<Fidelity> {
     const runner: FloatRunner = await openFloatRunner(candidate);
@@ -124,5 +152,22 @@ export class FidelityProbe {
     } finally {
       runner.dispose();
     }
+  }
+}
+
+/** The gate's two probes: the inputs the model is fitted to and the held-out ones (absent when too few to split). */
+export class GateProbes {
+  constructor(
+    readonly fit: FidelityProbe,
+    readonly check: FidelityProbe | undefined,
+  ) {}
+
+  get outputNames(): string[] {
+    return this.fit.outputNames;
+  }
+
+  async verdict(candidate: ModelUnderTest, budget: number): Promise<FidelityReport> {
+    const fit = await this.fit.part(candidate, budget);
+    return this.check ? fidelityReport(await this.check.part(candidate, budget), budget, fit) : fidelityReport(fit, budget);
   }
 }

@@ -2,11 +2,12 @@
  * The fidelity step of the pipeline: gate the compressed model against the original (no labels),
  * and when it misses the budget and the plan quantizes, let mixed precision pick layers to keep
  * float. Returns the verdict and, when mixed precision found a smaller model that holds, that model.
+ * Every verdict needs the budget on both the fit and the held-out inputs (gate-split.ts).
  */
 import type { ModelUnderTest } from '../eval/evaluate.js';
 import type { Model } from '../ir/model.js';
-import { describeWorst, fidelityReport, type FidelityReport, type GateInputSource } from './fidelity-gate.js';
-import { fidelityGate } from './gate-setup.js';
+import { describeWorst, type FidelityReport } from './fidelity-gate.js';
+import { fidelityGate, type GateInputs } from './gate-setup.js';
 import { fidelityMeasures, mixedPrecision } from './mixed-precision.js';
 import { hasLayerPrecision, INT4_FALLBACK_WARNING, withoutInt4, type Plan } from './plan.js';
 import { writeModel } from '../tflite/write.js';
@@ -17,7 +18,7 @@ export interface FidelityStepInput {
   modelPath: string;
   original: ModelUnderTest;
   compressed: ModelUnderTest;
-  gate: { inputs: Float32Array[]; source: GateInputSource } | undefined;
+  gate: GateInputs | undefined;
   budget: number;
   /** The plan that made `compressed`, the model its steps started from, and the runner. */
   plan: Plan;
@@ -38,7 +39,7 @@ export async function fidelityStep(s: FidelityStepInput): Promise<FidelityStepRe
   const gate = await fidelityGate(s.modelPath, s.original, s.compressed, s.gate, s.budget, s.ctx);
   const out: FidelityStepResult = { warnings: gate.warning ? [gate.warning] : [] };
   if (gate.report) out.fidelity = gate.report;
-  if (!gate.report || gate.report.met || !gate.probe || !hasLayerPrecision(s.plan)) return out;
+  if (!gate.report || gate.report.met || !gate.probes || !hasLayerPrecision(s.plan)) return out;
   s.ctx.log(`fidelity: ${describeWorst(gate.report)} misses the budget (noise/signal ≤ ${s.budget})`);
   let plan = s.plan;
   const int8 = withoutInt4(plan);
@@ -48,7 +49,7 @@ export async function fidelityStep(s: FidelityStepInput): Promise<FidelityStepRe
     plan = int8;
     const run = await s.runner.run(s.planInput, plan, { log() {} });
     const bytes = writeModel(run.model);
-    const report = fidelityReport(await gate.probe.measure({ bytes, model: run.model }), gate.probe.outputNames, s.budget, gate.probe.source);
+    const report = await gate.probes.verdict({ bytes, model: run.model }, s.budget);
     s.ctx.log(`fidelity: with int8 weights instead of int4, ${describeWorst(report)}`);
     if (report.met) {
       out.replacement = { model: run.model, bytes, passes: run.passes };
@@ -57,12 +58,13 @@ export async function fidelityStep(s: FidelityStepInput): Promise<FidelityStepRe
     }
   }
   s.ctx.log('fidelity: searching mixed precision');
-  const found = await mixedPrecision(s.planInput, plan, s.budget, fidelityMeasures(gate.probe), s.runner, s.ctx);
+  const found = await mixedPrecision(s.planInput, plan, s.budget, fidelityMeasures(gate.probes), s.runner, s.ctx);
   out.mixed = {
     measurements: found.search.measurements,
     before: { bytes: s.compressed.bytes.length, outputs: gate.report.outputs },
     keptFloat: found.search.decisions,
     sensitivity: found.search.sensitivity,
+    rounds: found.search.rounds,
     met: found.search.met,
   };
   if (!('run' in found)) return out;
@@ -73,6 +75,19 @@ export async function fidelityStep(s: FidelityStepInput): Promise<FidelityStepRe
     return out;
   }
   out.replacement = { model: found.run.model, bytes: found.bytes, passes: found.run.passes };
-  out.fidelity = fidelityReport(await gate.probe.measure({ bytes: found.bytes, model: found.run.model }), gate.probe.outputNames, s.budget, gate.probe.source);
+  out.fidelity = await gate.probes.verdict({ bytes: found.bytes, model: found.run.model }, s.budget);
   return out;
+}
+
+/** What the one-line refusal adds about mixed precision: why it did not rescue the model. */
+export function mixedPrecisionHint(mixed: MixedPrecisionReport | undefined, inputBytes: number, prunedOrClustered: boolean): string {
+  if (!mixed || mixed.met) return '';
+  if (mixed.notSmallerThanInput !== undefined) {
+    return `; meeting it keeps ${mixed.keptFloat.length} of ${mixed.sensitivity.length} layers float and gives ${mixed.notSmallerThanInput} bytes, no smaller than the input's ${inputBytes} (try a lighter --quantize mode)`;
+  }
+  const last = mixed.rounds?.filter((r) => r.checkLoss !== undefined).pop();
+  if (last?.checkLoss !== undefined) {
+    return `; mixed precision kept ${last.kept} of ${mixed.sensitivity.length} layers float for noise/signal ${last.loss.toPrecision(3)} on the inputs it searched, but the held-out inputs still gave ${last.checkLoss.toPrecision(3)}`;
+  }
+  return `, even with all ${mixed.sensitivity.length} candidate layers kept float${prunedOrClustered ? ' (mixed precision does not undo pruning or clustering: lower --prune/--channels/--cluster)' : ''}`;
 }

@@ -3,6 +3,8 @@
  * the input shape measurements run at (input-shape.ts), which representative inputs the fidelity
  * gate uses and opening the gate's reference run.
  */
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { activationTensors } from '../eval/calibrate.js';
 import { prepareForInt8 } from '../passes/quantize-int8.js';
@@ -10,11 +12,10 @@ import type { EvalData, ModelUnderTest } from '../eval/evaluate.js';
 import { LiteRtError } from '../eval/litert.js';
 import type { Model } from '../ir/model.js';
 import type { OptimizeOptions } from './config.js';
-import { FidelityProbe, fidelityReport, syntheticInputs, type FidelityReport, type GateInputSource } from './fidelity-gate.js';
+import { FidelityProbe, GateProbes, syntheticInputs, type FidelityReport, type GateInputSource } from './fidelity-gate.js';
+import { evenly, GATE_SAMPLES, MIN_SPLIT_SAMPLES, pick, splitIndices } from './gate-split.js';
 import { resolveInputShapes, withInputShapes } from './input-shape.js';
 
-/** Inputs the gate runs both models on at most (picked evenly from the data). */
-export const GATE_SAMPLES = 32;
 
 export interface ResolvedRun {
   options: OptimizeOptions;
@@ -64,33 +65,79 @@ function calibrationNeeded(model: Model, options: OptimizeOptions): boolean {
   return options.quantize === 'int8' && activationTensors(prepareForInt8(model)).length > 0;
 }
 
-/** The gate's inputs: evaluation data, else calibration data, else synthetic ones (with a warning). */
+/** The gate's inputs; for --auto, which does not hold any out, `inputs` are all of them. */
+export interface GateInputs {
+  source: GateInputSource;
+  inputs: Float32Array[];
+  /** Inputs mixed precision searches on, and what they are. */
+  fit: Float32Array[];
+  fitSource: GateInputSource;
+  /** Inputs that decide (also) whether the model ships; the same as `fit` when `heldOut` is false. */
+  check: Float32Array[];
+  heldOut: boolean;
+  /** The calibration inputs int8 calibrates on, when some were held out of them. */
+  calibrationFit?: Float32Array[];
+}
+
+/**
+ * The gate's inputs: evaluation data, else calibration data, else synthetic ones (with a warning);
+ * split into a fit part and a held-out check part (gate-split.ts). Evaluation data next to separate
+ * calibration data is held out already: calibration is the fit part, the evaluation data the check.
+ * Synthetic inputs are held out with fresh seeds.
+ */
 export function gateInputs(
   shape: readonly number[] | undefined,
   evalData: EvalData | undefined,
   calibration: EvalData | undefined,
   options: OptimizeOptions,
   warnings: string[],
-): { inputs: Float32Array[]; source: GateInputSource } | undefined {
+): GateInputs | undefined {
   if (!shape) return undefined;
-  if (evalData && evalData.inputs.length > 0) return { inputs: evenly(evalData.inputs, GATE_SAMPLES), source: 'eval' };
-  if (calibration && calibration.inputs.length > 0) return { inputs: evenly(calibration.inputs, GATE_SAMPLES), source: 'calibration' };
-  warnings.push(`fidelity measured on ${GATE_SAMPLES} synthetic inputs (seeded uniform noise in the ${typeof options.normalize === 'string' ? options.normalize : 'mean/std'} input range): give --calibration or --eval data for a meaningful check`);
-  return { inputs: syntheticFor(shape, options), source: 'synthetic' };
+  const cal = calibration && calibration.inputs.length > 0 ? calibration.inputs : undefined;
+  const ev = evalData && evalData.inputs.length > 0 ? evalData.inputs : undefined;
+  if (ev && cal && !samePath(options.eval, options.calibration)) {
+    return { source: 'eval', inputs: evenly(ev, GATE_SAMPLES), fit: evenly(cal, GATE_SAMPLES), fitSource: 'calibration', check: evenly(ev, GATE_SAMPLES), heldOut: true };
+  }
+  const data = ev && !cal ? { inputs: ev, source: 'eval' as const } : cal ? { inputs: cal, source: 'calibration' as const } : undefined;
+  if (data) {
+    const split = splitIndices(data.inputs.length);
+    if (!split.heldOut) {
+      warnings.push(`fidelity checked on the same ${data.inputs.length} ${data.source} input(s) that ${data.source === 'calibration' ? 'calibrate the model and ' : ''}steer mixed precision: nothing held out below ${MIN_SPLIT_SAMPLES} inputs, so the check is optimistic; give more data`);
+    }
+    const fit = pick(data.inputs, split.fit);
+    return {
+      source: data.source,
+      inputs: evenly(data.inputs, GATE_SAMPLES),
+      fit: evenly(fit, GATE_SAMPLES),
+      fitSource: data.source,
+      check: pick(data.inputs, split.check),
+      heldOut: split.heldOut,
+      ...(data.source === 'calibration' && split.heldOut ? { calibrationFit: fit } : {}),
+    };
+  }
+  warnings.push(`fidelity measured on synthetic inputs (seeded uniform noise in the ${typeof options.normalize === 'string' ? options.normalize : 'mean/std'} input range; ${GATE_SAMPLES} to search, ${SYNTHETIC_CHECK_SAMPLES} other seeds held out): give --calibration or --eval data for a meaningful check`);
+  const fit = syntheticInputs(shape, GATE_SAMPLES, options.normalize, 1);
+  return { source: 'synthetic', inputs: fit, fit, fitSource: 'synthetic', check: syntheticInputs(shape, SYNTHETIC_CHECK_SAMPLES, options.normalize, 2), heldOut: true };
 }
 
-function syntheticFor(shape: readonly number[], options: OptimizeOptions): Float32Array[] {
-  return syntheticInputs(shape, GATE_SAMPLES, options.normalize);
-}
+/** Fresh synthetic inputs the verdict is checked on. */
+export const SYNTHETIC_CHECK_SAMPLES = 16;
 
-function evenly<T>(items: readonly T[], limit: number): T[] {
-  if (items.length <= limit) return [...items];
-  return Array.from({ length: limit }, (_, i) => items[Math.floor((i * items.length) / limit)]!);
+function samePath(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  const real = (p: string): string => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  return real(a) === real(b);
 }
 
 export interface GateResult {
   report?: FidelityReport;
-  probe?: FidelityProbe;
+  probes?: GateProbes;
   warning?: string;
 }
 
@@ -99,7 +146,7 @@ export async function fidelityGate(
   modelPath: string,
   original: ModelUnderTest,
   compressed: ModelUnderTest,
-  gate: { inputs: Float32Array[]; source: GateInputSource } | undefined,
+  gate: GateInputs | undefined,
   budget: number,
   ctx: { log(m: string): void },
 ): Promise<GateResult> {
@@ -107,15 +154,15 @@ export async function fidelityGate(
     const n = original.model.subgraphs[0]?.inputs.length ?? 0;
     return { warning: n === 1 ? undefined : `fidelity not measured: the model has ${n} inputs (the fidelity gate feeds single-input models)` };
   }
-  let probe: FidelityProbe;
+  let probes: GateProbes;
   try {
-    ctx.log(`fidelity: running the original on ${gate.inputs.length} ${gate.source} inputs`);
-    probe = await FidelityProbe.open(original, gate.inputs, gate.source);
+    ctx.log(`fidelity: running the original on ${gate.fit.length} ${gate.fitSource} inputs${gate.heldOut ? ` and ${gate.check.length} held-out ${gate.source} inputs` : ''}`);
+    const fit = await FidelityProbe.open(original, gate.fit, gate.fitSource);
+    probes = new GateProbes(fit, gate.heldOut ? await FidelityProbe.open(original, gate.check, gate.source) : undefined);
   } catch (e) {
     if (e instanceof LiteRtError) throw new UserError(`${modelPath}: cannot evaluate the input model in LiteRT: ${e.message}`);
     if (e instanceof UserError) throw e;
     return { warning: `fidelity not measured: ${e instanceof Error ? e.message : String(e)}` };
   }
-  const report = fidelityReport(await probe.measure(compressed), probe.outputNames, budget, gate.source);
-  return { report, probe };
+  return { report: await probes.verdict(compressed, budget), probes };
 }

@@ -248,7 +248,7 @@ async function openJudge(
     sensitivityData: data,
     verdictData: data,
     loss: async (c) => worstLoss(await probe.measure(c)).loss,
-    report: async (c) => ({ fidelity: fidelityReport(await probe.measure(c), probe.outputNames, options.maxFidelityLoss, probe.source) }),
+    report: async (c) => ({ fidelity: fidelityReport(await probe.part(c, options.maxFidelityLoss), options.maxFidelityLoss) }),
   };
 }
 

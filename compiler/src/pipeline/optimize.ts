@@ -34,7 +34,7 @@ import { foldFp16Weights, hasFp16Weights } from '../passes/fold-fp16-weights.js'
 import { writeModel } from '../tflite/write.js';
 import type { OptimizeOptions, QuantizeMode } from './config.js';
 import { describeWorst, type FidelityReport } from './fidelity-gate.js';
-import { fidelityStep } from './fidelity-step.js';
+import { fidelityStep, mixedPrecisionHint } from './fidelity-step.js';
 import { gateInputs, resolveOptions } from './gate-setup.js';
 import { accuracyStep, dropOf } from './accuracy-step.js';
 import { hasLayerPrecision, tailPlan } from './plan.js';
@@ -163,11 +163,13 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
   // Everything after pruning; with --prune auto it is redone with less pruning when the measured
   // budget fails (the sensitivity scan sees few samples and neither quantization nor clustering).
   const pruned = model;
+  // Before fixedWarnings: its warnings hold for every back-off. Held-out inputs do not calibrate.
+  const gate = evalData?.labels ? undefined : gateInputs(shape, evalData, calibration, options, warnings);
   const fixedPasses = passes.length;
   const fixedWarnings = warnings.length;
   const quantize = options.quantize as QuantizeMode; // resolved above
   const plan = tailPlan({ quantize, weightBits: options.weightBits, io: options.io, cluster: options.cluster, clusterGranularity: options.clusterGranularity, restoreFp16: foldFirst && quantize === 'none' });
-  const runner = planRunner(modelPath, calibration?.inputs.map((x) => [x]));
+  const runner = planRunner(modelPath, (gate?.calibrationFit ?? calibration?.inputs)?.map((x) => [x]));
   let tailInput = model;
   let reference: Float32Array[][] | undefined;
   let outBytes: Uint8Array;
@@ -247,7 +249,7 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
       modelPath,
       original: originalRun,
       compressed: { bytes: outBytes, model },
-      gate: gateInputs(shape, evalData, calibration, options, warnings),
+      gate,
       budget: options.maxFidelityLoss,
       plan: finalPlan,
       planInput: tailInput,
@@ -298,11 +300,7 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
   const notOurs = existsSync(paths.model) && !met ? `; the ${basename(paths.model)} there is not from this run` : '';
   if (!accuracyMet || !met) {
     if (accuracyMet && fidelity) {
-      const hint = !mixed || mixed.met
-        ? ''
-        : mixed.notSmallerThanInput !== undefined
-          ? `; meeting it keeps ${mixed.keptFloat.length} of ${mixed.sensitivity.length} layers float and gives ${mixed.notSmallerThanInput} bytes, no smaller than the input's ${original.bytes.length} (try a lighter --quantize mode)`
-          : `, even with all ${mixed.sensitivity.length} candidate layers kept float${options.channels > 0 || options.prune !== 0 || options.cluster > 0 ? ' (mixed precision does not undo pruning or clustering: lower --prune/--channels/--cluster)' : ''}`;
+      const hint = mixedPrecisionHint(mixed, original.bytes.length, options.channels > 0 || options.prune !== 0 || options.cluster > 0);
       throw new BudgetError(
         `${modelPath}: fidelity budget missed: ${describeWorst(fidelity)}; budget noise/signal ≤ ${options.maxFidelityLoss} (SQNR ≥ ${(-10 * Math.log10(options.maxFidelityLoss)).toFixed(1)} dB)${hint}; no model written (report: ${paths.report})${notOurs}`,
         report,

@@ -58,4 +58,52 @@ describe('searchKeptLayers', () => {
     expect(r.met).toBe(true);
     expect(r.keep).toEqual([20]);
   });
+
+  // Held-out inputs see 1.5× the damage the searched inputs do (what calibration / search overfit looks like).
+  const heldOutOf = (m: ReturnType<typeof model>) => async (keep: number[]): Promise<number> => 1.5 * (await m.measure(keep));
+
+  it('without a margin the prefix that just meets the budget on the searched inputs misses it held out', async () => {
+    const m = model([0.01, 0.3, 0.02, 0.2, 0.005]);
+    const r = await searchKeptLayers(m.candidates, 0.535, 0.05, m.measure, m.measure);
+    expect(r.keep).toEqual([10, 30]); // 0.035 searched
+    expect(await heldOutOf(m)(r.keep)).toBeGreaterThan(0.05); // 0.0525 held out
+  });
+
+  it('with margins and a held-out check: the first margin whose prefix also meets the budget held out is chosen', async () => {
+    const m = model([0.01, 0.3, 0.02, 0.2, 0.005]);
+    const check = heldOutOf(m);
+    // 0.6 × 0.05 = 0.03: three layers (0.015 searched, 0.0225 held out) meet it and pass the check.
+    const r = await searchKeptLayers(m.candidates, 0.535, 0.05, m.measure, m.measure, undefined, { margins: [0.6], check });
+    expect(r.met).toBe(true);
+    expect(r.keep).toEqual([10, 30, 20]);
+    expect(r.rounds).toEqual([{ target: 0.03, kept: 3, loss: expect.closeTo(0.015, 10), checkLoss: expect.closeTo(0.0225, 10) }]);
+  });
+
+  it('a prefix that misses the budget held out is not accepted: the next, tighter margin keeps more', async () => {
+    const m = model([0.01, 0.3, 0.02, 0.2, 0.005]);
+    const check = async (keep: number[]): Promise<number> => 3 * (await m.measure(keep));
+    // margin 1 → [l1, l3] (0.035, held out 0.105 > 0.05); margin 0.3 → 0.015 target: 3 layers, held out 0.045 ≤ 0.05.
+    const r = await searchKeptLayers(m.candidates, 0.535, 0.05, m.measure, m.measure, undefined, { margins: [1, 0.3], check });
+    expect(r.met).toBe(true);
+    expect(r.keep).toEqual([10, 30, 20]);
+    expect(r.rounds.map((x) => [x.kept, x.checkLoss! > 0.05])).toEqual([[2, true], [3, false]]);
+  });
+
+  it('unmet when the prefix of every margin misses the budget held out', async () => {
+    const m = model([0.01, 0.3, 0.02, 0.2, 0.005]);
+    const check = async (keep: number[]): Promise<number> => 0.06 + (await m.measure(keep));
+    const r = await searchKeptLayers(m.candidates, 0.535, 0.05, m.measure, m.measure, undefined, { margins: [0.5, 0.25], check });
+    expect(r.met).toBe(false);
+    expect(r.keep).toEqual([]);
+    expect(r.rounds.every((x) => x.checkLoss! > 0.05)).toBe(true);
+  });
+
+  it('when no kept-float set reaches the first margin (pruning stays), the budget itself is tried, still checked held out', async () => {
+    const m = model([0.1, 0.1]);
+    const floor = async (keep: number[]): Promise<number> => 0.04 + (await m.measure(keep)); // 0.04 with all float
+    const r = await searchKeptLayers(m.candidates, 0.24, 0.05, floor, floor, undefined, { margins: [0.5, 0.25], check: floor });
+    expect(r.met).toBe(true);
+    expect(r.keep).toHaveLength(2);
+    expect(r.rounds.map((x) => [x.target, x.kept])).toEqual([[0.025, -1], [0.05, 2]]);
+  });
 });

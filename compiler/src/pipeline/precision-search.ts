@@ -4,6 +4,11 @@
  * layer float at a time shows what each layer costs (one measurement per layer). Layers are then
  * kept float in order of that gain until the budget holds: the smallest prefix is found by
  * doubling and bisection (a few more measurements), so the model stays as small as possible.
+ *
+ * That prefix just meets the budget on the inputs searched, so on other inputs it may not: with a
+ * `check` (held-out inputs), the search aims at a fraction of the budget (`margins`, tightest last)
+ * and a prefix is accepted only when the check also meets the budget; otherwise the next, tighter
+ * margin is searched, reusing the ranking and the measurements already made.
  */
 
 export interface LayerCandidate {
@@ -40,6 +45,22 @@ export interface PrecisionSearch {
   sensitivity: { layer: string; lossWhenAloneFloat: number }[];
   /** All candidates' op indices, most damaging first (what `keep` is a prefix of). */
   ranking: number[];
+  /** Each target searched: its loss bound, the prefix found (-1: none), its loss and the held-out check's. */
+  rounds: SearchRound[];
+}
+
+export interface SearchRound {
+  target: number;
+  kept: number;
+  loss: number;
+  checkLoss?: number;
+}
+
+export interface SearchTargets {
+  /** Fractions of the budget the search aims at on its own inputs, in the order tried. */
+  margins: readonly number[];
+  /** Loss of a kept-float set on held-out inputs, which must meet the budget itself. */
+  check?: Measure;
 }
 
 export type Measure = (keepFloat: number[]) => Promise<number>;
@@ -51,6 +72,7 @@ export async function searchKeptLayers(
   measureSensitivity: Measure,
   measure: Measure,
   onProgress?: (done: number, total: number) => void,
+  targets: SearchTargets = { margins: [1] },
 ): Promise<PrecisionSearch> {
   let measurements = 0;
   const alone: number[] = [];
@@ -78,32 +100,64 @@ export async function searchKeptLayers(
     return l;
   };
   const n = order.length;
-  let lo = 0; // known to fail (baseLoss > budget)
-  let hi = -1;
-  for (let k = 1; ; k = Math.min(n, k * 2)) {
-    if ((await lossOf(k)) <= budget + 1e-12) {
-      hi = k;
-      break;
-    }
-    lo = k;
-    if (k === n) break;
-  }
   const ranking = prefix(n);
-  if (hi < 0) return { keep: [], decisions: [], loss: tried.get(n) ?? baseLoss, met: false, measurements, sensitivity, ranking };
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if ((await lossOf(mid)) <= budget + 1e-12) hi = mid;
-    else lo = mid;
+  const within = (l: number, bound: number): boolean => l <= bound + 1e-12;
+  /** The smallest prefix within `bound` (doubling, then bisection), or -1. */
+  const smallest = async (bound: number): Promise<number> => {
+    let lo = 0; // known to miss (baseLoss > budget ≥ bound)
+    let hi = -1;
+    for (let k = 1; k <= n; k = k === n ? n + 1 : Math.min(n, k * 2)) {
+      if (within(await lossOf(k), bound)) {
+        hi = k;
+        break;
+      }
+      lo = k;
+    }
+    if (hi < 0) return -1;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (within(await lossOf(mid), bound)) hi = mid;
+      else lo = mid;
+    }
+    return hi;
+  };
+  const rounds: SearchRound[] = [];
+  const checked = new Map<number, number>();
+  const unmet = (): PrecisionSearch => ({ keep: [], decisions: [], loss: tried.get(n) ?? baseLoss, met: false, measurements, sensitivity, ranking, rounds });
+  const margins = [...targets.margins];
+  for (let r = 0; r < margins.length; r++) {
+    const target = budget * margins[r]!;
+    const k = await smallest(target);
+    if (k < 0) {
+      rounds.push({ target, kept: -1, loss: tried.get(n) ?? baseLoss });
+      // Not even every layer kept float reaches the first margin (pruning or clustering stay): the
+      // budget itself, still checked on the held-out inputs, is the last resort.
+      if (r === 0 && margins[0]! < 1) margins.splice(1, margins.length, 1);
+      continue;
+    }
+    const round: SearchRound = { target, kept: k, loss: tried.get(k)! };
+    rounds.push(round);
+    if (targets.check) {
+      let c = checked.get(k);
+      if (c === undefined) {
+        c = await targets.check(prefix(k));
+        measurements++;
+        checked.set(k, c);
+      }
+      round.checkLoss = c;
+      if (!within(c, budget)) continue;
+    }
+    const decisions = order.slice(0, k).map((o) => ({
+      layer: o.c.layer,
+      op: o.c.opName,
+      opIndex: o.c.op,
+      lossWhenAloneFloat: o.loss,
+      reason: `sensitivity loss ${fmt(baseLoss)} with every layer quantized, ${fmt(o.loss)} with this layer kept float`,
+      bytes: o.c.bytes,
+    }));
+    return { keep: prefix(k), decisions, loss: round.loss, met: true, measurements, sensitivity, ranking, rounds };
   }
-  const decisions = order.slice(0, hi).map((o) => ({
-    layer: o.c.layer,
-    op: o.c.opName,
-    opIndex: o.c.op,
-    lossWhenAloneFloat: o.loss,
-    reason: `sensitivity loss ${fmt(baseLoss)} with every layer quantized, ${fmt(o.loss)} with this layer kept float`,
-    bytes: o.c.bytes,
-  }));
-  return { keep: prefix(hi), decisions, loss: tried.get(hi)!, met: true, measurements, sensitivity, ranking };
+  return unmet();
 }
 
 const fmt = (x: number): string => x.toPrecision(3);

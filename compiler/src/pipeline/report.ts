@@ -14,7 +14,7 @@ import { weightValues } from '../passes/prune-magnitude.js';
 import type { OptimizeOptions } from './config.js';
 import type { LayerRow } from './report-layers.js';
 import type { FidelityReport } from './fidelity-gate.js';
-import type { PrecisionDecision } from './precision-search.js';
+import type { PrecisionDecision, SearchRound } from './precision-search.js';
 
 export interface ModelStats {
   /** Size of the .tflite file. */
@@ -96,6 +96,11 @@ export interface MixedPrecisionReport {
   keptFloat: PrecisionDecision[];
   /** Each candidate layer's worst-output loss when it alone is kept float. */
   sensitivity: { layer: string; lossWhenAloneFloat: number }[];
+  /**
+   * Each target the search aimed at on its inputs (a fraction of the budget), the layers kept float
+   * for it (-1: none sufficed), that set's loss there and on the held-out inputs.
+   */
+  rounds?: SearchRound[];
 }
 
 export interface OptimizeReport {
@@ -249,7 +254,7 @@ export function formatTable(r: OptimizeReport): string {
   const f = r.fidelity;
   const db = (x: number): string => (x === 0 ? '∞' : `${(-10 * Math.log10(x)).toFixed(1)}`);
   const fidelityLine = f
-    ? `fidelity on ${f.samples} ${f.inputs} inputs: worst output "${f.worst.output}" SQNR ${db(f.worst.loss)} dB, budget ${db(f.maxFidelityLoss)} dB: ${f.maxFidelityLoss >= 1 ? 'not enforced' : f.met ? 'met' : 'NOT met'}${r.mixedPrecision?.met ? ` (${r.mixedPrecision.keptFloat.length} layer(s) kept float)` : ''}\n`
+    ? `fidelity on ${f.samples}${f.heldOut ? ' held-out' : ''} ${f.inputs} inputs${f.fit ? ` (${db(f.fit.worst.loss)} dB on the ${f.fit.samples} ${f.fit.inputs} inputs it was fitted to)` : ''}: worst output "${f.worst.output}" SQNR ${db(f.worst.loss)} dB, budget ${db(f.maxFidelityLoss)} dB: ${f.maxFidelityLoss >= 1 ? 'not enforced' : f.met ? 'met' : 'NOT met'}${r.mixedPrecision?.met ? ` (${r.mixedPrecision.keptFloat.length} layer(s) kept float)` : ''}\n`
     : '';
   return `${r.model}${r.output ? ` → ${r.output}` : ''}\n${lines.join('\n')}\n${verdict}\n${fidelityLine}`;
 }

@@ -52,6 +52,24 @@ describe('model page', () => {
     expect(html).toContain('decoded, was 800 B  −87.5 %');
   });
 
+  it("says which inputs the fidelity gate's verdict used: held out (with the fit part's worst) or the fitted ones", () => {
+    const out = (db: number) => ({ output: 'scores', sqnrDb: db, cosine: 0.99, maxAbsError: 0.1 });
+    const part = (samples: number, db: number) => ({ inputs: 'calibration' as const, samples, outputs: [out(db)], worst: { output: 'scores', loss: 10 ** (-db / 10) }, met: db >= 10 });
+    const heldOut = renderModelPage({
+      ...minimal,
+      fidelity: { ...part(5, 12), maxFidelityLoss: 0.1, heldOut: true, fit: part(11, 14), met: true },
+      mixedPrecision: { met: true, measurements: 9, before: { bytes: 400, outputs: [] }, keptFloat: [], sensitivity: [], rounds: [{ target: 0.05, kept: 3, loss: 0.04, checkLoss: 0.063 }] },
+    });
+    expect(heldOut).toContain('<h2>Fidelity gate</h2>');
+    expect(heldOut).toContain('data-json="fidelity.samples" data-value="5">5</span> held-out calibration inputs, which neither calibrated the model nor steered mixed precision');
+    expect(heldOut).toContain('data-json="fidelity.fit.samples" data-value="11"');
+    expect(heldOut).toContain('data-table="precision-rounds"');
+    expect(heldOut).toContain('<td>3</td><td>14.0 dB</td><td>12.0 dB</td>');
+    const fitted = renderModelPage({ ...minimal, fidelity: { ...part(4, 12), maxFidelityLoss: 0.1, heldOut: false, met: true } });
+    expect(fitted).toContain('the same that calibrated the model / steered mixed precision (too few to hold any out)');
+    expect(renderModelPage(minimal)).not.toContain('Fidelity gate');
+  });
+
   it('plots --auto plans judged by fidelity on a noise/signal axis and lists the chosen setting per layer', () => {
     const auto: OptimizeReport['auto'] = {
       metric: 'fidelity',

@@ -7,6 +7,7 @@ import { accuracyChart } from './chart-accuracy.js';
 import { classesChart } from './chart-classes.js';
 import { confusionChart } from './chart-confusion.js';
 import { fidelityChart } from './chart-fidelity.js';
+import { gateSection } from './gate-section.js';
 import { layersChart } from './chart-layers.js';
 import { paretoChart, triedLoss } from './chart-pareto.js';
 import { sizeSteps, waterfallChart } from './chart-waterfall.js';
@@ -139,6 +140,7 @@ ${summary(r)}
 ${sizeSection(r)}
 ${layerSection(r)}
 ${accuracySection(r)}
+${gateSection(r)}
 ${triedSection(r)}
 ${reproduceSection(r)}`;
   return htmlDocument(`mlshrink: ${title}`, body);
