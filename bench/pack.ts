@@ -139,7 +139,7 @@ export function otherCompressors(b: Uint8Array): Record<string, number | undefin
  * Decoded MB per second of this process's CPU time (user + system), not wall time: the machines this
  * runs on are shared, and CPU time is what the decoder itself costs.
  */
-function tsDecodeMBps(packed: Uint8Array, size: number): number {
+export function tsDecodeMBps(packed: Uint8Array, size: number): number {
   const runs = [tsDecodeMBpsOnce(packed, size), tsDecodeMBpsOnce(packed, size), tsDecodeMBpsOnce(packed, size)];
   return runs.sort((a, b) => a - b)[1];
 }
@@ -179,7 +179,7 @@ function int8Stats(model: Uint8Array, packed: Uint8Array): { weights: number; co
   return { weights, codedBits, entropyBits };
 }
 
-function jvmDecodeMBps(files: string[]): Map<string, number> {
+export function jvmDecodeMBps(files: string[]): Map<string, number> {
   const pom = resolve(REPO_ROOT, 'gradle-plugin/runtime/pom.xml');
   const target = resolve(REPO_ROOT, 'gradle-plugin/runtime/target');
   const out = new Map<string, number>();

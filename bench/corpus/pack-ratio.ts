@@ -3,9 +3,11 @@
  * model"), without the CLI: each cached file as it is, and (with --dynamic) its dynamic-range int8
  * form from optimizeFile with the fidelity gate only reporting, since only the bytes matter here.
  * Prints one row per model: packed ÷ min(gzip -9, xz -9e, zstd -19, brotli -q11) of the same .tflite.
- * Usage: node --import tsx bench/corpus/pack-ratio.ts [--dynamic]
+ * Usage: node --import tsx bench/corpus/pack-ratio.ts [--dynamic [--forms DIR]]
+ * --forms DIR keeps the dynamic forms in DIR (<model>.dynamic.tflite) and reuses them on later runs:
+ * optimizeFile (LiteRT runs) takes most of the time, the packer under test only the rest.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packModel, unpackModel } from '../../compiler/src/pack/index.js';
@@ -15,6 +17,21 @@ import { otherCompressors } from '../pack.js';
 import { loadManifest, modelPath } from './manifest.js';
 
 const dynamic = process.argv.includes('--dynamic');
+const formsArg = process.argv.indexOf('--forms');
+const formsDir = formsArg > 0 ? process.argv[formsArg + 1] : undefined;
+if (formsDir !== undefined && !existsSync(formsDir)) mkdirSync(formsDir, { recursive: true });
+
+/** The dynamic form, from --forms DIR when an earlier run left it there. */
+async function cachedDynamicForm(name: string, path: string): Promise<Uint8Array | string> {
+  const kept = formsDir ? join(formsDir, `${name}.dynamic.tflite`) : undefined;
+  if (kept && existsSync(kept)) return new Uint8Array(readFileSync(kept));
+  const form = await dynamicForm(path);
+  if (kept && typeof form !== 'string') {
+    writeFileSync(`${kept}.tmp`, form);
+    renameSync(`${kept}.tmp`, kept);
+  }
+  return form;
+}
 
 async function dynamicForm(path: string): Promise<Uint8Array | string> {
   const out = mkdtempSync(join(tmpdir(), 'mlshrink-pack-ratio-'));
@@ -39,7 +56,7 @@ for (const entry of loadManifest()) {
     continue;
   }
   const forms: [string, Uint8Array | string][] = [['as is', new Uint8Array(readFileSync(path))]];
-  if (dynamic) forms.push(['dynamic', await dynamicForm(path)]);
+  if (dynamic) forms.push(['dynamic', await cachedDynamicForm(entry.name, path)]);
   for (const [form, bytes] of forms) {
     if (typeof bytes === 'string') {
       rows.push(`| ${entry.name} | ${form} | ${bytes} | | | |`);

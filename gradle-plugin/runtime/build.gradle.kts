@@ -43,6 +43,8 @@ android {
 dependencies {
     // Decoder of the shared Brotli stream of format version 2 (pure Java, by the Brotli authors).
     implementation("org.brotli:dec:0.1.2")
+    // Decoder of LZMA sections of format version 2 (raw LZMA2; pure Java, by the XZ authors).
+    implementation("org.tukaani:xz:1.12")
     testImplementation("org.junit.jupiter:junit-jupiter:5.14.4")
     testImplementation("org.robolectric:robolectric:4.14.1")
     testRuntimeOnly("org.junit.vintage:junit-vintage-engine:5.14.4")

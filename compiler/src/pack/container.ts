@@ -17,14 +17,14 @@ export const V2_FIXED_HEADER = 13;
 export const SECTION_ENTRY_SIZE = 12;
 export const DEFAULT_MAX_DECODED_SIZE = 512 * 1024 * 1024;
 
-export const SectionKind = { RAW: 0, BYTES: 1, INT8: 2, DEFLATE: 3, INT8_DENSITY: 4, SHARED: 5, INT8_ROWS: 6 } as const;
+export const SectionKind = { RAW: 0, BYTES: 1, INT8: 2, DEFLATE: 3, INT8_DENSITY: 4, SHARED: 5, INT8_ROWS: 6, LZMA: 7 } as const;
 export type SectionKindCode = (typeof SectionKind)[keyof typeof SectionKind];
 
 export interface SectionEntry {
   kind: SectionKindCode;
   /**
    * Previous-token contexts K (BYTES, INT8, INT8_DENSITY, INT8_ROWS; INT8_DENSITY has 4K tables, INT8_ROWS
-   * K per row group), 0 for RAW, DEFLATE, SHARED.
+   * K per row group), 0 for RAW, DEFLATE, LZMA; SHARED: 0 plain, 1 primed.
    */
   contexts: number;
   decodedLength: number;
@@ -55,6 +55,7 @@ const VALID_CONTEXTS: Record<number, readonly number[]> = {
   // SHARED: 0 a plain shared stream, 1 a primed one (brotli-dictionary.ts); the same in every SHARED entry.
   [SectionKind.SHARED]: [0, 1],
   [SectionKind.INT8_ROWS]: [1, 2, 3, 4, 5, 6, 7, 8],
+  [SectionKind.LZMA]: [0],
 };
 
 export function isPacked(bytes: Uint8Array): boolean {
@@ -154,7 +155,7 @@ export function readHeader(bytes: Uint8Array, maxDecodedSize = DEFAULT_MAX_DECOD
     const kind = bytes[e] as SectionKindCode;
     const contexts = bytes[e + 1];
     const allowed = VALID_CONTEXTS[kind];
-    if (!allowed || kind === SectionKind.SHARED || kind === SectionKind.INT8_ROWS) throw new PackFormatError(`section ${i}: unknown kind ${kind}`);
+    if (!allowed || kind === SectionKind.SHARED || kind === SectionKind.INT8_ROWS || kind === SectionKind.LZMA) throw new PackFormatError(`section ${i}: unknown kind ${kind}`);
     if (!allowed.includes(contexts)) throw new PackFormatError(`section ${i}: invalid context count ${contexts}`);
     if (dv.getUint16(e + 2, true) !== 0) throw new PackFormatError(`section ${i}: reserved field must be zero`);
     const decodedLength = dv.getUint32(e + 4, true);

@@ -3,7 +3,7 @@ import { readHeader, SectionKind, type SectionKindCode } from './container.js';
 
 export interface PackedSectionStats {
   index: number;
-  kind: 'raw' | 'bytes' | 'int8' | 'deflate' | 'int8-density' | 'shared' | 'int8-rows';
+  kind: 'raw' | 'bytes' | 'int8' | 'deflate' | 'int8-density' | 'shared' | 'int8-rows' | 'lzma';
   /** Number of Huffman context tables (0 for raw, deflate and shared). */
   contexts: number;
   /** Offset of the section's bytes in the decoded .tflite. */
@@ -36,6 +36,7 @@ const KIND_NAMES: Record<SectionKindCode, PackedSectionStats['kind']> = {
   [SectionKind.INT8_DENSITY]: 'int8-density',
   [SectionKind.SHARED]: 'shared',
   [SectionKind.INT8_ROWS]: 'int8-rows',
+  [SectionKind.LZMA]: 'lzma',
 };
 
 export function describePacked(bytes: Uint8Array): PackedStats {

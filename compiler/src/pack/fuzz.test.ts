@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFixture } from '../testing/fixtures.js';
 import { describePacked, packModel, PackFormatError, unpackModel } from './index.js';
-import { packAsInt8, packAsInt8Density, packAsInt8Rows, packModelV1 } from './pack.js';
-import { laplacianInt8, unevenRowsInt8 } from './synthetic.js';
+import { packAsInt8, packAsInt8Density, packAsInt8Rows, packAsLzma, packModelV1 } from './pack.js';
+import { dftFloat32, laplacianInt8, unevenRowsInt8 } from './synthetic.js';
 
 /** Deterministic PRNG (mulberry32) so every run fuzzes the same inputs. */
 function prng(seed: number): (n: number) => number {
@@ -45,7 +45,7 @@ function mutate(input: Uint8Array, r: (n: number) => number): Uint8Array {
 }
 
 describe('decoder fuzzing', () => {
-  it('every mutant of a version 1 or 2 file decodes to the original bytes or throws PackFormatError (27,000 mutants)', () => {
+  it('every mutant of a version 1 or 2 file decodes to the original bytes or throws PackFormatError (30,000 mutants)', () => {
     const helloInt8 = readFixture('tflm/hello_world_int8.tflite');
     const uneven = unevenRowsInt8(12, 512, 5);
     const lstm = readFixture('tflm/trained_lstm.tflite');
@@ -55,14 +55,15 @@ describe('decoder fuzzing', () => {
       ['v1 simple_add_model', readFixture('tflm/simple_add_model.tflite'), packModelV1(readFixture('tflm/simple_add_model.tflite'))],
       ['v1 int8 section', laplacianInt8(4000, 0.8, 6, 3), packModelV1(laplacianInt8(4000, 0.8, 6, 3))],
       ['v1 micro_speech', readFixture('tflm/micro_speech_quantized.tflite'), packModelV1(readFixture('tflm/micro_speech_quantized.tflite'))],
-      // version 2: the whole file as one shared Brotli stream; shared stream + BYTES sections; INT8_DENSITY
+      // version 2: the whole file as one shared Brotli stream; the whole file as one LZMA section; INT8_DENSITY
       ['v2 hello_world_int8 (shared only)', helloInt8, packModel(helloInt8)],
-      ['v2 trained_lstm (shared + bytes)', lstm, packModel(lstm)],
+      ['v2 trained_lstm (whole-file lzma)', lstm, packModel(lstm)],
       ['v2 int8-density', uneven, packAsInt8Density(uneven, 2)],
       ['v2 int8 section', laplacianInt8(4000, 0.8, 6, 3), packAsInt8(laplacianInt8(4000, 0.8, 6, 3))],
       ['v2 int8-rows', uneven, packAsInt8Rows(uneven, 512, 2, 4)],
+      ['v2 lzma', dftFloat32(9, 64), packAsLzma(dftFloat32(9, 64))],
     ];
-    expect(describePacked(seeds[5][2]).sections.map((s) => s.kind)).toEqual(['shared', 'bytes', 'shared']);
+    expect(describePacked(seeds[5][2]).sections.map((s) => s.kind)).toEqual(['lzma']);
     const r = prng(20261127);
     const counts: string[] = [];
     let ok = 0;
@@ -86,7 +87,7 @@ describe('decoder fuzzing', () => {
       counts.push(`${name}: ${3000 - seedRejected} decoded exactly, ${seedRejected} rejected`);
     }
     process.stdout.write(`decoder fuzzing (TypeScript): ${ok + rejected} mutants, ${ok} decoded to the original, ${rejected} rejected with PackFormatError\n  ${counts.join('\n  ')}\n`);
-    expect(ok + rejected).toBe(27_000);
+    expect(ok + rejected).toBe(30_000);
     expect(rejected).toBeGreaterThan(10_000);
   });
 });

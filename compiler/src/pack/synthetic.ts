@@ -50,3 +50,28 @@ export function sharedStreamBomb(declared = 1000): Uint8Array {
   const entry = { kind: SectionKind.SHARED, contexts: 0, decodedLength: declared, encodedLength: 0 };
   return writeContainer(declared, crc32c(new Uint8Array(declared)), [{ entry, payload: new Uint8Array(0) }], stream);
 }
+
+/**
+ * Float32 DFT basis rows (cos and sin of `bins` frequencies over `frames` samples, little-endian), like
+ * the matrices of an audio front-end: the float data LZMA sections are for.
+ */
+export function dftFloat32(bins: number, frames: number): Uint8Array {
+  const values = new Float32Array(2 * bins * frames);
+  for (let k = 0; k < bins; k++) {
+    for (let n = 0; n < frames; n++) {
+      values[k * frames + n] = Math.cos((2 * Math.PI * k * n) / frames);
+      values[(bins + k) * frames + n] = -Math.sin((2 * Math.PI * k * n) / frames);
+    }
+  }
+  return new Uint8Array(values.buffer);
+}
+
+/**
+ * A hostile version 2 file: one LZMA section of `declared` bytes whose raw LZMA2 stream decodes to
+ * more (a stream of zeros, from the caller). Decoders must refuse it from the chunk headers, before
+ * decoding or allocating what the stream claims.
+ */
+export function lzmaBomb(stream: Uint8Array, declared = 1000): Uint8Array {
+  const entry: SectionEntry = { kind: SectionKind.LZMA, contexts: 0, decodedLength: declared, encodedLength: stream.length };
+  return writeContainer(declared, crc32c(new Uint8Array(declared)), [{ entry, payload: stream }], new Uint8Array(0));
+}

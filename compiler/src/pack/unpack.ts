@@ -5,6 +5,7 @@ import { readHeader, SectionKind } from './container.js';
 import { crc32c } from './crc32c.js';
 import { decodeDeflate } from './deflate-coder.js';
 import { PackFormatError } from './errors.js';
+import { decodeLzma } from './lzma-coder.js';
 import { decodeInt8, decodeInt8Rows } from './int8-coder.js';
 
 export interface UnpackOptions {
@@ -32,6 +33,7 @@ export function unpackModel(packed: Uint8Array, opts: UnpackOptions = {}): Uint8
     else if (s.kind === SectionKind.INT8) decodeInt8(packed, src, end, s.contexts, out, dst, s.decodedLength);
     else if (s.kind === SectionKind.INT8_DENSITY) decodeInt8(packed, src, end, s.contexts, out, dst, s.decodedLength, true);
     else if (s.kind === SectionKind.INT8_ROWS) decodeInt8Rows(packed, src, end, s.contexts, out, dst, s.decodedLength);
+    else if (s.kind === SectionKind.LZMA) decodeLzma(packed, src, end, out, dst, s.decodedLength);
     else decodeDeflate(packed, src, end, out, dst, s.decodedLength);
     src = end;
     dst += s.decodedLength;

@@ -11,9 +11,10 @@ import { quantizeInt4 } from '../passes/quantize-int4.js';
 import { fixtureModels, readFixture } from '../testing/fixtures.js';
 import { weightNet } from '../testing/weight-nets.js';
 import { writeModel } from '../tflite/write.js';
-import { packAsInt8, packAsInt8Density, packAsInt8Rows, packModel, packModelV1 } from './pack.js';
+import { encodeLzma } from './lzma-coder.js';
+import { packAsInt8, packAsInt8Density, packAsInt8Rows, packAsLzma, packModel, packModelV1 } from './pack.js';
 import { encodeBrotliPrimed } from './brotli-dictionary.js';
-import { laplacianInt8, mixedPrimingFile, sharedStreamBomb, unevenRowsInt8 } from './synthetic.js';
+import { dftFloat32, laplacianInt8, lzmaBomb, mixedPrimingFile, sharedStreamBomb, unevenRowsInt8 } from './synthetic.js';
 
 export function vectorInputs(): [string, Uint8Array][] {
   const inputs: [string, Uint8Array][] = fixtureModels().map((rel) => [basename(rel), readFixture(rel)]);
@@ -28,6 +29,8 @@ export function vectorInputs(): [string, Uint8Array][] {
     // Small enough to fuzz quickly; sparse enough that the int8 coder wins (the fuzz tests need that kind).
     ['sparse-small', laplacianInt8(4000, 0.8, 6, 3)],
     // A model with packed INT4 weights (two per byte): the packer codes them as bytes, the decoder must too.
+    // Float32 DFT rows: the encoder picks an LZMA section for them.
+    ['dft-floats', dftFloat32(65, 128)],
     ['int4-weights', writeModel((quantizeInt4.run(weightNet([{ op: 9, weightShape: [64, 256] }], { int8: true }).model, {}, { log() {} }) as PassResult).model)],
   );
   return inputs;
@@ -57,7 +60,15 @@ function main(dir: string): void {
   // An INT8 section in a version 2 container (the encoder codes this input as a shared stream).
   const sparse = laplacianInt8(4000, 0.8, 6, 3);
   write('int8-section-small', sparse, packAsInt8(sparse));
+  // A small LZMA section (the fuzz tests), forced, and one with uncompressed LZMA2 chunks (random bytes).
+  const dftSmall = dftFloat32(9, 64);
+  write('lzma-small', dftSmall, packAsLzma(dftSmall));
+  const noise = new Uint8Array(3000);
+  for (let i = 0, x = 12345; i < noise.length; i++) { x = (Math.imul(x, 1103515245) + 12345) >>> 0; noise[i] = x >>> 24; }
+  write('lzma-stored-chunk', noise, packAsLzma(noise));
   writeFileSync(join(dir, 'vectors.txt'), names.join('\n') + '\n');
+  // Not a vector (it must be refused): an LZMA section whose stream decodes to 1 MiB for 1000 declared bytes.
+  writeFileSync(join(dir, 'lzma-bomb.mlshrink'), lzmaBomb(encodeLzma(new Uint8Array(1 << 20), true)));
   // Not a vector (it must be refused): a shared stream decoding to 64 MiB for 1000 declared bytes.
   writeFileSync(join(dir, 'shared-bomb.mlshrink'), sharedStreamBomb());
   // Not a vector either: SHARED entries that disagree on priming.

@@ -27,6 +27,7 @@ public final class PackedModelDecoder {
   private static final int KIND_INT8_DENSITY = 4;
   private static final int KIND_SHARED = 5;
   private static final int KIND_INT8_ROWS = 6;
+  private static final int KIND_LZMA = 7;
   /** Largest Java array the decoder will allocate. */
   private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
 
@@ -144,7 +145,7 @@ public final class PackedModelDecoder {
       int b = packed[pos[0]++] & 0xFF;
       int kind = b & 15;
       int contexts = b >>> 4;
-      if (kind > KIND_INT8_ROWS) throw new PackFormatException("section " + i + ": unknown kind " + kind);
+      if (kind > KIND_LZMA) throw new PackFormatException("section " + i + ": unknown kind " + kind);
       if (!contextsAllowed(kind, contexts)) throw new PackFormatException("section " + i + ": invalid context count " + contexts);
       long dec = varint(packed, pos, "section " + i + " decoded length");
       long enc = kind == KIND_RAW ? dec : 0;
@@ -219,6 +220,8 @@ public final class PackedModelDecoder {
           SectionDecoders.decodeInt8(packed, src, end, contexts, out, dst, dec, kind == KIND_INT8_DENSITY);
         } else if (kind == KIND_INT8_ROWS) {
           SectionDecoders.decodeInt8Rows(packed, src, end, contexts, out, dst, dec);
+        } else if (kind == KIND_LZMA) {
+          LzmaSection.decode(packed, src, end, out, dst, dec);
         } else {
           if (inflater == null) inflater = new Inflater(true);
           SectionDecoders.decodeDeflate(inflater, packed, src, end, out, dst, dec);
@@ -246,6 +249,7 @@ public final class PackedModelDecoder {
     switch (kind) {
       case KIND_RAW:
       case KIND_DEFLATE:
+      case KIND_LZMA:
         return contexts == 0;
       case KIND_SHARED: // 1: a primed shared stream
         return contexts == 0 || contexts == 1;

@@ -25,7 +25,7 @@ class FuzzTest {
     Path dir = Vectors.generated();
     String[] names = {
       "v1 hello_world_int8", "v1 simple_add_model", "v1 micro_speech", "v1 int8 section",
-      "v2 hello_world_int8 (shared only)", "v2 trained_lstm (shared + bytes)", "v2 int8-density", "v2 int8 section", "v2 int8-rows",
+      "v2 hello_world_int8 (shared only)", "v2 trained_lstm (whole-file lzma)", "v2 int8-density", "v2 int8 section", "v2 int8-rows", "v2 lzma",
     };
     byte[][][] seeds = {
       // version 1 (committed vectors and the v1 encoder): BYTES, DEFLATE, INT8 sections
@@ -34,12 +34,13 @@ class FuzzTest {
       {Files.readAllBytes(dir.resolve("micro_speech_quantized.tflite.bin")),
           Files.readAllBytes(dir.resolve("micro_speech_quantized.tflite.v1.mlshrink"))},
       {Files.readAllBytes(dir.resolve("sparse-small.bin")), Files.readAllBytes(dir.resolve("sparse-small.v1.mlshrink"))},
-      // version 2: the whole file as one shared Brotli stream; shared stream + BYTES; INT8_DENSITY; INT8; INT8_ROWS
+      // version 2: the whole file as one shared Brotli stream; the whole file as one LZMA section; INT8_DENSITY; INT8; INT8_ROWS; LZMA
       {Vectors.resource("hello_world_int8.tflite.bin"), Files.readAllBytes(dir.resolve("hello_world_int8.tflite.mlshrink"))},
       {Files.readAllBytes(dir.resolve("trained_lstm.tflite.bin")), Files.readAllBytes(dir.resolve("trained_lstm.tflite.mlshrink"))},
       {Files.readAllBytes(dir.resolve("uneven-rows-small.bin")), Files.readAllBytes(dir.resolve("uneven-rows-small.mlshrink"))},
       {Files.readAllBytes(dir.resolve("int8-section-small.bin")), Files.readAllBytes(dir.resolve("int8-section-small.mlshrink"))},
       {Files.readAllBytes(dir.resolve("int8-rows-small.bin")), Files.readAllBytes(dir.resolve("int8-rows-small.mlshrink"))},
+      {Files.readAllBytes(dir.resolve("lzma-small.bin")), Files.readAllBytes(dir.resolve("lzma-small.mlshrink"))},
     };
     int[] outcomes = new int[2];
     int[][] perSeed = new int[seeds.length][2];

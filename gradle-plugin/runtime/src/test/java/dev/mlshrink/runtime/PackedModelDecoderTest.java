@@ -41,11 +41,11 @@ class PackedModelDecoderTest {
   @Test
   void version2FilesHoldASharedStreamAndSectionsOfTheirOwn() throws Exception {
     Path dir = Vectors.generated();
-    byte[] original = Files.readAllBytes(dir.resolve("trained_lstm.tflite.bin"));
-    byte[] packed = Files.readAllBytes(dir.resolve("trained_lstm.tflite.mlshrink"));
-    // Section count 3: shared, bytes, shared (entry kinds 0x15 = SHARED primed, 0x41 = BYTES with 4 contexts,
-    // 0x15): the shared stream continues the priming prefix.
-    assertEquals(3, packed[13]);
+    byte[] original = Files.readAllBytes(dir.resolve("face_detection_short_range.tflite.bin"));
+    byte[] packed = Files.readAllBytes(dir.resolve("face_detection_short_range.tflite.mlshrink"));
+    // 25 sections: SHARED (primed: entry kind 0x15, the shared stream continues the priming prefix) between
+    // two LZMA sections (float buffers, kind 0x07) and eleven BYTES sections.
+    assertEquals(25, packed[13]);
     assertEquals(0x15, packed[14]);
     assertArrayEquals(original, PackedModelDecoder.decode(packed));
     byte[] longer = Arrays.copyOf(packed, packed.length + 1);
@@ -71,6 +71,19 @@ class PackedModelDecoderTest {
     PackFormatException e = assertThrows(PackFormatException.class, () -> PackedModelDecoder.decode(bomb));
     assertTrue(e.getMessage().contains("more than its SHARED sections"), e.getMessage());
     assertTrue(usedHeap() - before < 48L << 20, "decoding the bomb must not allocate its output");
+  }
+
+  /**
+   * An LZMA section whose chunks decode to 1 MiB for 1000 declared bytes is refused from its chunk
+   * headers, before the decoder runs or allocates anything of that size.
+   */
+  @Test
+  void refusesAnLzmaStreamLongerThanItsSection() throws Exception {
+    byte[] bomb = Files.readAllBytes(Vectors.generated().resolve("lzma-bomb.mlshrink"));
+    long before = usedHeap();
+    PackFormatException e = assertThrows(PackFormatException.class, () -> PackedModelDecoder.decode(bomb));
+    assertTrue(e.getMessage().contains("chunks decode to more"), e.getMessage());
+    assertTrue(usedHeap() - before < 1L << 20, "decoding the bomb must not allocate its output");
   }
 
   @Test
