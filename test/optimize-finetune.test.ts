@@ -72,8 +72,10 @@ describe.skipIf(!existsSync(modelPath) || !existsSync(calibration))('optimize --
   }, 60_000);
 
   it('the prune pass keeps the fine-tuned zeros (they are the smallest magnitudes) and adds at most one per tensor', async () => {
+    // Only the masks matter here (budget 1 = report only): 80 % pruning after one 64-sample epoch is not
+    // meant to hold the fidelity budget, which the held-out gate checks on fresh inputs.
     const seen = new Map<string, Model>();
-    await optimizeFile(modelPath, join(dir, 'mask'), { ...DEFAULT_OPTIONS, prune: 0.8, quantize: 'none', pack: 'none', finetune: 1, finetuneData: calibration, finetuneSamples: 64 }, {
+    await optimizeFile(modelPath, join(dir, 'mask'), { ...DEFAULT_OPTIONS, prune: 0.8, quantize: 'none', pack: 'none', finetune: 1, finetuneData: calibration, finetuneSamples: 64, maxFidelityLoss: 1 }, {
       log() {},
       onPassDone: (name, m) => seen.set(name, m),
     });

@@ -7,8 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadLiteRt, type TypedArray } from '../compiler/src/eval/litert.js';
-import { prepareBytesForLiteRt } from '../compiler/src/eval/litert-compat.js';
+import { liteRtOutputBytes } from '../compiler/src/testing/litert-outputs.js';
 import { unpackModel } from '../compiler/src/pack/index.js';
 import { personDetectInput } from '../compiler/src/testing/person-detect.js';
 import { fixturePath } from '../compiler/src/testing/fixtures.js';
@@ -20,14 +19,7 @@ import { compactLayout } from '../compiler/src/ir/compact-layout.js';
 const dir = mkdtempSync(join(tmpdir(), 'mlshrink-unchanged-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function outputs(bytes: Uint8Array, inputs: TypedArray[]): Promise<Buffer[]> {
-  const rt = await loadLiteRt(prepareBytesForLiteRt(bytes));
-  try {
-    return (await rt.run(inputs)).map((y) => Buffer.from(y.buffer, y.byteOffset, y.byteLength));
-  } finally {
-    rt.dispose();
-  }
-}
+const outputs = liteRtOutputBytes;
 
 /** The graph without its layout: ops, tensor types/shapes/quantization and constant bytes. */
 function graphOf(bytes: Uint8Array): string {

@@ -4,24 +4,13 @@ input ([1,784] or [1,28,28,1]); int8 inputs are quantized with the input tensor'
 
   python evaluate.py MODEL.tflite...
 """
-import gzip
 import json
-import os
-import struct
 import sys
 
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
-DATA = os.environ.get('FASHION_MNIST_DIR', '/usr/share/datasets/fashion-mnist')
-
-
-def read_idx(path):
-    with gzip.open(path, 'rb') as f:
-        raw = f.read()
-    ndim = raw[3]
-    dims = struct.unpack('>' + 'I' * ndim, raw[4:4 + 4 * ndim])
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+from fashion_idx import DATA, read_idx
 
 
 def accuracy(path, images, labels):

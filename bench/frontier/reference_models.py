@@ -17,10 +17,8 @@ Seeds are fixed; TensorFlow's CPU kernels are not bit-deterministic across machi
 slightly between runs.
 """
 import argparse
-import gzip
 import json
 import os
-import struct
 import sys
 import time
 
@@ -32,24 +30,11 @@ import tensorflow as tf
 import tf_keras as keras
 import tensorflow_model_optimization as tfmot
 
-DATA = os.environ.get('FASHION_MNIST_DIR', '/usr/share/datasets/fashion-mnist')
+from fashion_idx import DATA, read_idx, write_idx
+
 TRAIN_N = 55000
 CONTROL_EPOCHS = 2
 L = keras.layers
-
-
-def read_idx(path):
-    with gzip.open(path, 'rb') as f:
-        raw = f.read()
-    ndim = raw[3]
-    dims = struct.unpack('>' + 'I' * ndim, raw[4:4 + 4 * ndim])
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
-
-
-def write_idx(path, array):
-    header = bytes([0, 0, 8, array.ndim]) + struct.pack('>' + 'I' * array.ndim, *array.shape)
-    with gzip.GzipFile(path, 'wb', mtime=0) as f:
-        f.write(header + array.astype(np.uint8).tobytes())
 
 
 def lenet300():

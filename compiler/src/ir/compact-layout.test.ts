@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadLiteRt, type TypedArray } from '../eval/litert.js';
-import { prepareBytesForLiteRt } from '../eval/litert-compat.js';
+import { liteRtOutputBytes } from '../testing/litert-outputs.js';
 import { readFixture } from '../testing/fixtures.js';
 import { personDetectInput } from '../testing/person-detect.js';
 import { readModel } from '../tflite/read.js';
@@ -8,14 +7,7 @@ import { writeModel } from '../tflite/write.js';
 import { compactLayout } from './compact-layout.js';
 import type { Model } from './model.js';
 
-async function outputs(bytes: Uint8Array, inputs: TypedArray[]): Promise<Buffer[]> {
-  const rt = await loadLiteRt(prepareBytesForLiteRt(bytes));
-  try {
-    return (await rt.run(inputs)).map((y) => Buffer.from(y.buffer, y.byteOffset, y.byteLength));
-  } finally {
-    rt.dispose();
-  }
-}
+const outputs = liteRtOutputBytes;
 
 const emptyBuffersBeyondZero = (m: Model): number => m.buffers.filter((b, i) => i > 0 && b.data.length === 0).length;
 const emptyQuantTables = (m: Model): number =>
