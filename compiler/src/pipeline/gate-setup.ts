@@ -3,9 +3,8 @@
  * the input shape measurements run at (input-shape.ts), which representative inputs the fidelity
  * gate uses and opening the gate's reference run.
  */
-import { realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { sameFile } from '../io/safe-paths.js';
 import { activationTensors } from '../eval/calibrate.js';
 import { prepareForInt8 } from '../passes/quantize-int8.js';
 import type { EvalData, ModelUnderTest } from '../eval/evaluate.js';
@@ -95,7 +94,7 @@ export function gateInputs(
   if (!shape) return undefined;
   const cal = calibration && calibration.inputs.length > 0 ? calibration.inputs : undefined;
   const ev = evalData && evalData.inputs.length > 0 ? evalData.inputs : undefined;
-  if (ev && cal && !samePath(options.eval, options.calibration)) {
+  if (ev && cal && !(options.eval !== undefined && options.calibration !== undefined && sameFile(options.eval, options.calibration))) {
     return { source: 'eval', inputs: evenly(ev, GATE_SAMPLES), fit: evenly(cal, GATE_SAMPLES), fitSource: 'calibration', check: evenly(ev, GATE_SAMPLES), heldOut: true };
   }
   const data = ev && !cal ? { inputs: ev, source: 'eval' as const } : cal ? { inputs: cal, source: 'calibration' as const } : undefined;
@@ -122,18 +121,6 @@ export function gateInputs(
 
 /** Fresh synthetic inputs the verdict is checked on. */
 export const SYNTHETIC_CHECK_SAMPLES = 16;
-
-function samePath(a: string | undefined, b: string | undefined): boolean {
-  if (a === undefined || b === undefined) return false;
-  const real = (p: string): string => {
-    try {
-      return realpathSync(p);
-    } catch {
-      return resolve(p);
-    }
-  };
-  return real(a) === real(b);
-}
 
 export interface GateResult {
   report?: FidelityReport;

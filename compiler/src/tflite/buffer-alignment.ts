@@ -12,7 +12,7 @@
  *
  * Every flatbuffer vector's data already starts 4-byte aligned (after its uint32 length), so 4 is the
  * floor; 64-bit element types get 8. Data no tensor reads (metadata: nested flatbuffers, associated
- * files) keeps 16, as do the offset/size buffers after the flatbuffer (write.ts).
+ * files) gets 8, the widest flatbuffer scalar; the offset/size buffers after the flatbuffer keep 16 (write.ts).
  */
 import type { Model } from '../ir/model.js';
 import { elementSize, isTensorType } from '../ir/tensor-type.js';

@@ -2,7 +2,7 @@
  * IR → TFLite flatbuffer ("TFL3"). Deterministic: the same IR always gives the same bytes.
  * Buffer data vectors are written first, so they sit at the end of the file and are copied into the
  * Builder exactly once, each at the alignment its readers need (buffer-alignment.ts): the natural
- * alignment of the tensor types that read it, 16 for data no tensor reads (metadata).
+ * alignment of the tensor types that read it, 8 for data no tensor reads (metadata).
  * Within each table, fields are added widest first (flatc-generated builders do the same): the Builder
  * prepends, so 1-byte fields after the 4-byte ones need no padding between them (4 bytes per tensor).
  * Buffers marked `external`, or every buffer once the data would pass the 2 GB flatbuffer limit,
