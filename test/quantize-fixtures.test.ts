@@ -204,21 +204,25 @@ describe('face_detection_short_range, int8 I/O and determinism', () => {
 });
 
 describe('selfie_segmentation, calibration methods', () => {
-  it('mse calibration beats min/max on the noise-sensitive selfie model', async () => {
+  it('mse calibration and widened min/max both beat raw min/max on the noise-sensitive selfie model', async () => {
     const c = CASES[2]!;
     const original = readModel(readFixture(c.rel));
     const calib = samplesFor(c, 8, 1);
     const evalSet = samplesFor(c, 4, 2);
     const reference = await runModel(readFixture(c.rel), evalSet);
-    const cosine = async (method: 'minmax' | 'mse'): Promise<number> => {
-      const { model } = await quantizeInt8.run(original, { samples: calib, calibration: { method } }, { log() {} });
+    const cosine = async (method: 'minmax' | 'mse', edgeEstimate = true): Promise<number> => {
+      const { model } = await quantizeInt8.run(original, { samples: calib, calibration: { method, edgeEstimate } }, { log() {} });
       const f = fidelity(reference, await runModel(model, evalSet), 0);
-      console.log(`selfie int8 (${method} calibration): ${describeFidelity(f)}`);
+      console.log(`selfie int8 (${method} calibration${edgeEstimate ? '' : ', raw'}): ${describeFidelity(f)}`);
       return f.cosine;
     };
-    const minmax = await cosine('minmax');
+    // 8 noise samples leave the raw min/max ranges short of what 4 others reach (measured: cosine 0.66 raw,
+    // 0.88 widened by the expected gap, 0.90 mse).
+    const raw = await cosine('minmax', false);
+    const widened = await cosine('minmax');
     const mse = await cosine('mse');
-    expect(mse).toBeGreaterThan(minmax + 0.05);
+    expect(mse).toBeGreaterThan(raw + 0.05);
+    expect(widened).toBeGreaterThan(raw + 0.05);
     expect(mse).toBeGreaterThan(0.8);
   });
 });

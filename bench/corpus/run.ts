@@ -14,14 +14,15 @@
  * Options: --models a,b (names or substrings)  --modes float16,dynamic,int8,prune-cluster-int8,channels
  *          --json FILE (rows as JSON)  --md FILE (the table as Markdown)  --samples N (eval samples, default 8)
  *          --calibration-samples N (default 16)  --no-aeq  --no-photos (noise for every model)
- *          --timeout SECONDS (per CLI run, default 1200)
+ *          --timeout SECONDS (per CLI run, default 1200)  --log-dir DIR (each run's --verbose stderr, timestamped, in DIR/<model>.<mode>.log; work folders kept)
  * Needs `npm run build` (the CLI's dist). Python venvs are optional (bench/corpus/setup-venvs.sh):
  * without venv-tf the converter models are skipped, without venv-aeq the peer columns say so.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { brotliCompressSync, constants as zc } from 'node:zlib';
 import { unpackModel } from '../../compiler/src/pack/index.js';
 import type { OptimizeReport } from '../../compiler/src/pipeline/report.js';
@@ -95,6 +96,8 @@ export interface RunOptions {
   /** Feed image models crops of real photos (default true; false: noise everywhere, as the CI slice does). */
   photos?: boolean;
   log?: (line: string) => void;
+  /** Runs get --verbose and their stderr, each line prefixed by seconds since the start, goes to <logDir>/<model>.<mode>.log. */
+  logDir?: string;
 }
 
 const CLI = join(REPO_ROOT, 'compiler/bin/mlshrink.js');
@@ -161,7 +164,32 @@ function runPeer(modelFile: string, outFile: string): PeerResult | undefined {
   }
 }
 
-type ModelRunOptions = Required<Omit<RunOptions, 'models' | 'log' | 'photos' | 'onModel'>> & { log: (l: string) => void; photos: Photo[] };
+type ModelRunOptions = Required<Omit<RunOptions, 'models' | 'log' | 'photos' | 'onModel' | 'logDir'>> & { log: (l: string) => void; photos: Photo[]; logDir?: string };
+
+/** spawnSync's result fields the runner reads, from a run whose stderr is also streamed to a log file with timestamps. */
+function spawnLogged(cmd: string, args: string[], timeoutSeconds: number, logFile: string): Promise<{ status: number | null; stderr: string; error?: Error }> {
+  mkdirSync(dirname(logFile), { recursive: true });
+  const log = createWriteStream(logFile);
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutSeconds * 1000);
+    createInterface({ input: child.stderr }).on('line', (l) => {
+      stderr += `${l}\n`;
+      log.write(`${((performance.now() - t0) / 1000).toFixed(1).padStart(7)}s ${l}\n`);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      log.end();
+      resolve({ status: timedOut ? null : code, stderr, ...(timedOut ? { error: new Error(`killed after ${timeoutSeconds} s`) } : {}) });
+    });
+  });
+}
 
 async function runModel(entry: CorpusEntry, file: string, opts: ModelRunOptions): Promise<Row[]> {
   const bytes = new Uint8Array(readFileSync(file));
@@ -240,9 +268,11 @@ async function runModel(entry: CorpusEntry, file: string, opts: ModelRunOptions)
       // The CLI's gate sees the inputs the table measures with: photos, or noise in the manifest's input
       // range (its own default, [0,1] noise, says nothing about an audio front-end fed ±3000).
       const gate = inputs === 'photos' || entry.inputRange !== undefined ? join(work, 'cal') : undefined;
-      const args = [CLI, 'optimize', file, '-o', out, ...MODES[mode]!(join(work, 'cal'), gate), ...shapeFlags];
+      const args = [CLI, 'optimize', file, '-o', out, ...MODES[mode]!(join(work, 'cal'), gate), ...shapeFlags, ...(opts.logDir ? ['--verbose'] : [])];
       const t0 = performance.now();
-      const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: opts.timeoutSeconds * 1000, maxBuffer: 1 << 28 });
+      const r = opts.logDir
+        ? await spawnLogged(process.execPath, args, opts.timeoutSeconds, join(opts.logDir, `${entry.name}.${mode}.log`))
+        : spawnSync(process.execPath, args, { encoding: 'utf8', timeout: opts.timeoutSeconds * 1000, maxBuffer: 1 << 28 });
       const seconds = (performance.now() - t0) / 1000;
       const stem = basename(file).replace(/\.tflite$/, '');
       const reportFile = join(out, `${stem}.report.json`);
@@ -284,7 +314,9 @@ async function runModel(entry: CorpusEntry, file: string, opts: ModelRunOptions)
     }
     return rows;
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    // With --log-dir the work folder (inputs, outputs, reports) stays for diagnosis; its path is logged.
+    if (opts.logDir) opts.log(`${entry.name}: work folder kept: ${work}`);
+    else rmSync(work, { recursive: true, force: true });
   }
 }
 
@@ -324,6 +356,7 @@ export async function runCorpus(options: RunOptions = {}): Promise<{ rows: Row[]
         timeoutSeconds: options.timeoutSeconds ?? 1200,
         photos,
         log,
+        logDir: options.logDir,
       })),
     );
     options.onModel?.(rows, missing);
@@ -397,6 +430,7 @@ async function main(): Promise<void> {
     aeq: !process.argv.includes('--no-aeq'),
     photos: !process.argv.includes('--no-photos'),
     timeoutSeconds: num(argValue('--timeout')),
+    logDir: argValue('--log-dir'),
     log: (l) => console.error(l),
   });
   console.log('Inputs: crops of real photos for image models ("photos"), seeded uniform noise in each model\'s range otherwise ("synthetic"); fidelity = drift from the original, not accuracy.');

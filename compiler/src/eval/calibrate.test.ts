@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
 import { readFixture } from '../testing/fixtures.js';
 import { readModel } from '../tflite/read.js';
-import { activationTensors, calibrate, mseOptimalRange } from './calibrate.js';
+import { activationTensors, calibrate, mseOptimalRange, widenToExpectedBounds } from './calibrate.js';
 import { loadLiteRt } from './litert.js';
 import { prepareBytesForLiteRt } from './litert-compat.js';
 
@@ -36,7 +36,7 @@ describe('calibrate (hello_world_float in LiteRT)', () => {
   });
 
   it('min/max ranges match what the model really computes', async () => {
-    const ranges = await calibrate(model, xs);
+    const ranges = await calibrate(model, xs, { edgeEstimate: false });
     const sg = model.subgraphs[0]!;
     expect([...ranges.keys()]).toEqual(activationTensors(model));
     const input = ranges.get(sg.inputs[0]!)!;
@@ -59,11 +59,26 @@ describe('calibrate (hello_world_float in LiteRT)', () => {
     for (const [t, r] of ranges) if (t !== sg.inputs[0] && t !== sg.outputs[0]) expect(r.min).toBeGreaterThanOrEqual(0);
   });
 
+  it('minmax widens a range seen in few values by its expected gap to the true bounds, and leaves 0 bounds alone', async () => {
+    const sg = model.subgraphs[0]!;
+    // 11 inputs in [0.7, 5.5]: the kind of set that left hello_world's int8 input clipped at 5.5 of 2π.
+    const few = Array.from({ length: 11 }, (_, i) => [new Float32Array([0.7 + (i / 10) * 4.8])]);
+    const raw = (await calibrate(model, few, { edgeEstimate: false })).get(sg.inputs[0]!)!;
+    const widened = (await calibrate(model, few)).get(sg.inputs[0]!)!;
+    expect(raw.min).toBeCloseTo(0.7, 5);
+    expect(raw.max).toBeCloseTo(5.5, 5);
+    expect(widened.min).toBeCloseTo(0.7 - 0.48, 5);
+    expect(widened.max).toBeCloseTo(5.5 + 0.48, 5);
+    expect(widenToExpectedBounds({ min: 0, max: 2 }, 3)).toEqual({ min: 0, max: 3 });
+    expect(widenToExpectedBounds({ min: -1, max: 1 }, 1_000_001)).toEqual({ min: -1.000002, max: 1.000002 });
+    expect(widenToExpectedBounds({ min: 1, max: 1 }, 10)).toEqual({ min: 1, max: 1 });
+  });
+
   it('percentile and mse ranges lie inside min/max; chunking gives the same ranges', async () => {
-    const minmax = await calibrate(model, xs);
-    const chunked = await calibrate(model, xs, { chunkSize: 1 });
+    const minmax = await calibrate(model, xs, { edgeEstimate: false });
+    const chunked = await calibrate(model, xs, { chunkSize: 1, edgeEstimate: false });
     expect(chunked).toEqual(minmax);
-    expect(await calibrate(model, xs, { chunkBytes: 1 })).toEqual(minmax); // one tensor per run
+    expect(await calibrate(model, xs, { chunkBytes: 1, edgeEstimate: false })).toEqual(minmax); // one tensor per run
     for (const method of ['percentile', 'mse'] as const) {
       const r = await calibrate(model, xs, { method, percentile: 95 });
       for (const [t, mm] of minmax) {

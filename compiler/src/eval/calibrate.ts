@@ -40,6 +40,14 @@ export interface CalibrateOptions {
   chunkBytes?: number;
   /** Values kept per tensor for 'percentile'/'mse' (default 65536), sampled at a fixed stride. */
   keepValues?: number;
+  /**
+   * 'minmax' only: widen each observed range by its expected gap to the true bounds (default true).
+   * n values drawn from a range leave on average (max − min)/(n − 1) uncovered at each end (the
+   * order-statistics estimate of a uniform's endpoints), so a tensor observed in few values — a scalar
+   * input calibrated on 11 samples — is clipped by inputs just outside them; a tensor seen in
+   * millions of values is not widened measurably. A bound at exactly 0 stays (ReLU outputs, images).
+   */
+  edgeEstimate?: boolean;
 }
 
 /** The float activations worth a range: non-constant FLOAT32 tensors that ops read or write. */
@@ -100,7 +108,8 @@ export async function calibrate(model: Model, samples: TypedArray[][], options: 
   const ranges: TensorRanges = new Map();
   for (const [t, o] of stats) {
     if (!o.seen) continue;
-    const range = o.range(method, options.percentile ?? 99.99);
+    const observed = o.range(method, options.percentile ?? 99.99);
+    const range = method === 'minmax' && options.edgeEstimate !== false ? widenToExpectedBounds(observed, o.values) : observed;
     // Infinite activations come from the data (or its normalisation), not from a bug in a pass.
     if (!Number.isFinite(range.min) || !Number.isFinite(range.max)) {
       const name = sg.tensors[t]!.name ?? `#${t}`;
@@ -113,6 +122,13 @@ export async function calibrate(model: Model, samples: TypedArray[][], options: 
     if (r) ranges.set(out, r);
   }
   return ranges;
+}
+
+/** [min, max] widened by (max − min)/(n − 1) at each end that is not exactly 0 (see CalibrateOptions.edgeEstimate). */
+export function widenToExpectedBounds(range: TensorRange, values: number): TensorRange {
+  if (values < 2 || !(range.max > range.min)) return range;
+  const gap = (range.max - range.min) / (values - 1);
+  return { min: range.min === 0 ? 0 : range.min - gap, max: range.max === 0 ? 0 : range.max + gap };
 }
 
 /** Ops whose output has exactly the values of their first input, in another shape. */
@@ -192,6 +208,8 @@ class Observer {
   min = Infinity;
   max = -Infinity;
   seen = false;
+  /** Values observed so far, over every sample. */
+  values = 0;
   private kept = new Float32Array(0);
   private count = 0;
   private readonly perSample: number;
@@ -202,6 +220,7 @@ class Observer {
 
   add(values: ArrayLike<number>): void {
     this.seen = true;
+    this.values += values.length;
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
       if (v < this.min) this.min = v;
