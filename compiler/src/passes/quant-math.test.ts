@@ -21,6 +21,15 @@ describe('int8 parameters', () => {
     expect(zeros.scales).toEqual([1, 1, 1, 1]);
   });
 
+  it('an all-zero (pruned) channel takes its tensor\'s largest scale, so no channel raises the requantization ratio XNNPACK checks', () => {
+    // 3 output channels of a [3, 2] FC weight: the middle one pruned away.
+    const w = new Float32Array([0.5, -0.25, 0, 0, 0.127, 0.1]);
+    const { values, scales } = quantizeSymmetricPerChannel(w, [3, 2], 0);
+    expect(scales).toEqual([Math.fround(0.5 / 127), Math.fround(0.5 / 127), Math.fround(0.127 / 127)]);
+    expect(Array.from(values.subarray(2, 4))).toEqual([0, 0]);
+    expect(quantizeSymmetricPerChannel(new Float32Array(4), [2, 2], 0).scales).toEqual([1, 1]);
+  });
+
   it('activation ranges include zero and map min/max to the int8 ends', () => {
     const p = activationParams(-1, 3);
     expect(p.scale).toBe(Math.fround(4 / 255));

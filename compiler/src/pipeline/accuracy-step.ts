@@ -74,6 +74,7 @@ export async function accuracyStep(s: AccuracyStepInput): Promise<AccuracyStepRe
     measurements: found.search.measurements,
     before: { bytes: s.compressed.bytes.length, outputs: [] }, // outputs: see report.evaluation of a run without it
     keptFloat: found.search.decisions,
+    candidates: found.search.candidates,
     sensitivity: found.search.sensitivity,
     met: found.search.met,
   };

@@ -63,6 +63,7 @@ export async function fidelityStep(s: FidelityStepInput): Promise<FidelityStepRe
     measurements: found.search.measurements,
     before: { bytes: s.compressed.bytes.length, outputs: gate.report.outputs },
     keptFloat: found.search.decisions,
+    candidates: found.search.candidates,
     sensitivity: found.search.sensitivity,
     rounds: found.search.rounds,
     met: found.search.met,
@@ -82,12 +83,13 @@ export async function fidelityStep(s: FidelityStepInput): Promise<FidelityStepRe
 /** What the one-line refusal adds about mixed precision: why it did not rescue the model. */
 export function mixedPrecisionHint(mixed: MixedPrecisionReport | undefined, inputBytes: number, prunedOrClustered: boolean): string {
   if (!mixed || mixed.met) return '';
+  const candidates = mixed.candidates ?? mixed.sensitivity.length;
   if (mixed.notSmallerThanInput !== undefined) {
-    return `; meeting it keeps ${mixed.keptFloat.length} of ${mixed.sensitivity.length} layers float and gives ${mixed.notSmallerThanInput} bytes, no smaller than the input's ${inputBytes} (try a lighter --quantize mode)`;
+    return `; meeting it keeps ${mixed.keptFloat.length} of ${candidates} layers float and gives ${mixed.notSmallerThanInput} bytes, no smaller than the input's ${inputBytes} (try a lighter --quantize mode)`;
   }
   const last = mixed.rounds?.filter((r) => r.checkLoss !== undefined).pop();
   if (last?.checkLoss !== undefined) {
-    return `; mixed precision kept ${last.kept} of ${mixed.sensitivity.length} layers float for noise/signal ${last.loss.toPrecision(3)} on the inputs it searched, but the held-out inputs still gave ${last.checkLoss.toPrecision(3)}`;
+    return `; mixed precision kept ${last.kept} of ${candidates} layers float for noise/signal ${last.loss.toPrecision(3)} on the inputs it searched, but the held-out inputs still gave ${last.checkLoss.toPrecision(3)}`;
   }
-  return `, even with all ${mixed.sensitivity.length} candidate layers kept float${prunedOrClustered ? ' (mixed precision does not undo pruning or clustering: lower --prune/--channels/--cluster)' : ''}`;
+  return `, even with all ${candidates} candidate layers kept float${prunedOrClustered ? ' (mixed precision does not undo pruning or clustering: lower --prune/--channels/--cluster)' : ''}`;
 }

@@ -208,7 +208,8 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
     passes.push(...tail.passes);
     warnings.push(...tail.warnings);
     ({ model, bytes: outBytes } = writtenOutput(tail, tailInput, originalRun));
-    packed = options.pack === 'huffman' ? packModel(outBytes) : undefined;
+    // Packing a large model takes minutes: only prune-auto's tried list needs it before the verdict.
+    packed = options.pack === 'huffman' && autoPlan ? packModel(outBytes) : undefined;
 
     // Evaluation in LiteRT.
     if (!evalData) {
@@ -239,7 +240,7 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
       passes.length -= plan.steps.length;
       passes.push(...step.replacement.passes);
       ({ model, bytes: outBytes, evaluation, plan: finalPlan } = step.replacement);
-      packed = options.pack === 'huffman' ? packModel(outBytes) : undefined;
+      packed = undefined;
     }
   }
   const metric = !evaluation ? 'not-measured' : evaluation.accuracyDrop !== undefined ? 'accuracy' : 'top1-agreement';
@@ -264,12 +265,14 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
       passes.push(...step.replacement.passes);
       model = step.replacement.model;
       outBytes = step.replacement.bytes;
-      packed = options.pack === 'huffman' ? packModel(outBytes) : undefined;
+      packed = undefined;
     }
   }
   const accuracyDrop = !evaluation ? undefined : (evaluation.accuracyDrop ?? 1 - evaluation.fidelity.top1Agreement);
   const accuracyMet = accuracyDrop === undefined || accuracyDrop <= options.maxAccuracyDrop + 1e-12;
   const met = accuracyMet && (fidelity?.met ?? true);
+  // Packed once, for the model that ships (a refused model's report gives its .tflite size only).
+  if (met && options.pack === 'huffman') packed ??= packModel(outBytes);
   const report: OptimizeReport = {
     mlshrinkReport: 1,
     model: basename(modelPath),

@@ -31,18 +31,22 @@ describe('searchKeptLayers', () => {
     const r = await searchKeptLayers(m.candidates, 0.535, 0.012, m.measure, m.measure);
     expect(r.keep).toEqual([10, 30, 20, 0]); // 0.3, 0.2, 0.02, 0.01 kept: 0.005 left (three leave 0.015)
     expect(r.loss).toBeCloseTo(0.005, 10);
-    // 5 sensitivity runs plus a handful of search runs, not all 2^5 subsets.
-    expect(r.measurements).toBeLessThanOrEqual(5 + 4);
+    // The all-float feasibility run, 5 sensitivity runs and a handful of search runs, not all 2^5 subsets.
+    expect(r.measurements).toBeLessThanOrEqual(1 + 5 + 4);
   });
 
   it('reports unmet when even every layer float misses the budget', async () => {
     const damage = [0.1, 0.1];
     const m = model(damage);
     const floor = async (keep: number[]): Promise<number> => 0.5 + (await m.measure(keep));
-    const r = await searchKeptLayers(m.candidates, 0.7, 0.1, floor, floor);
+    let sensitivityRuns = 0;
+    const r = await searchKeptLayers(m.candidates, 0.7, 0.1, async (keep) => (sensitivityRuns++, floor(keep)), floor);
     expect(r.met).toBe(false);
     expect(r.keep).toEqual([]);
     expect(r.loss).toBeCloseTo(0.5, 10);
+    // Decided by the one all-float run: no per-layer sensitivity runs spent on a search that cannot succeed.
+    expect(r.measurements).toBe(1);
+    expect(sensitivityRuns).toBe(0);
   });
 
   it('ranks by loss kept alone even when the quantized model gives inf/NaN: NaN-loss layers last', async () => {

@@ -41,7 +41,9 @@ export interface PrecisionSearch {
   loss: number;
   met: boolean;
   measurements: number;
-  /** Every candidate's loss when kept float alone, in candidate order. */
+  /** Candidate layers (every one kept float is the most the search can do). */
+  candidates: number;
+  /** Every candidate's loss when kept float alone, in candidate order (empty when all of them kept float missed the budget). */
   sensitivity: { layer: string; lossWhenAloneFloat: number }[];
   /** All candidates' op indices, most damaging first (what `keep` is a prefix of). */
   ranking: number[];
@@ -75,6 +77,14 @@ export async function searchKeptLayers(
   targets: SearchTargets = { margins: [1] },
 ): Promise<PrecisionSearch> {
   let measurements = 0;
+  // Feasibility first: when even every candidate kept float misses the budget (pruning and clustering
+  // stay), no subset can meet it, so the per-layer sensitivity runs (one per layer: 293 LiteRT runs
+  // of 11 inputs on pose landmark heavy, over 20 minutes) would be spent for nothing.
+  const allFloat = candidates.length > 0 ? await measure(candidates.map((c) => c.op)) : baseLoss;
+  measurements += candidates.length > 0 ? 1 : 0;
+  if (!(allFloat <= budget + 1e-12)) {
+    return { keep: [], decisions: [], loss: allFloat, met: false, measurements, candidates: candidates.length, sensitivity: [], ranking: [], rounds: [{ target: budget, kept: -1, loss: allFloat }] };
+  }
   const alone: number[] = [];
   for (const c of candidates) {
     alone.push(await measureSensitivity([c.op]));
@@ -89,7 +99,7 @@ export async function searchKeptLayers(
   const prefix = (k: number): number[] => order.slice(0, k).map((o) => o.c.op);
   const sensitivity = candidates.map((c, i) => ({ layer: c.layer, lossWhenAloneFloat: alone[i]! }));
 
-  const tried = new Map<number, number>();
+  const tried = new Map<number, number>([[candidates.length, allFloat]]);
   const lossOf = async (k: number): Promise<number> => {
     let l = tried.get(k);
     if (l === undefined) {
@@ -123,7 +133,7 @@ export async function searchKeptLayers(
   };
   const rounds: SearchRound[] = [];
   const checked = new Map<number, number>();
-  const unmet = (): PrecisionSearch => ({ keep: [], decisions: [], loss: tried.get(n) ?? baseLoss, met: false, measurements, sensitivity, ranking, rounds });
+  const unmet = (): PrecisionSearch => ({ keep: [], decisions: [], loss: tried.get(n) ?? baseLoss, met: false, measurements, candidates: n, sensitivity, ranking, rounds });
   const margins = [...targets.margins];
   for (let r = 0; r < margins.length; r++) {
     const target = budget * margins[r]!;
@@ -155,7 +165,7 @@ export async function searchKeptLayers(
       reason: `sensitivity loss ${fmt(baseLoss)} with every layer quantized, ${fmt(o.loss)} with this layer kept float`,
       bytes: o.c.bytes,
     }));
-    return { keep: prefix(k), decisions, loss: round.loss, met: true, measurements, sensitivity, ranking, rounds };
+    return { keep: prefix(k), decisions, loss: round.loss, met: true, measurements, candidates: n, sensitivity, ranking, rounds };
   }
   return unmet();
 }

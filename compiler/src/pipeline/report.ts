@@ -94,7 +94,9 @@ export interface MixedPrecisionReport {
   /** The model with every layer quantized, which missed the budget: its size and per-output fidelity. */
   before: { bytes: number; outputs: FidelityReport['outputs'] };
   keptFloat: PrecisionDecision[];
-  /** Each candidate layer's worst-output loss when it alone is kept float. */
+  /** Candidate layers the search could keep float. */
+  candidates?: number;
+  /** Each candidate layer's worst-output loss when it alone is kept float (empty when all of them kept float missed the budget). */
   sensitivity: { layer: string; lossWhenAloneFloat: number }[];
   /**
    * Each target the search aimed at on its inputs (a fraction of the budget), the layers kept float
