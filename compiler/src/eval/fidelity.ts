@@ -16,6 +16,8 @@ export interface OutputFidelity {
 
 export interface Fidelity {
   samples: number;
+  /** LiteRT's reason when it refused to run the compressed model at all (every output then counts as lost). */
+  refused?: string;
   /** Fraction of samples whose argmax of output 0 matches the original's. */
   top1Agreement: number;
   outputs: OutputFidelity[];

@@ -26,3 +26,27 @@ describe('fidelityReport', () => {
     expect(describeWorst(r)).toMatch(/on 4 calibration inputs$/);
   });
 });
+
+describe('FidelityProbe on a candidate LiteRT refuses', () => {
+  it('counts it as lost with LiteRT\'s reason, and never meets a budget, not even report-only', async () => {
+    const { FidelityProbe } = await import('./fidelity-gate.js');
+    const { readModel } = await import('../tflite/read.js');
+    const { writeModel } = await import('../tflite/write.js');
+    const { readFixture } = await import('../testing/fixtures.js');
+    const { BuiltinOperator } = await import('../tflite/builtin-ops.js');
+    const model = readModel(readFixture('tflm/hello_world_float.tflite'));
+    const original = { bytes: writeModel(model), model };
+    const probe = await FidelityProbe.open(original, [0.5, 1.5, 3].map((x) => new Float32Array([x])), 'calibration');
+    expect((await probe.part(original, 0.1)).met).toBe(true);
+    // The compressed stand-in: the same graph with its first op turned into a custom op LiteRT cannot resolve.
+    const code = model.operatorCodes[0]!;
+    const broken = { ...model, operatorCodes: [{ ...code, builtinCode: BuiltinOperator.CUSTOM, deprecatedBuiltinCode: BuiltinOperator.CUSTOM, customCode: 'NoSuchOp' }, ...model.operatorCodes.slice(1)] };
+    const f = await probe.measure({ bytes: writeModel(broken), model: broken });
+    expect(f.refused).toMatch(/unresolved custom op: NoSuchOp/);
+    for (const budget of [0.1, 1]) {
+      const part = await probe.part({ bytes: writeModel(broken), model: broken }, budget);
+      expect(part).toMatchObject({ met: false, samples: 0 });
+      expect(describeWorst(fidelityReport(part, budget))).toMatch(/^LiteRT could not run the compressed model \(.*NoSuchOp/);
+    }
+  });
+});

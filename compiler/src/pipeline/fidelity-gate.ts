@@ -11,6 +11,7 @@
 import type { FloatRunner, ModelUnderTest } from '../eval/evaluate.js';
 import { openFloatRunner, runAll } from '../eval/evaluate.js';
 import { FidelityAccumulator, type Fidelity } from '../eval/fidelity.js';
+import { LiteRtError } from '../eval/litert.js';
 import type { Normalisation } from '../eval/inputs.js';
 import { prng } from '../util/prng.js';
 import { yieldToEventLoop } from '../util/yield-to-event-loop.js';
@@ -29,6 +30,8 @@ export interface OutputFidelityReport {
 export interface FidelityPart {
   inputs: GateInputSource;
   samples: number;
+  /** LiteRT's reason when it could not run the compressed model (every output lost). */
+  refused?: string;
   outputs: OutputFidelityReport[];
   worst: { output: string; loss: number };
   /** This part's worst output within the budget. */
@@ -68,8 +71,10 @@ export function worstLoss(f: Fidelity): { index: number; loss: number } {
 }
 
 export function fidelityPart(f: Fidelity, names: readonly string[], budget: number, source: GateInputSource): FidelityPart {
-  const worst = worstLoss(f);
   const name = (i: number): string => names[i] ?? `output ${i}`;
+  // Never met, not even report-only (budget ≥ 1): a model LiteRT cannot run is not shipped.
+  if (f.refused) return { inputs: source, samples: 0, refused: f.refused, outputs: [], worst: { output: name(0), loss: Infinity }, met: false };
+  const worst = worstLoss(f);
   return {
     inputs: source,
     samples: f.samples,
@@ -88,6 +93,7 @@ export function fidelityReport(check: FidelityPart, budget: number, fit?: Fideli
 /** The one line naming the worst output of the part that missed (the held-out one first), for errors and logs. */
 export function describeWorst(r: FidelityReport): string {
   const part = r.fit && !r.fit.met && checkMet(r) ? r.fit : r;
+  if (part.refused) return `LiteRT could not run the compressed model (${part.refused})`;
   const o = part.outputs.find((x) => x.output === part.worst.output);
   const sqnr = o?.sqnrDb === null || o === undefined ? 'identical' : `SQNR ${o.sqnrDb.toFixed(1)} dB`;
   const which = part === r.fit ? ` the model was fitted to` : r.heldOut ? ' held out from calibration and the precision search' : '';
@@ -141,16 +147,24 @@ export class FidelityProbe {
 
   /** Fidelity of a candidate on the first `limit` inputs (all by default). */
   async measure(candidate: ModelUnderTest, limit = this.inputs.length): Promise<Fidelity> {
-    const runner: FloatRunner = await openFloatRunner(candidate);
+    let runner: FloatRunner | undefined;
     try {
+      runner = await openFloatRunner(candidate);
       const acc = new FidelityAccumulator();
       for (let i = 0; i < Math.min(limit, this.inputs.length); i++) {
         acc.add(this.reference[i]!, await runner.run(this.inputs[i]!));
         await yieldToEventLoop();
       }
       return acc.result();
+    } catch (e) {
+      // The original ran, so LiteRT refusing a compressed candidate (e.g. XNNPACK rejecting an int8
+      // op's scales) is a candidate that lost everything: the gate fails it and mixed precision can
+      // keep the offending layers float, instead of the run ending as an internal error.
+      if (!(e instanceof LiteRtError)) throw e;
+      const lost = { sqnrDb: NaN, cosine: NaN, maxAbsError: Infinity };
+      return { samples: 0, top1Agreement: 0, outputs: this.outputNames.map(() => lost), refused: e.message.replace(/\s+/g, ' ').trim() };
     } finally {
-      runner.dispose();
+      runner?.dispose();
     }
   }
 }

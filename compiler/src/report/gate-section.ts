@@ -27,6 +27,8 @@ export function gateSection(r: OptimizeReport): string {
   const search = rounds.length
     ? `<h3>Mixed-precision targets</h3><p class="note">The search aims above the budget on the inputs it measures, since the smallest set that just meets it there may miss it on others; a set is accepted only if the held-out inputs meet the budget too.</p><table data-table="precision-rounds"><thead><tr><th>target (searched inputs)</th><th>layers kept float</th><th>searched inputs</th><th>held out</th></tr></thead><tbody>${roundRows}</tbody></table>`
     : '';
-  return `<h2>Fidelity gate</h2><p class="note">Budget: ${esc(budget)}. Verdict on ${inputs}</p>
+  const refused = f.refused ?? f.fit?.refused;
+  const refusal = refused ? `<p class="note">LiteRT could not run the compressed model, so it is not shipped: ${esc(refused)}</p>` : '';
+  return `<h2>Fidelity gate</h2><p class="note">Budget: ${esc(budget)}. Verdict on ${inputs}</p>${refusal}
 <table data-table="gate-outputs"><thead><tr><th class="t">output</th><th>SQNR</th><th>cosine</th><th>max |error|</th></tr></thead><tbody>${rows}</tbody></table>${search}`;
 }
