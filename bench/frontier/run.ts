@@ -76,7 +76,7 @@ function trainingNote(reportPath: string): string {
   if (!t?.training) return 'no training';
   const chosen = t.training.rounds.find((r) => r.chosen)!;
   const layers = Object.values(chosen.layers).map((l) => `${l.sparsity}/${l.clusters}`).join(' ');
-  return `round ${chosen.round} of ${t.training.rounds.length - 1} (${chosen.kind}), ${chosen.epochs} of ${t.training.epochsTrained} epochs trained; sparsity/clusters ${layers}; training ${((t.timingsMs.training ?? 0) / 1000).toFixed(0)} s`;
+  return `round ${chosen.round} of ${t.training.rounds.length - 1} (${chosen.kind}) after ${chosen.epochs} epochs, ${t.training.epochsTrained} of ${t.training.epochBudget} trained; sparsity/clusters ${layers}; training ${((t.timingsMs.training ?? 0) / 1000).toFixed(0)} s`;
 }
 
 const TRAIN_N = 55000;
