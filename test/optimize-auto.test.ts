@@ -77,6 +77,40 @@ describe.skipIf(!fashionMnistAvailable())('optimize --auto', () => {
     expect(rep.auto!.plans[0]!.loss).toBeGreaterThan(0.000001);
   }, 60_000);
 
+  it('--finetune N: prune → retrain rounds after the search, recorded, the shipped file the smallest round within budget', async () => {
+    const out = join(dir, 'trained');
+    const r = await runCliInProcess(['optimize', model, '-o', out, '--config', samples, '--auto', '--quantize', 'int8', '--finetune', '2', '--finetune-data', train, '--finetune-samples', '300', ...data]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const rep = report(out);
+    const t = rep.auto!.training!;
+    expect(t).toMatchObject({ samples: 300, labeled: true, qat: true, epochBudget: 2 });
+    expect(t.epochsTrained).toBeGreaterThan(0);
+    expect(t.epochsTrained).toBeLessThanOrEqual(2);
+    expect(t.rounds[0]).toMatchObject({ round: 0, kind: 'search', epochs: 0, trainMs: 0 });
+    const trained = t.rounds.filter((x) => x.kind !== 'search' && x.kind !== 'clusters');
+    expect(trained).toHaveLength(t.epochsTrained);
+    for (const x of trained) expect(x.trainMs).toBeGreaterThan(0);
+    expect(rep.auto!.timingsMs.training).toBeGreaterThan(0);
+    const chosen = t.rounds.filter((x) => x.chosen);
+    expect(chosen).toHaveLength(1);
+    const shipped = readFileSync(join(out, 'mlp.tflite.mlshrink'));
+    expect(chosen[0]!.bytes).toBe(shipped.length);
+    expect(chosen[0]!.loss).toBeLessThanOrEqual(0.01 + 1e-12);
+    expect(rep.accuracyDrop!).toBeCloseTo(chosen[0]!.loss, 12); // the final verdict is the measured round
+    for (const x of t.rounds) if (x.met) expect(x.bytes).toBeGreaterThanOrEqual(shipped.length);
+    // A trained model ships with its training recorded as the first pass.
+    if (chosen[0]!.epochs > 0) expect(rep.passes[0]!.name).toBe('finetune');
+    expect(rep.tried!.filter((p) => p.chosen)).toHaveLength(1);
+    expect(readFileSync(join(out, 'mlp.report.html'), 'utf8')).toContain('data-table="auto-training"');
+  }, 240_000);
+
+  it('--auto --finetune without training inputs is refused before the search', async () => {
+    const r = await runCliInProcess(['optimize', model, '-o', join(dir, 'nodata'), '--config', samples, '--auto', '--finetune', '1', '--eval', test]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--auto --finetune needs training inputs');
+  });
+
   it('refuses fixed compression flags beside --auto', async () => {
     const r = await runCliInProcess(['optimize', model, '-o', join(dir, 'both'), '--config', samples, '--auto', '--prune', '0.5', ...data]);
     expect(r.code).toBe(2);

@@ -6,14 +6,15 @@
  * Peers (same script): converter PTQ dynamic and int8, TFMOT pruning to 80 %, 16-cluster clustering and
  * both (each with its own fine-tune epochs, then int8 PTQ); ai-edge-quantizer 0.10 dynamic_wi8_afp32
  * (venv-aeq). A "control" row is the float model after the same extra epochs without compression.
- * mlshrink: `optimize --auto --quantize int8`, searching on the 5,000-image validation split (never on the
- * test set) under a 1-point budget.
+ * mlshrink: `optimize --auto --finetune N --quantize int8`, searching on the 5,000-image validation split
+ * (never on the test set) under a 1-point budget, then prune → retrain rounds (at most N epochs) on the
+ * 55,000-image training split with its labels (`--finetune 0`: the search alone, no training).
  * Every model, ours included, is then scored on the full 10k test set by Python ai-edge-litert
  * (evaluate.py). Shipped bytes: mlshrink's packed file; a peer's .tflite under brotli -q11 (large
  * window), which beat xz on every peer file measured. Compression = float .tflite ÷ shipped.
  *
  *   node --import tsx bench/frontier/run.ts [--epochs 4] [--models lenet300,lenet5,mobilenetv2]
- *        [--weight-bits 8|4] [--budget 0.01] [--retrain] [--md FILE]
+ *        [--weight-bits 8|4] [--budget 0.01] [--finetune 10] [--finetune-samples 55000] [--retrain] [--md FILE]
  * Needs `npm run build`, Fashion-MNIST (Debian dataset-fashion-mnist) and bench/corpus/setup-venvs.sh.
  * Cache: $MLSHRINK_FRONTIER_CACHE or ~/.cache/mlshrink-frontier/e<epochs> (training is skipped when the
  * models are there; --retrain redoes it).
@@ -23,8 +24,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { brotliCompressSync, constants as zc } from 'node:zlib';
+import { brotliCompressSync, constants as zc, gunzipSync, gzipSync } from 'node:zlib';
 import { PACKED_SUFFIX, unpackModel } from '../../compiler/src/pack/index.js';
+import type { AutoTrainingReport } from '../../compiler/src/pipeline/report.js';
 import { REPO_ROOT, venvPython } from '../corpus/manifest.js';
 
 const { values } = parseArgs({
@@ -33,6 +35,8 @@ const { values } = parseArgs({
     models: { type: 'string', default: 'lenet300,lenet5,mobilenetv2' },
     'weight-bits': { type: 'string', default: '8' },
     budget: { type: 'string', default: '0.01' },
+    finetune: { type: 'string', default: '10' },
+    'finetune-samples': { type: 'string', default: '55000' },
     retrain: { type: 'boolean', default: false },
     md: { type: 'string' },
   },
@@ -54,6 +58,28 @@ function must(what: string, r: ReturnType<typeof run>): ReturnType<typeof run> {
   return r;
 }
 
+/** The first 55,000 training images and labels (reference_models.py's training split) as IDX files. */
+function writeTrainSplit(dir: string): void {
+  const data = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
+  for (const [name, itemBytes] of [['train-images-idx3-ubyte.gz', 28 * 28], ['train-labels-idx1-ubyte.gz', 1]] as const) {
+    const raw = gunzipSync(readFileSync(join(data, name)));
+    const header = Buffer.from(raw.subarray(0, 4 + 4 * raw[3]!));
+    header.writeUInt32BE(TRAIN_N, 4);
+    const body = raw.subarray(header.length, header.length + TRAIN_N * itemBytes);
+    writeFileSync(join(dir, name), gzipSync(Buffer.concat([header, body])));
+  }
+}
+
+/** The training rounds of an --auto --finetune report, one line: chosen sparsities, epochs, time. */
+function trainingNote(reportPath: string): string {
+  const t = (JSON.parse(readFileSync(reportPath, 'utf8')) as { auto?: { training?: AutoTrainingReport; timingsMs: { training?: number } } }).auto;
+  if (!t?.training) return 'no training';
+  const chosen = t.training.rounds.find((r) => r.chosen)!;
+  const layers = Object.values(chosen.layers).map((l) => `${l.sparsity}/${l.clusters}`).join(' ');
+  return `round ${chosen.round} of ${t.training.rounds.length - 1} (${chosen.kind}) after ${chosen.epochs} epochs, ${t.training.epochsTrained} of ${t.training.epochBudget} trained; sparsity/clusters ${layers}; training ${((t.timingsMs.training ?? 0) / 1000).toFixed(0)} s`;
+}
+
+const TRAIN_N = 55000;
 const brotli = (bytes: Uint8Array): number => brotliCompressSync(bytes, {
   params: { [zc.BROTLI_PARAM_QUALITY]: 11, [zc.BROTLI_PARAM_LGWIN]: 24, [zc.BROTLI_PARAM_SIZE_HINT]: bytes.length },
 }).length;
@@ -66,9 +92,12 @@ if (missing.length > 0) {
   console.error(`  done in ${r.seconds.toFixed(0)} s`);
 }
 const valImages = join(cache, 'val-images-idx3-ubyte.gz');
+const trainImages = join(cache, 'train-images-idx3-ubyte.gz');
+if (!existsSync(trainImages)) writeTrainSplit(cache);
+const finetune = Number(values.finetune);
 
 // 2. ai-edge-quantizer and mlshrink --auto.
-interface Ours { seconds: number; packed: number; tflite: string; code: number; error?: string }
+interface Ours { seconds: number; packed: number; tflite: string; code: number; error?: string; training?: string }
 const ours = new Map<string, Ours>();
 for (const m of models) {
   const dir = join(cache, m);
@@ -82,7 +111,8 @@ for (const m of models) {
   console.error(`mlshrink optimize --auto on ${m} ...`);
   const r = run(process.execPath, [join(REPO_ROOT, 'compiler', 'bin', 'mlshrink.js'), 'optimize', join(dir, 'float.tflite'), '-o', out,
     '--auto', '--quantize', 'int8', '--weight-bits', values['weight-bits'], '--calibration', valImages, '--eval', valImages,
-    '--max-accuracy-drop', values.budget]);
+    '--max-accuracy-drop', values.budget,
+    ...(finetune > 0 ? ['--finetune', String(finetune), '--finetune-data', trainImages, '--finetune-samples', values['finetune-samples']] : [])]);
   const packedPath = join(out, `float.tflite${PACKED_SUFFIX}`);
   if (r.code !== 0 || !existsSync(packedPath)) {
     ours.set(m, { seconds: r.seconds, packed: 0, tflite: '', code: r.code, error: r.stderr.trim().split('\n').pop() });
@@ -91,7 +121,7 @@ for (const m of models) {
   const packed = readFileSync(packedPath);
   const tflite = join(out, 'unpacked.tflite');
   writeFileSync(tflite, unpackModel(packed));
-  ours.set(m, { seconds: r.seconds, packed: packed.length, tflite, code: 0 });
+  ours.set(m, { seconds: r.seconds, packed: packed.length, tflite, code: 0, ...(finetune > 0 ? { training: trainingNote(join(out, 'float.report.json')) } : {}) });
   console.error(`  exit 0 in ${r.seconds.toFixed(0)} s, packed ${packed.length} B`);
 }
 
@@ -128,7 +158,7 @@ for (const m of models) {
     if (base - a <= 0.01 && (!best || shipped < best.shipped)) best = { name: p.replace(/^peer-/, ''), shipped, a };
   }
   const o = ours.get(m)!;
-  if (o.code === 0) row(`mlshrink --auto (${o.seconds.toFixed(0)} s)`, o.packed, acc[o.tflite], 'packed file');
+  if (o.code === 0) row(`mlshrink --auto${finetune > 0 ? ` --finetune ${finetune}` : ''} (${o.seconds.toFixed(0)} s)`, o.packed, acc[o.tflite], `packed file${o.training ? `; ${o.training}` : ''}`);
   else lines.push(`| ${m} | mlshrink --auto | | | | | exit ${o.code}: ${o.error ?? ''} |`);
   const ourA = o.code === 0 ? acc[o.tflite]! : undefined;
   summary.push(`| ${m} | ${floatBytes} | ${best ? `${best.name}: ${(floatBytes / best.shipped).toFixed(1)}x (${(100 * (best.a - base)).toFixed(2)} pt)` : 'none'} | ${ourA === undefined ? `exit ${o.code}` : `${(floatBytes / o.packed).toFixed(1)}x (${(100 * (ourA - base)).toFixed(2)} pt)`} | ${best && ourA !== undefined ? (o.packed / best.shipped).toFixed(2) : ''} |`);

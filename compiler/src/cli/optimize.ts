@@ -96,7 +96,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
       .positional('model', { type: 'string', demandOption: true, describe: '.tflite file or directory of them' })
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output directory' })
       .option('config', { type: 'string', describe: 'config file (default: mlshrink.config.json beside the model)' })
-      .option('auto', { type: 'boolean', describe: 'search per-layer sparsity and clusters (4..256): the smallest packed model within the accuracy budget (labelled --eval) or the fidelity budget' })
+      .option('auto', { type: 'boolean', describe: 'search per-layer sparsity and clusters (4..256): the smallest packed model within the accuracy budget (labelled --eval) or the fidelity budget; with --finetune N, then prune → retrain rounds (N epochs at most)' })
       .option('prune', { type: 'string', describe: 'unstructured sparsity 0..1, or "auto"' })
       .option('channels', numberOption('channels', 'fraction of channels to remove (structured)'))
       .option('cluster', numberOption('cluster', 'weight clusters per group (16, 32, ...)', 'integer'))

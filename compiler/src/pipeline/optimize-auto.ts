@@ -36,7 +36,8 @@ import { layerPlan, type Plan } from './plan.js';
 import { referenceOutputs } from './reference-outputs.js';
 import { evaluationReport, modelStats, reportedOptions, reportJson, weightSparsity, type AutoReport, type OptimizeReport, type PassReport, type TriedPoint } from './report.js';
 import { reportDetails } from './report-details.js';
-import { planRunner, type PlanRun } from './run-plan.js';
+import { planRunner, type PlanRun, type PlanRunner } from './run-plan.js';
+import { autoTrain, loadAutoTrainingData, trainingPass, type AutoTrainResult, type TrainedMeasurement } from './auto-train.js';
 
 /** Evaluation samples (evenly picked) the sensitivity scan runs on. */
 export const AUTO_SENSITIVITY_SAMPLES = 500;
@@ -58,7 +59,7 @@ export async function optimizeAuto(modelPath: string, outDir: string, given: Opt
   const paths = outputPaths(modelPath, outDir, given);
   checkOutputDir(outDir);
   for (const p of [paths.model, paths.report, paths.html]) refuseInputAsOutput(p, [modelPath], 'choose another -o');
-  const fixed = (['prune', 'channels', 'cluster', 'finetune'] as const).filter((k) => given[k] !== 0);
+  const fixed = (['prune', 'channels', 'cluster'] as const).filter((k) => given[k] !== 0);
   if (fixed.length > 0 || given.pruneLayers || given.pruneGlobal) {
     throw new UserError(`${modelPath}: --auto chooses sparsity and clusters per layer itself; drop ${[...fixed, ...(given.pruneLayers ? ['pruneLayers'] : []), ...(given.pruneGlobal ? ['pruneGlobal'] : [])].join(', ')}`);
   }
@@ -71,6 +72,9 @@ export async function optimizeAuto(modelPath: string, outDir: string, given: Opt
   const calibration = options.calibration !== undefined && shape ? loadCheckedData(options.calibration, resolved.model, { ...dataReq, role: 'calibration', limit: options.calibrationSamples }) : undefined;
   const evalData = options.eval !== undefined && shape ? loadCheckedData(options.eval, resolved.model, { ...dataReq, role: 'evaluation', limit: options.evalSamples, metric: options.metric }) : undefined;
   const originalRun: ModelUnderTest = resolved.model === original.model ? original : { bytes: writeModel(resolved.model), model: resolved.model };
+  // --finetune N: train after the search (auto-train.ts); its data is checked before the search runs.
+  if (options.finetune > 0 && !shape) throw new UserError(`${modelPath}: --auto --finetune needs a model with one fixed-shape input`);
+  const trainingData = options.finetune > 0 ? loadAutoTrainingData(modelPath, options, shape!) : undefined;
 
   const quantize = options.quantize as QuantizeMode; // resolved above
   const fold = hasFp16Weights(resolved.model);
@@ -85,11 +89,11 @@ export async function optimizeAuto(modelPath: string, outDir: string, given: Opt
   // One runner, calibrated once: every plan runs on the same graph.
   const runner = planRunner(modelPath, calibration?.inputs.map((x) => [x]), { calibrateOnce: true });
   const quiet = { log() {} };
-  const build = async (a: Assignment, onStep?: (name: string, m: Model) => void): Promise<{ plan: Plan; run: PlanRun; bytes: Uint8Array }> => {
+  const build = async (a: Assignment, onStep?: (name: string, m: Model) => void, on: { model: Model; runner: PlanRunner } = { model: start, runner }): Promise<{ plan: Plan; run: PlanRun; bytes: Uint8Array }> => {
     const plan = layerPlan(choices, a);
     let run: PlanRun;
     try {
-      run = await runner.run(start, plan, { ...quiet, ...(onStep ? { onStep } : {}) });
+      run = await on.runner.run(on.model, plan, { ...quiet, ...(onStep ? { onStep } : {}) });
     } catch (e) {
       throw liteRtFailure(modelPath, e, 'auto') ?? e;
     }
@@ -145,6 +149,26 @@ export async function optimizeAuto(modelPath: string, outDir: string, given: Opt
   const sensitivityDone = plansStarted ?? searchDone;
   ctx.log(`auto: ${search.sensitivity.length} sensitivity and ${search.plans.length} plan measurements; ${search.chosen ? `chosen plan of ${search.chosen.moves} moves, ${search.chosen.bytes} bytes, loss ${search.chosen.loss.toPrecision(3)}` : 'no plan met the budget'}`);
 
+  // Prune → retrain rounds from the search's plan (whole plans, sized by the real packer).
+  let training: AutoTrainResult | undefined;
+  if (trainingData && search.chosen) {
+    const measureOn = async (model: Model, r: PlanRunner, a: Assignment): Promise<TrainedMeasurement> => {
+      const t0 = Date.now();
+      const built = await build(a, undefined, { model, runner: r });
+      const bytes = packing ? packModel(built.bytes).length : built.bytes.length;
+      const loss = await judge.loss({ bytes: built.bytes, model: built.run.model }, 'verdict');
+      return { loss, bytes, ms: Date.now() - t0, weightSparsity: weightSparsity(built.run.model), tflite: built.bytes.length };
+    };
+    training = await autoTrain(
+      { modelPath, options, start, teacher: originalRun.bytes, calibration: calibration?.inputs.map((x) => [x]), budget: judge.budget, measure: measureOn, log: (m) => ctx.log(m) },
+      trainingData,
+      { ...search.chosen, ...sparsityOf.get(JSON.stringify(search.chosen.layers))! },
+      layers,
+      runner,
+    );
+  }
+  const trainingDone = Date.now();
+
   // The chosen plan again (deterministic: the same bytes as measured), with each step's size.
   const passes: PassReport[] = [];
   const passBytes = new Map<PassReport, number>();
@@ -152,20 +176,23 @@ export async function optimizeAuto(modelPath: string, outDir: string, given: Opt
   let verdict: { evaluation?: Evaluation; fidelity?: FidelityReport } = {};
   if (search.chosen) {
     const stepBytes: number[] = [];
-    const built = await build(search.chosen.layers, (name, m) => {
+    const final = training?.trained ? { model: training.model, runner: training.runner } : undefined;
+    const chosenLayers = final ? training!.layers : search.chosen.layers;
+    const built = await build(chosenLayers, (name, m) => {
       ctx.onPassDone?.(name, m);
       stepBytes.push(writeModel(m).length);
-    });
+    }, final);
     built.run.passes.forEach((p, i) => passBytes.set(p, stepBytes[i]!));
+    if (final) passes.push(trainingPass(training!.report));
     passes.push(...built.run.passes);
     warnings.push(...built.run.warnings);
-    const packed = packing ? verdictFiles.get(JSON.stringify(search.chosen.layers)) : undefined;
+    const packed = !packing ? undefined : final ? packModel(built.bytes) : verdictFiles.get(JSON.stringify(search.chosen.layers));
     written = { model: built.run.model, bytes: built.bytes, ...(packed ? { packed } : {}) };
     verdict = await judge.report({ bytes: built.bytes, model: built.run.model });
   }
   const met = search.chosen !== undefined;
-  const timingsMs = { sensitivity: sensitivityDone - started, plans: searchDone - sensitivityDone, total: Date.now() - started };
-  const report = autoReport({ modelPath, original, options, judge, search, layers, passes, warnings, written, verdict, met, sparsityOf, timingsMs });
+  const timingsMs = { sensitivity: sensitivityDone - started, plans: searchDone - sensitivityDone, ...(training ? { training: trainingDone - searchDone } : {}), total: Date.now() - started };
+  const report = autoReport({ modelPath, original, options, judge, search, layers, passes, warnings, written, verdict, met, sparsityOf, timingsMs, ...(training ? { training } : {}) });
   Object.assign(
     report,
     reportDetails({
@@ -272,6 +299,7 @@ interface AutoReportInput {
   met: boolean;
   sparsityOf: ReadonlyMap<string, { weightSparsity: number; tflite: number }>;
   timingsMs: AutoReport['timingsMs'];
+  training?: AutoTrainResult;
 }
 
 function autoReport(r: AutoReportInput): OptimizeReport {
@@ -280,9 +308,13 @@ function autoReport(r: AutoReportInput): OptimizeReport {
   const tried: TriedPoint[] = search.plans.map((p) => {
     const s = r.sparsityOf.get(JSON.stringify(p.layers))!;
     const loss = judge.metric === 'fidelity' ? { fidelityLoss: p.loss } : { accuracyDrop: p.loss };
-    return { label: p.moves === 0 ? 'quantized only' : `${p.moves} move${p.moves > 1 ? 's' : ''}`, weightSparsity: s.weightSparsity, bytes: s.tflite, ...(packing ? { packedBytes: p.bytes } : {}), ...loss, chosen: p === search.chosen };
+    return { label: p.moves === 0 ? 'quantized only' : `${p.moves} move${p.moves > 1 ? 's' : ''}`, weightSparsity: s.weightSparsity, bytes: s.tflite, ...(packing ? { packedBytes: p.bytes } : {}), ...loss, chosen: p === search.chosen && !r.training?.trained };
   });
-  const chosenLayers = search.chosen?.layers ?? {};
+  for (const t of r.training?.report.rounds.slice(1) ?? []) {
+    const loss = judge.metric === 'fidelity' ? { fidelityLoss: t.loss } : { accuracyDrop: t.loss };
+    tried.push({ label: `training round ${t.round} (${t.kind}, ${t.epochs} epoch${t.epochs === 1 ? '' : 's'})`, weightSparsity: t.weightSparsity, bytes: t.tflite, ...(packing ? { packedBytes: t.bytes } : {}), ...loss, chosen: t.chosen });
+  }
+  const chosenLayers = (r.training?.trained ? r.training.layers : search.chosen?.layers) ?? {};
   const auto: AutoReport = {
     metric: judge.metric,
     budget: judge.budget,
@@ -293,6 +325,7 @@ function autoReport(r: AutoReportInput): OptimizeReport {
     sensitivity: search.sensitivity.map((p) => ({ layer: p.layer, sparsity: p.setting.sparsity, clusters: p.setting.clusters, loss: p.loss, bytes: p.bytes, ms: p.ms ?? 0 })),
     plans: search.plans.map((p) => ({ moves: p.moves, loss: p.loss, predictedLoss: p.predictedLoss, bytes: p.bytes, met: p.met, chosen: p === search.chosen, ms: p.ms ?? 0 })),
     timingsMs: r.timingsMs,
+    ...(r.training ? { training: r.training.report } : {}),
   };
   const ev = r.verdict.evaluation;
   const accuracyDrop = ev ? (ev.accuracyDrop ?? 1 - ev.fidelity.top1Agreement) : undefined;

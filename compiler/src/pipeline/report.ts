@@ -81,7 +81,36 @@ export interface AutoReport {
   /** Whole-model plans measured on the verdict data, in order; `moves` greedy moves from the base. */
   plans: { moves: number; loss: number; predictedLoss: number; bytes: number; met: boolean; chosen: boolean; ms: number }[];
   /** Wall-clock milliseconds of each phase (the only numbers in the report that vary run to run). */
-  timingsMs: { sensitivity: number; plans: number; total: number };
+  timingsMs: { sensitivity: number; plans: number; training?: number; total: number };
+  /** `--auto --finetune N`: the prune → retrain rounds after the search (train-schedule.ts). */
+  training?: AutoTrainingReport;
+}
+
+export interface AutoTrainingReport {
+  samples: number;
+  labeled: boolean;
+  qat: boolean;
+  /** Epochs allowed (--finetune) and epochs trained. */
+  epochBudget: number;
+  epochsTrained: number;
+  /** Round 0 is the search's plan on the original weights; each later one's plan on its checkpoint. */
+  rounds: {
+    round: number;
+    kind: 'search' | 'ramp' | 'recover' | 'focus' | 'clusters';
+    /** Epochs trained into the measured checkpoint. */
+    epochs: number;
+    layers: Record<string, { sparsity: number; clusters: number }>;
+    loss: number;
+    /** Shipped (packed when packing) and unpacked .tflite bytes, and the weight sparsity. */
+    bytes: number;
+    tflite: number;
+    weightSparsity: number;
+    met: boolean;
+    chosen: boolean;
+    trainMs: number;
+    measureMs: number;
+  }[];
+  ms: number;
 }
 
 export interface MixedPrecisionReport {

@@ -114,7 +114,23 @@ function autoSection(r: OptimizeReport): string {
     .join('');
   const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
   return `<h3>Automatic search (--auto)</h3><p class="note">Budget: ${esc(a.metric)} ≤ ${a.metric === 'fidelity' ? a.budget.toPrecision(3) : pts(a.budget)}. Layer sensitivity: ${a.sensitivity.length} LiteRT measurements, one layer changed at a time, on ${int(a.sensitivityData.samples)} ${esc(a.sensitivityData.source)} samples (${s(a.timingsMs.sensitivity)}); whole-model plans: ${a.plans.length} measurements on ${int(a.verdictData.samples)} ${esc(a.verdictData.source)} samples (${s(a.timingsMs.plans)}); total ${num('auto.timingsMs.total', a.timingsMs.total, s(a.timingsMs.total))}.</p>
-<table data-table="auto-layers"><thead><tr><th class="t">layer</th><th>weights</th><th>sparsity</th><th>clusters</th><th>settings measured</th></tr></thead><tbody>${layerRows}</tbody></table>`;
+<table data-table="auto-layers"><thead><tr><th class="t">layer</th><th>weights</th><th>sparsity</th><th>clusters</th><th>settings measured</th></tr></thead><tbody>${layerRows}</tbody></table>${trainingSection(a)}`;
+}
+
+/** --auto --finetune: each prune → retrain round, what it trained and measured. */
+function trainingSection(a: NonNullable<OptimizeReport['auto']>): string {
+  const t = a.training;
+  if (!t) return '';
+  const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+  const loss = (x: number): string => (a.metric === 'fidelity' ? x.toPrecision(3) : pts(x));
+  const rows = t.rounds
+    .map((r, i) => {
+      const settings = Object.entries(r.layers).map(([n, l]) => `${n}: ${pct(l.sparsity)}${l.clusters > 0 ? `, ${l.clusters} clusters` : ''}`).join('; ');
+      return `<tr><td class="t">${r.round} ${esc(r.kind)}${r.chosen ? ' (chosen)' : ''}</td><td>${r.epochs}</td><td class="t">${esc(settings)}</td><td>${num(`auto.training.rounds.${i}.bytes`, r.bytes, int(r.bytes))}</td><td>${num(`auto.training.rounds.${i}.loss`, r.loss, loss(r.loss))}${r.met ? '' : ' (over budget)'}</td><td>${s(r.trainMs)}</td><td>${s(r.measureMs)}</td></tr>`;
+    })
+    .join('');
+  return `<h3>Training (--auto --finetune ${t.epochBudget})</h3><p class="note">Iterative prune → retrain from the searched plan: ${t.epochsTrained} epoch(s) trained on ${int(t.samples)} samples (${t.labeled ? 'labels and distillation from the original' : 'distillation from the original'}${t.qat ? ', int8 QAT' : ''}) in ${s(t.ms)}; every round measured in LiteRT on the verdict data.</p>
+<table data-table="auto-training"><thead><tr><th class="t">round</th><th>epochs</th><th class="t">sparsity / clusters</th><th>bytes</th><th>loss</th><th>training</th><th>measuring</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 const shellWord = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);

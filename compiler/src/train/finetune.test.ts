@@ -22,6 +22,10 @@ describe('polynomialSparsity', () => {
     expect(polynomialSparsity(50, 100, 0.8)).toBeCloseTo(0.8 * (1 - 0.125), 12);
     expect(polynomialSparsity(100, 100, 0.8)).toBe(0.8);
     expect(polynomialSparsity(500, 100, 0.8)).toBe(0.8);
+    // From an earlier round's sparsity (iterative pruning): starts there, same cubic shape.
+    expect(polynomialSparsity(0, 100, 0.9, 0.7)).toBeCloseTo(0.7, 12);
+    expect(polynomialSparsity(50, 100, 0.9, 0.7)).toBeCloseTo(0.9 - 0.2 * 0.125, 12);
+    expect(polynomialSparsity(100, 100, 0.9, 0.7)).toBe(0.9);
   });
 });
 

@@ -32,6 +32,11 @@ export interface FinetuneOptions {
    * skips first/last/small layers by default). Overrides `sparsity`; tensors not listed stay dense.
    */
   sparsities?: ReadonlyMap<number, number>;
+  /**
+   * Sparsity each tensor already has (iterative prune → retrain: the previous round's target); its ramp
+   * starts there instead of at 0, so weights pruned in an earlier round stay pruned.
+   */
+  initialSparsities?: ReadonlyMap<number, number>;
   /** Part of the training over which sparsity ramps up; the rest recovers at the final sparsity. Default 0.7. */
   pruneFraction?: number;
   /** Fake-quantize weights to int8 in the forward pass (straight-through gradients). */
@@ -43,10 +48,13 @@ export interface FinetuneOptions {
   onEpoch?: Parameters<typeof distill>[3]['onEpoch'];
 }
 
-/** Polynomial (cubic) sparsity schedule from 0 to `target` over `rampSteps`, constant afterwards. */
-export function polynomialSparsity(step: number, rampSteps: number, target: number): number {
+/**
+ * Polynomial (cubic) sparsity schedule from `initial` (default 0) to `target` over `rampSteps`,
+ * constant afterwards: s_t = s_f + (s_i − s_f)·(1 − t/n)³ (Zhu & Gupta 2017).
+ */
+export function polynomialSparsity(step: number, rampSteps: number, target: number, initial = 0): number {
   if (rampSteps <= 0 || step >= rampSteps) return target;
-  return target * (1 - (1 - step / rampSteps) ** 3);
+  return target + (initial - target) * (1 - step / rampSteps) ** 3;
 }
 
 /** Round half away from zero, as the int8 quantizer does. */
@@ -195,7 +203,8 @@ export async function finetune(model: Model, data: TrainingData, o: FinetuneOpti
         const v = exec.weightVariable(t);
         if (v === undefined) continue;
         masks.get(t)?.dispose();
-        masks.set(t, tf.tensor(magnitudeMask(v.dataSync() as Float32Array, polynomialSparsity(step, ramp, target)), v.shape));
+        const from = Math.min(target, o.initialSparsities?.get(t) ?? 0);
+        masks.set(t, tf.tensor(magnitudeMask(v.dataSync() as Float32Array, polynomialSparsity(step, ramp, target, from)), v.shape));
       }
     }
     for (const [t, mask] of masks) {
