@@ -6,7 +6,7 @@
  * one LZMA section are the fallbacks when smaller. The decoder needs no TFLite knowledge: it only
  * concatenates decoded ranges.
  */
-import { encodeBrotli } from './brotli-coder.js';
+import { encodeBrotli, encodeBrotliPostfix } from './brotli-coder.js';
 import { encodeBrotliPrimed } from './brotli-dictionary.js';
 import { encodeBytes, BYTE_CONTEXT_OPTIONS } from './byte-coder.js';
 import { SectionKind, writeContainer, writeContainerV1, type SectionEntry } from './container.js';
@@ -213,6 +213,16 @@ function encodeSection(data: Uint8Array, int8Weights: boolean, deflate: boolean,
 /** A version 2 container holding `data` as one LZMA section (tests, vectors, fuzzing). */
 export function packAsLzma(data: Uint8Array): Uint8Array {
   return data.length ? wholeFileLzma(data, crc32c(data)) : writeContainer(0, crc32c(data), [], new Uint8Array(0));
+}
+
+/**
+ * A version 2 container holding `data` as one SHARED section whose Brotli stream codes distances with
+ * `npostfix` postfix bits and `ndirect` direct codes (tests, vectors, fuzzing: the encoder keeps such a
+ * stream only where it is the smallest).
+ */
+export function packAsBrotliPostfix(data: Uint8Array, npostfix: number, ndirect: number): Uint8Array {
+  const entry: SectionEntry = { kind: SectionKind.SHARED, contexts: 0, decodedLength: data.length, encodedLength: 0 };
+  return writeContainer(data.length, crc32c(data), [{ entry, payload: new Uint8Array(0) }], encodeBrotliPostfix(data, npostfix, ndirect));
 }
 
 /** A version 2 container holding `data` as one INT8 section with `contexts` contexts (tests, vectors, fuzzing). */

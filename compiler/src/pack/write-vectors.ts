@@ -12,7 +12,7 @@ import { fixtureModels, readFixture } from '../testing/fixtures.js';
 import { weightNet } from '../testing/weight-nets.js';
 import { writeModel } from '../tflite/write.js';
 import { encodeLzma } from './lzma-coder.js';
-import { packAsInt8, packAsInt8Density, packAsInt8Rows, packAsLzma, packModel, packModelV1 } from './pack.js';
+import { packAsBrotliPostfix, packAsInt8, packAsInt8Density, packAsInt8Rows, packAsLzma, packModel, packModelV1 } from './pack.js';
 import { encodeBrotliPrimed } from './brotli-dictionary.js';
 import { dftFloat32, laplacianInt8, lzmaBomb, mixedPrimingFile, sharedStreamBomb, unevenRowsInt8 } from './synthetic.js';
 
@@ -66,6 +66,10 @@ function main(dir: string): void {
   const noise = new Uint8Array(3000);
   for (let i = 0, x = 12345; i < noise.length; i++) { x = (Math.imul(x, 1103515245) + 12345) >>> 0; noise[i] = x >>> 24; }
   write('lzma-stored-chunk', noise, packAsLzma(noise));
+  // Shared streams whose distance codes carry postfix bits (RFC 7932 NPOSTFIX / NDIRECT), forced: the
+  // encoder tries them and keeps them where smallest.
+  write('brotli-postfix-1', dftSmall, packAsBrotliPostfix(dftSmall, 1, 0));
+  write('brotli-postfix-3-direct', dftSmall, packAsBrotliPostfix(dftSmall, 3, 24));
   writeFileSync(join(dir, 'vectors.txt'), names.join('\n') + '\n');
   // Not a vector (it must be refused): an LZMA section whose stream decodes to 1 MiB for 1000 declared bytes.
   writeFileSync(join(dir, 'lzma-bomb.mlshrink'), lzmaBomb(encodeLzma(new Uint8Array(1 << 20), true)));

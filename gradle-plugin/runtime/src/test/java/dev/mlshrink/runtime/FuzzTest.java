@@ -26,6 +26,7 @@ class FuzzTest {
     String[] names = {
       "v1 hello_world_int8", "v1 simple_add_model", "v1 micro_speech", "v1 int8 section",
       "v2 hello_world_int8 (shared only)", "v2 trained_lstm (whole-file lzma)", "v2 int8-density", "v2 int8 section", "v2 int8-rows", "v2 lzma",
+      "v2 shared stream with distance postfix bits",
     };
     byte[][][] seeds = {
       // version 1 (committed vectors and the v1 encoder): BYTES, DEFLATE, INT8 sections
@@ -41,6 +42,8 @@ class FuzzTest {
       {Files.readAllBytes(dir.resolve("int8-section-small.bin")), Files.readAllBytes(dir.resolve("int8-section-small.mlshrink"))},
       {Files.readAllBytes(dir.resolve("int8-rows-small.bin")), Files.readAllBytes(dir.resolve("int8-rows-small.mlshrink"))},
       {Files.readAllBytes(dir.resolve("lzma-small.bin")), Files.readAllBytes(dir.resolve("lzma-small.mlshrink"))},
+      {Files.readAllBytes(dir.resolve("brotli-postfix-3-direct.bin")),
+          Files.readAllBytes(dir.resolve("brotli-postfix-3-direct.mlshrink"))},
     };
     int[] outcomes = new int[2];
     int[][] perSeed = new int[seeds.length][2];
