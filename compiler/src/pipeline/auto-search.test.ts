@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { fakeLayerBytes } from '../testing/fake-layer-bytes.js';
 import { autoSearch, proposeMoves, type Assignment, type AutoLayer, type Measure } from './auto-search.js';
 
 /**
- * A fake model: bytes = each layer's non-zeros × bits per code (8 unclustered, log2 k clustered)
- * plus a zero flag per weight; loss = Σ per-layer damage × `coupling` when several layers are
+ * A fake model: bytes = fakeLayerBytes per layer; loss = Σ per-layer damage × `coupling` when several layers are
  * changed (losses that add up worse than alone, as pruning several layers does).
  */
 function fakeModel(layers: (AutoLayer & { fragility: number })[], opts: { baseLoss?: number; coupling?: number } = {}): { measure: Measure; calls: { layers: Assignment; phase: string }[] } {
@@ -13,9 +13,8 @@ function fakeModel(layers: (AutoLayer & { fragility: number })[], opts: { baseLo
     let bytes = 0;
     let damage = 0;
     for (const l of layers) {
-      const s = a[l.name] ?? { sparsity: 0, clusters: 0 };
-      const bits = s.clusters > 0 ? Math.log2(s.clusters) : 8;
-      bytes += (l.elements * (1 - s.sparsity) * bits + l.elements) / 8;
+      const { setting: s, bytes: b } = fakeLayerBytes(l, a);
+      bytes += b;
       damage += l.fragility * (s.sparsity ** 3 + (s.clusters > 0 ? 1 / s.clusters ** 2 : 0));
     }
     const changed = Object.keys(a).length;

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Assignment, AutoLayer, Measurement } from './auto-search.js';
+import { fakeLayerBytes } from '../testing/fake-layer-bytes.js';
 import { rampTargets, trainSchedule, type TrainOps } from './train-schedule.js';
 
 /**
  * A fake trainable model. A checkpoint knows, per layer, the sparsity its weights were trained at and
  * for how many epochs. Pruning damage (sparsity³ × fragility) shrinks with each epoch trained at that
  * sparsity (÷ (1 + 3·epochs)); a layer pruned beyond what it was trained at takes the full damage.
- * Bytes: non-zeros × bits per code (8 unclustered, log2 k clustered) + a zero flag per weight.
+ * Bytes: fakeLayerBytes.
  */
 interface Ckpt {
   at: Record<string, { sparsity: number; epochs: number }>;
@@ -17,9 +18,8 @@ function fakeTraining(layers: (AutoLayer & { fragility: number })[], opts: { clu
     let bytes = 0;
     let loss = 0;
     for (const l of layers) {
-      const s = a[l.name] ?? { sparsity: 0, clusters: 0 };
-      const bits = s.clusters > 0 ? Math.log2(s.clusters) : 8;
-      bytes += (l.elements * (1 - s.sparsity) * bits + l.elements) / 8;
+      const { setting: s, bytes: b } = fakeLayerBytes(l, a);
+      bytes += b;
       const t = c.at[l.name];
       const recovered = t && t.sparsity >= s.sparsity ? 1 + 3 * t.epochs : 1;
       loss += (l.fragility * s.sparsity ** 3) / recovered + (s.clusters > 0 ? (opts.clusterDamage ?? 0) / s.clusters : 0);
