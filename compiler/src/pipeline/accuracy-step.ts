@@ -11,6 +11,7 @@ import { INT4_FALLBACK_WARNING, withoutInt4, type Plan } from './plan.js';
 import { writeModel } from '../tflite/write.js';
 import type { MixedPrecisionReport, PassReport } from './report.js';
 import type { PlanRunner } from './run-plan.js';
+import { withinBudget } from './within-budget.js';
 
 export interface AccuracyStepInput {
   original: ModelUnderTest;
@@ -59,7 +60,7 @@ export async function accuracyStep(s: AccuracyStepInput): Promise<AccuracyStepRe
     const bytes = writeModel(run.model);
     const evaluation = await evaluate({ bytes, model: run.model });
     s.ctx.log(`accuracy: with int8 weights instead of int4, drop ${(dropOf(evaluation) * 100).toFixed(2)} pt`);
-    if (dropOf(evaluation) <= s.budget + 1e-12) return { warnings, replacement: { plan, model: run.model, bytes, passes: run.passes, evaluation } };
+    if (withinBudget(dropOf(evaluation), s.budget)) return { warnings, replacement: { plan, model: run.model, bytes, passes: run.passes, evaluation } };
   }
   s.ctx.log('accuracy: searching mixed precision');
   const found = await mixedPrecision(

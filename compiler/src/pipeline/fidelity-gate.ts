@@ -15,6 +15,7 @@ import { LiteRtError } from '../eval/litert.js';
 import type { Normalisation } from '../eval/inputs.js';
 import { prng } from '../util/prng.js';
 import { yieldToEventLoop } from '../util/yield-to-event-loop.js';
+import { withinBudget } from './within-budget.js';
 
 export type GateInputSource = 'eval' | 'calibration' | 'synthetic';
 
@@ -81,7 +82,7 @@ export function fidelityPart(f: Fidelity, names: readonly string[], budget: numb
     outputs: f.outputs.map((o, i) => ({ output: name(i), sqnrDb: Number.isFinite(o.sqnrDb) ? o.sqnrDb : null, cosine: o.cosine, maxAbsError: o.maxAbsError })),
     worst: { output: name(worst.index), loss: worst.loss },
     // A budget of 1 (or more) only reports: the gate is off.
-    met: budget >= 1 || worst.loss <= budget + 1e-12,
+    met: budget >= 1 || withinBudget(worst.loss, budget),
   };
 }
 
@@ -100,7 +101,7 @@ export function describeWorst(r: FidelityReport): string {
   return `output "${part.worst.output}" ${sqnr} (noise/signal ${part.worst.loss.toPrecision(3)}, cosine ${o?.cosine.toFixed(4)}) vs the original on ${part.samples} ${part.inputs} inputs${which}`;
 }
 
-const checkMet = (r: FidelityReport): boolean => r.maxFidelityLoss >= 1 || r.worst.loss <= r.maxFidelityLoss + 1e-12;
+const checkMet = (r: FidelityReport): boolean => r.maxFidelityLoss >= 1 || withinBudget(r.worst.loss, r.maxFidelityLoss);
 
 /**
  * Seeded inputs spanning the range the normalisation maps pixels to ([0,1], [-1,1], or

@@ -50,6 +50,7 @@ import { readInput } from './model-input.js';
 import { optimizeAuto } from './optimize-auto.js';
 import { outputPaths } from './output-paths.js';
 import { referenceOutputs } from './reference-outputs.js';
+import { withinBudget } from './within-budget.js';
 
 export { BudgetError } from './budget-error.js';
 export { outputPaths } from './output-paths.js';
@@ -225,7 +226,7 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
     if (autoPlan) {
       tried.push({ label: backoff === 0 ? 'prune-auto plan' : `back-off ${backoff}`, weightSparsity: weightSparsity(model), bytes: outBytes.length, ...(packed ? { packedBytes: packed.length } : {}), accuracyDrop: drop, chosen: false });
     }
-    if (drop <= options.maxAccuracyDrop + 1e-12 || !perLayer || perLayer.size === 0 || backoff >= MAX_AUTO_BACKOFF) break;
+    if (withinBudget(drop, options.maxAccuracyDrop) || !perLayer || perLayer.size === 0 || backoff >= MAX_AUTO_BACKOFF) break;
     ctx.log(`prune-auto: drop ${(drop * 100).toFixed(2)} pt over budget; every layer one candidate sparsity lower`);
   }
 
@@ -269,7 +270,7 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
     }
   }
   const accuracyDrop = !evaluation ? undefined : (evaluation.accuracyDrop ?? 1 - evaluation.fidelity.top1Agreement);
-  const accuracyMet = accuracyDrop === undefined || accuracyDrop <= options.maxAccuracyDrop + 1e-12;
+  const accuracyMet = accuracyDrop === undefined || withinBudget(accuracyDrop, options.maxAccuracyDrop);
   const met = accuracyMet && (fidelity?.met ?? true);
   // Packed once, for the model that ships (a refused model's report gives its .tflite size only).
   if (met && options.pack === 'huffman') packed ??= packModel(outBytes);

@@ -10,6 +10,7 @@
  * and a prefix is accepted only when the check also meets the budget; otherwise the next, tighter
  * margin is searched, reusing the ranking and the measurements already made.
  */
+import { withinBudget } from './within-budget.js';
 
 export interface LayerCandidate {
   /** Subgraph-0 op index in the model the quantize step receives. */
@@ -82,7 +83,7 @@ export async function searchKeptLayers(
   // of 11 inputs on pose landmark heavy, over 20 minutes) would be spent for nothing.
   const allFloat = candidates.length > 0 ? await measure(candidates.map((c) => c.op)) : baseLoss;
   measurements += candidates.length > 0 ? 1 : 0;
-  if (!(allFloat <= budget + 1e-12)) {
+  if (!withinBudget(allFloat, budget)) {
     return { keep: [], decisions: [], loss: allFloat, met: false, measurements, candidates: candidates.length, sensitivity: [], ranking: [], rounds: [{ target: budget, kept: -1, loss: allFloat }] };
   }
   const alone: number[] = [];
@@ -111,13 +112,12 @@ export async function searchKeptLayers(
   };
   const n = order.length;
   const ranking = prefix(n);
-  const within = (l: number, bound: number): boolean => l <= bound + 1e-12;
   /** The smallest prefix within `bound` (doubling, then bisection), or -1. */
   const smallest = async (bound: number): Promise<number> => {
     let lo = 0; // known to miss (baseLoss > budget ≥ bound)
     let hi = -1;
     for (let k = 1; k <= n; k = k === n ? n + 1 : Math.min(n, k * 2)) {
-      if (within(await lossOf(k), bound)) {
+      if (withinBudget(await lossOf(k), bound)) {
         hi = k;
         break;
       }
@@ -126,7 +126,7 @@ export async function searchKeptLayers(
     if (hi < 0) return -1;
     while (hi - lo > 1) {
       const mid = (lo + hi) >> 1;
-      if (within(await lossOf(mid), bound)) hi = mid;
+      if (withinBudget(await lossOf(mid), bound)) hi = mid;
       else lo = mid;
     }
     return hi;
@@ -155,7 +155,7 @@ export async function searchKeptLayers(
         checked.set(k, c);
       }
       round.checkLoss = c;
-      if (!within(c, budget)) continue;
+      if (!withinBudget(c, budget)) continue;
     }
     const decisions = order.slice(0, k).map((o) => ({
       layer: o.c.layer,
