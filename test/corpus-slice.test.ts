@@ -115,6 +115,15 @@ describe('corpus runner pieces', () => {
     const m = cropSquare(photos[0]!.image, 0, 0, 40, true);
     expect(m.data[0]).toBe(255);
     expect(m.data[39 * 4]).toBe(0);
+    // Quarter turns clockwise stand a sideways region upright; the mirror applies after the turn.
+    const dot = new Uint8Array(4 * 4 * 4);
+    dot[0] = 255; // only pixel (x 0, y 0) is red
+    const img = { width: 4, height: 4, data: dot };
+    const red = (c: { data: Uint8Array }): number => c.data.findIndex((v, i) => i % 4 === 0 && v === 255) / 4;
+    expect(red(cropSquare(img, 0, 0, 4, false, 1))).toBe(3); // top-left → top-right
+    expect(red(cropSquare(img, 0, 0, 4, false, 2))).toBe(15); // → bottom-right
+    expect(red(cropSquare(img, 0, 0, 4, false, 3))).toBe(12); // → bottom-left
+    expect(red(cropSquare(img, 0, 0, 4, true, 1))).toBe(0); // turned to top-right, mirrored back to top-left
   });
 
   it('puts our dynamic output beside ai-edge-quantizer\'s, in bytes, with each one\'s fidelity', () => {

@@ -47,9 +47,12 @@ export interface ImageSource {
   source: Source;
   sha256: string;
   licence: string;
-  /** Square boxes [x, y, side] in pixels per crop kind. */
-  boxes: Partial<Record<ImageCrop, [number, number, number][]>>;
+  /** Square boxes per crop kind: [x, y, side] in pixels, optionally a 4th element, the quarter turns clockwise that make the region upright (a hand model expects fingers up). */
+  boxes: Partial<Record<ImageCrop, PhotoBox[]>>;
 }
+
+/** [x, y, side] or [x, y, side, quarterTurnsClockwise]. */
+export type PhotoBox = [number, number, number] | [number, number, number, number];
 
 export function loadImageSources(): ImageSource[] {
   const doc = JSON.parse(readFileSync(join(CORPUS_DIR, 'manifest.json'), 'utf8')) as { images?: ImageSource[] };

@@ -89,7 +89,8 @@ export function loadFile(file: string, inputShape: readonly number[], normalisat
   }
 }
 
-function decodeImage(bytes: Uint8Array, ext: string): RgbaImage {
+/** A .png, .jpg/.jpeg or .bmp file's pixels as RGBA (`ext` lower-case, with the dot). */
+export function decodeImage(bytes: Uint8Array, ext: string): RgbaImage {
   if (ext === '.bmp') return decodeBmp(bytes);
   if (ext === '.png') {
     const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
