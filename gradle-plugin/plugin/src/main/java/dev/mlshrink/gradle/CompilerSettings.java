@@ -24,11 +24,20 @@ import java.util.Set;
  *                        chosen by measurement; then prune must be "none" and cluster unset
  * @param weightBits      8 (default) or 4: packed int4 weights (half the weight RAM) for the layers whose LiteRT
  *                        kernel takes them ({@code optimize --weight-bits 4})
+ * @param finetune        training during the build ({@code optimize --finetune}), {@link Finetune#OFF} for none
  */
 public record CompilerSettings(List<String> models, String prune, String quantize, Integer cluster, boolean pack,
                                double maxAccuracyDrop, Path calibrationData, Path evalData, Double maxFidelityLoss,
-                               boolean auto, int weightBits) {
+                               boolean auto, int weightBits, Finetune finetune) {
     static final Set<String> QUANTIZE_MODES = Set.of("auto", "int8", "dynamic", "float16", "none");
+
+    /** Settings without training. */
+    public CompilerSettings(List<String> models, String prune, String quantize, Integer cluster, boolean pack,
+                            double maxAccuracyDrop, Path calibrationData, Path evalData, Double maxFidelityLoss,
+                            boolean auto, int weightBits) {
+        this(models, prune, quantize, cluster, pack, maxAccuracyDrop, calibrationData, evalData, maxFidelityLoss, auto,
+                weightBits, Finetune.OFF);
+    }
 
     /** Settings with int8 weights. */
     public CompilerSettings(List<String> models, String prune, String quantize, Integer cluster, boolean pack,
@@ -51,6 +60,7 @@ public record CompilerSettings(List<String> models, String prune, String quantiz
 
     public CompilerSettings {
         models = List.copyOf(models);
+        finetune = finetune == null ? Finetune.OFF : finetune;
         if (models.isEmpty()) {
             throw new IllegalArgumentException("mlshrink: models is empty; give at least one glob such as \"**/*.tflite\"");
         }
@@ -114,9 +124,10 @@ public record CompilerSettings(List<String> models, String prune, String quantiz
 
     /**
      * The config file's content, in the compiler's own config format ({@code mlshrink.config.json} keys:
-     * auto, prune, cluster, quantize, weightBits, pack, calibration, eval, maxFidelityLoss, maxAccuracyDrop) plus
-     * {@code models}, the globs the {@code assets} command applies it to. Keys in a fixed order, one per line; weightBits
-     * only when 4, so settings from before it existed give the same file.
+     * auto, prune, cluster, quantize, weightBits, pack, calibration, eval, maxFidelityLoss, finetune, finetuneData,
+     * finetuneSamples, maxAccuracyDrop) plus {@code models}, the globs the {@code assets} command applies it to. Keys in a
+     * fixed order, one per line; weightBits only when 4 and the finetune keys only with training, so settings from before
+     * they existed give the same file.
      */
     public String toJson() {
         StringBuilder json = new StringBuilder("{\n");
@@ -151,6 +162,7 @@ public record CompilerSettings(List<String> models, String prune, String quantiz
         if (maxFidelityLoss != null) {
             json.append("  \"maxFidelityLoss\": ").append(number(maxFidelityLoss)).append(",\n");
         }
+        finetune.appendJson(json);
         json.append("  \"maxAccuracyDrop\": ").append(number(maxAccuracyDrop)).append("\n}\n");
         return json.toString();
     }

@@ -87,6 +87,19 @@ public abstract class MlShrinkAssetsTask extends DefaultTask {
     @PathSensitive(PathSensitivity.RELATIVE)
     public abstract DirectoryProperty getEvalData();
 
+    /** Training epochs (0 = none). */
+    @Input
+    public abstract Property<Integer> getFinetune();
+
+    @InputDirectory
+    @Optional
+    @PathSensitive(PathSensitivity.RELATIVE)
+    public abstract DirectoryProperty getTrainingData();
+
+    @Input
+    @Optional
+    public abstract Property<Integer> getFinetuneSamples();
+
     /** The compiler's version: upgrading mlshrink re-runs the task instead of reusing stale outputs. */
     @Input
     public abstract Property<String> getCompilerVersion();
@@ -115,7 +128,8 @@ public abstract class MlShrinkAssetsTask extends DefaultTask {
         CompilerSettings settings = new CompilerSettings(getModels().get(), getPrune().get(), getQuantize().get(),
                 getCluster().getOrNull(), getPack().get(), getMaxAccuracyDrop().get(),
                 pathOrNull(getCalibrationData()), pathOrNull(getEvalData()), getMaxFidelityLoss().getOrNull(),
-                getAuto().get(), getWeightBits().get());
+                getAuto().get(), getWeightBits().get(),
+                new Finetune(getFinetune().get(), pathOrNull(getTrainingData()), getFinetuneSamples().getOrNull()));
         try {
             emptyDirectory(out);
             emptyDirectory(reports);

@@ -56,6 +56,19 @@ public abstract class MlShrinkExtension {
      */
     public abstract Property<Double> getMaxFidelityLoss();
 
+    /**
+     * Training epochs during the build (the compiler's {@code --finetune}); default 0, no training. With {@code auto},
+     * prune → retrain rounds after the search, each judged in LiteRT against the budget; without, recovery fine-tuning
+     * before pruning and int8. Distilled from the original model, plus a label loss when the data has labels.
+     */
+    public abstract Property<Integer> getFinetune();
+
+    /** Training inputs for {@code finetune} (class folders, IDX or CSV); default {@code mlshrink/train} when that folder exists, else the calibration data. */
+    public abstract DirectoryProperty getTrainingData();
+
+    /** Training samples used at most; unset means the compiler's default. */
+    public abstract Property<Integer> getFinetuneSamples();
+
     /** How to start node; default {@code ["node"]}. */
     public abstract ListProperty<String> getNodeExecutableAndArgs();
 

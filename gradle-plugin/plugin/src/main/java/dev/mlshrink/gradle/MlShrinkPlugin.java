@@ -44,6 +44,8 @@ public class MlShrinkPlugin implements Plugin<Project> {
         ext.getAddRuntimeDependency().convention(true);
         ext.getCalibrationData().convention(existingDir(layout, providers, "mlshrink/calibration"));
         ext.getEvalData().convention(existingDir(layout, providers, "mlshrink/eval"));
+        ext.getFinetune().convention(0);
+        ext.getTrainingData().convention(existingDir(layout, providers, "mlshrink/train"));
     }
 
     /** The folder if it exists (checked lazily), else no value: the data inputs are optional. */
@@ -100,6 +102,11 @@ public class MlShrinkPlugin implements Plugin<Project> {
             task.getMaxFidelityLoss().set(ext.getMaxFidelityLoss());
             task.getCalibrationData().set(ext.getCalibrationData());
             task.getEvalData().set(ext.getEvalData());
+            task.getFinetune().set(ext.getFinetune());
+            // Only an input when training runs: edits to an unused mlshrink/train must not re-run the task.
+            task.getTrainingData().set(ext.getFinetune().flatMap(
+                    epochs -> epochs > 0 ? ext.getTrainingData() : project.getObjects().directoryProperty()));
+            task.getFinetuneSamples().set(ext.getFinetuneSamples());
             task.getCompilerVersion().set(compilerVersion(project, ext, task));
             task.getNodeExecutableAndArgs().set(ext.getNodeExecutableAndArgs());
             task.getCompilerPackageDir().set(ext.getCompilerPackageDir());

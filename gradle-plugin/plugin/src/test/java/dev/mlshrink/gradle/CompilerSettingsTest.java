@@ -134,6 +134,37 @@ class CompilerSettingsTest {
     }
 
     @Test
+    void writesFinetuneKeysOnlyWithTrainingAndRefusesBadValues() {
+        CompilerSettings trained = new CompilerSettings(List.of("a.tflite"), "none", "int8", null, true, 0.01,
+                Path.of("/data/calibration"), Path.of("/data/eval"), null, true, 8,
+                new Finetune(3, Path.of("/data/train"), 20000));
+        assertEquals("""
+                {
+                  "models": ["a.tflite"],
+                  "auto": true,
+                  "prune": 0,
+                  "quantize": "int8",
+                  "pack": "huffman",
+                  "calibration": "/data/calibration",
+                  "eval": "/data/eval",
+                  "finetune": 3,
+                  "finetuneData": "/data/train",
+                  "finetuneSamples": 20000,
+                  "maxAccuracyDrop": 0.01
+                }
+                """, trained.toJson());
+        // Data and samples without epochs are no training: the file stays what it was before these keys existed.
+        CompilerSettings off = new CompilerSettings(List.of("a.tflite"), "none", "int8", null, true, 0.01, null, null,
+                null, false, 8, new Finetune(0, Path.of("/data/train"), 5));
+        assertEquals(new CompilerSettings(List.of("a.tflite"), "none", "int8", null, true, 0.01, null, null).toJson(),
+                off.toJson());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Finetune(-1, null, null));
+        assertTrue(e.getMessage().contains("finetune"), e.getMessage());
+        IllegalArgumentException n = assertThrows(IllegalArgumentException.class, () -> new Finetune(2, null, 0));
+        assertTrue(n.getMessage().contains("finetuneSamples"), n.getMessage());
+    }
+
+    @Test
     void escapesControlCharacters() {
         assertEquals("\"a\\\\b\\tc\\u0001\"", CompilerSettings.quote("a\\b\tc\u0001"));
     }

@@ -50,15 +50,27 @@ class PluginProjectTest {
         assertTrue(ext.getAddRuntimeDependency().get());
         assertFalse(ext.getCalibrationData().isPresent(), "no mlshrink/calibration folder, no default");
         assertFalse(ext.getCompilerPackageDir().isPresent());
+        assertEquals(0, ext.getFinetune().get());
+        assertFalse(ext.getTrainingData().isPresent(), "no mlshrink/train folder, no default");
+        assertFalse(ext.getFinetuneSamples().isPresent());
     }
 
     @Test
     void dataFoldersAreTheDefaultWhenTheyExist() throws IOException {
         Files.createDirectories(dir.resolve("mlshrink/calibration"));
         Files.createDirectories(dir.resolve("mlshrink/eval"));
-        MlShrinkExtension ext = project().getExtensions().getByType(MlShrinkExtension.class);
+        Files.createDirectories(dir.resolve("mlshrink/train"));
+        Project project = project();
+        MlShrinkExtension ext = project.getExtensions().getByType(MlShrinkExtension.class);
         assertEquals(dir.resolve("mlshrink/calibration").toFile(), ext.getCalibrationData().get().getAsFile());
         assertEquals(dir.resolve("mlshrink/eval").toFile(), ext.getEvalData().get().getAsFile());
+        assertEquals(dir.resolve("mlshrink/train").toFile(), ext.getTrainingData().get().getAsFile());
+        // The training folder is a task input only while training is on.
+        MlShrinkAssetsTask task = MlShrinkPlugin.registerAssetsTask(project, ext, "release").get();
+        assertFalse(task.getTrainingData().isPresent());
+        ext.getFinetune().set(2);
+        assertEquals(2, task.getFinetune().get());
+        assertEquals(dir.resolve("mlshrink/train").toFile(), task.getTrainingData().get().getAsFile());
     }
 
     @Test
@@ -83,6 +95,9 @@ class PluginProjectTest {
         assertEquals(8, task.getWeightBits().get());
         ext.getWeightBits().set(4);
         assertEquals(4, task.getWeightBits().get());
+        assertFalse(task.getFinetuneSamples().isPresent());
+        ext.getFinetuneSamples().set(20000);
+        assertEquals(20000, task.getFinetuneSamples().get());
         assertEquals(dir.resolve("build/reports/mlshrink/release").toFile(), task.getReportDir().get().getAsFile());
         // The version input comes from the compiler's own package.json.
         assertEquals(CompilerLocator.fromPackageDir(TestPaths.compilerDir(), "test").version(),
