@@ -1,7 +1,7 @@
 /**
  * The fast CI slice of the real-model corpus (`npm run corpus`, bench/corpus/): three third-party models
  * that the repo carries as fixtures, one mode each, through the built CLI as a user runs it, with
- * fidelity measured in LiteRT on the runner's synthetic inputs. The full corpus (37 models × 5 modes)
+ * fidelity measured in LiteRT on the runner's synthetic inputs. The full corpus (37 models × 6 modes)
  * is a benchmark, not a test.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { npyBytes } from '../bench/corpus/compare.js';
 import { keptFloatSummary, markdownTable, runCorpus, type Row } from '../bench/corpus/run.js';
 import { cropSquare, photoSamples, type Photo } from '../bench/corpus/images.js';
-import { collapsed, peerTable } from '../bench/corpus/summarize.js';
+import { collapsed, equalFidelityRows, peerTable } from '../bench/corpus/summarize.js';
 import { parseNpy } from '../compiler/src/eval/npy.js';
 import type { OptimizeReport } from '../compiler/src/pipeline/report.js';
 
@@ -135,5 +135,18 @@ describe('corpus runner pieces', () => {
     const t = peerTable([row, { ...row, mode: 'int8' } as Row]).split('\n');
     expect(t).toHaveLength(3);
     expect(t[2]).toBe('| m | 1000 | 700 | 30.0 dB / 0.999 | 1100 | 650 | 31.0 dB / 0.999 | -100 | +50 |');
+  });
+
+  it('compares sizes at equal fidelity: our dynamic when as faithful as theirs, else our float16 against a float peer', () => {
+    const peer = (sqnrDb: number) => ({ bytes: 1100, brotliBytes: 650, worst: { output: 0, sqnrDb, cosine: 1, minCosine: 1 } });
+    const ours = (mode: string, sqnrDb: number, packedBytes: number, p?: ReturnType<typeof peer>) =>
+      ({ model: 'm', mode, exit: 0, outBytes: packedBytes + 300, packedBytes, worst: { output: 0, sqnrDb, cosine: 1, minCosine: 1 }, ...(p ? { peer: p } : {}) }) as Row;
+    // Within 0.1 dB of theirs: the dynamic output counts; 0.2 dB below does not, so the float16 one is the match.
+    expect(equalFidelityRows([ours('dynamic', 30.95, 600, peer(31)), ours('float16', Infinity, 900)])[0]!.ours!.mode).toBe('dynamic');
+    expect(equalFidelityRows([ours('dynamic', 30.8, 600, peer(31)), ours('float16', Infinity, 900)])[0]!.ours!.mode).toBe('float16');
+    // A peer that left the weights float (inf dB): only an inf-dB output of ours matches; none here.
+    const none = equalFidelityRows([ours('dynamic', 40, 600, peer(Infinity)), { ...ours('float16', Infinity, 900), exit: 2 } as Row]);
+    expect(none).toHaveLength(1);
+    expect(none[0]!.ours).toBeUndefined();
   });
 });

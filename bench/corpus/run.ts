@@ -47,6 +47,8 @@ export const MODES: Record<string, (cal: string, gate?: string) => string[]> = {
   'prune-cluster-int8': (cal) => ['--prune', '0.5', '--cluster', '16', '--quantize', 'int8', '--calibration', cal],
   // --quantize none isolates structured pruning (the default int8 would need calibration data).
   channels: (_, gate) => ['--channels', '0.25', '--quantize', 'none', ...gateFlags(gate)],
+  // Lossless: packing alone, the fair match for a peer that left the weights float32 (SQNR inf).
+  none: (_, gate) => ['--quantize', 'none', ...gateFlags(gate)],
 };
 
 function gateFlags(gate: string | undefined): string[] {

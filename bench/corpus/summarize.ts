@@ -48,7 +48,42 @@ export function summaryMarkdown(rows: Row[]): string {
         `our lowest cosine within 0.001 of theirs or better on ${asGood} of ${fidelityKnown.length} with both measured.`,
     );
   }
+  const equal = equalFidelityRows(rows);
+  if (equal.length > 0) {
+    const known = equal.filter((e) => e.ours);
+    out.push('');
+    out.push(
+      `At equal or better fidelity (our worst SQNR ≥ theirs − ${EQUAL_FIDELITY_DB} dB; our smallest such ${EQUAL_FIDELITY_MODES.join('/')} output): ` +
+        `${known.length} of ${equal.length} models have one; our packed file ≤ their .tflite under brotli -q11 on ` +
+        `${known.filter((e) => e.ours!.packedBytes! <= e.peer.brotliBytes!).length}, our .tflite ≤ theirs on ${known.filter((e) => e.ours!.outBytes! <= e.peer.bytes!).length}.`,
+    );
+  }
   return out.join('\n');
+}
+
+/** SQNR slack within which two outputs count as equally faithful (measurement rounding, not a budget). */
+export const EQUAL_FIDELITY_DB = 0.1;
+/**
+ * Our modes that can match ai-edge-quantizer's fidelity: where it leaves the weights alone (SQNR inf), only
+ * float16 on fp16 weights or `none` (packing only) do.
+ */
+const EQUAL_FIDELITY_MODES = ['dynamic', 'float16', 'none'] as const;
+
+/**
+ * Per model ai-edge-quantizer wrote (dynamic): our smallest packed output, among the exit-0 rows of
+ * EQUAL_FIDELITY_MODES, whose worst SQNR is at least theirs − EQUAL_FIDELITY_DB; `ours` is undefined when none is.
+ */
+export function equalFidelityRows(rows: Row[]): { model: string; peer: NonNullable<Row['peer']>; ours?: Row }[] {
+  return rows
+    .filter((r) => r.mode === 'dynamic' && r.peer?.bytes !== undefined && r.peer.brotliBytes !== undefined && r.peer.worst)
+    .map((p) => {
+      const theirs = p.peer!.worst!.sqnrDb;
+      const ours = rows
+        .filter((r) => r.model === p.model && (EQUAL_FIDELITY_MODES as readonly string[]).includes(r.mode) && r.exit === 0 && r.packedBytes !== undefined && r.outBytes !== undefined)
+        .filter((r) => r.worst && r.worst.sqnrDb >= theirs - EQUAL_FIDELITY_DB)
+        .sort((a, b) => a.packedBytes! - b.packedBytes!)[0];
+      return { model: p.model, peer: p.peer!, ...(ours ? { ours } : {}) };
+    });
 }
 
 /** `dynamic` rows where both we (exit 0) and ai-edge-quantizer wrote a model. */
