@@ -148,9 +148,10 @@ export function keptFloatSummary(report: OptimizeReport | undefined): string {
   return parts.join('; ');
 }
 
+/** The CLI's own error line (its last `mlshrink:` line: --verbose progress lines come before it), else the first line that reads like an error. */
 function lastErrorLine(stderr: string): string {
   const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-  return lines.find((l) => /error|mlshrink:|refus|cannot|not /i.test(l)) ?? lines.pop() ?? '';
+  return lines.filter((l) => l.startsWith('mlshrink:')).pop() ?? lines.find((l) => /error|refus|cannot|not /i.test(l)) ?? lines.pop() ?? '';
 }
 
 function runPeer(modelFile: string, outFile: string): PeerResult | undefined {
