@@ -205,6 +205,8 @@ const E_ESCAPE = 1 << 21;
 const INT8_LOOKUP_BITS = 9;
 const INT8_LOOKUP_MASK = (1 << INT8_LOOKUP_BITS) - 1;
 const DENSITY_TOP_CLASS = DENSITY_LEVELS - 1;
+/** Largest int8 section the token loop decodes: output positions must stay 32-bit integers (| 0). */
+const MAX_LOOP_OUTPUT = 2 ** 31 - 64;
 /** The token loop's window moves forward by up to this many bits at a time (2^30: a V8 small integer). */
 const WINDOW_STEP_BITS = 2 ** 30;
 
@@ -288,9 +290,11 @@ function decodeInt8Tables(
   const hot = pairTable(buildDecoder(lengths, INT8_LOOKUP_BITS, symbolBits), tables, contexts);
   // Zero runs are skipped over, so clear the section first (one fill instead of one per run).
   out.fill(0, outStart, outStart + outLength);
+  // The section's own view of the output, so that the loop's positions are small integers (see int8Tokens).
+  if (outLength > MAX_LOOP_OUTPUT) throw new PackFormatError('int8 section: decodes to 2 GiB or more');
+  const section = out.subarray(outStart, outStart + outLength);
   const win = bitWindow(data, start, end, br);
-  finishWindow(win, int8Tokens(win.view, win.limit, win.start, hot, out, outStart, outStart + outLength, contexts, density,
-    rowBase, rowLength));
+  finishWindow(win, int8Tokens(win.view, win.limit, win.start, hot, section, 0, outLength, contexts, density, rowBase, rowLength));
 }
 
 /*
