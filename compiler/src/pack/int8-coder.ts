@@ -342,7 +342,7 @@ function pairTable(fast: Int32Array, tables: number, contexts: number): Int32Arr
     const e2 = fast[((t - (t % contexts) + ((e >>> 17) & 7)) << bits) + ((i & mask) >>> l1)];
     if (e2 === 0 || e2 & E_SLOW || (e2 & 15) > bits - l1) continue;
     hot[2 * i + 1] = (l1 + (e2 & 15)) | (e2 & 0x1fe0) | ((adv1 + ((e2 >>> 13) & 15) + 1) << P_ADVANCE) |
-      (((e2 >>> 17) & 7) << P_CONTEXT) | ((e2 & E_RUN) << 2);
+      (((e2 >>> 17) & 7) << P_CONTEXT) | (e2 & E_RUN ? P_RUN : 0);
   }
   return hot;
 }
@@ -440,7 +440,7 @@ function int8Tokens(
       bp = (bp + (e2 & 15)) | 0;
       pc = (e2 >>> 19) & 7;
       if (density) {
-        const target = (e2 >>> 10) & 4096;
+        const target = (e2 >>> 10) & 4096; // P_RUN moved to 4096
         z = target - (((target - z) * decay[((e2 >>> 13) & 63) - ((e >>> 13) & 15) - 1]) >> 16); // decay[0]: unchanged
         if (z < zLo || z >= zHi) {
           const c = z >> 10 < topClass ? z >> 10 : topClass;
