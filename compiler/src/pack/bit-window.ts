@@ -29,15 +29,19 @@ export interface BitWindow {
   start: number;
 }
 
-/** The codes of data[start, end) after what `br` (reading the same range) has consumed. */
+/**
+ * The codes of data[start, end) after what `br` (reading the same range) has consumed, in bit positions
+ * relative to `start` (small integers for the decode loops: see int8-coder.ts, WINDOW_STEP_BITS).
+ */
 export function bitWindow(data: Uint8Array, start: number, end: number, br: BitReader): BitWindow {
-  const first = br.pos * 8 - br.count;
+  const first = br.pos * 8 - br.count - start * 8;
   if (end + SLACK <= data.length) {
-    return { view: new DataView(data.buffer, data.byteOffset, data.byteLength), bytes: data, limit: end * 8, start: first };
+    const view = new DataView(data.buffer, data.byteOffset + start, data.length - start);
+    return { view, bytes: data.subarray(start), limit: (end - start) * 8, start: first };
   }
   const bytes = new Uint8Array(end - start + SLACK);
   bytes.set(data.subarray(start, end));
-  return { view: new DataView(bytes.buffer), bytes, limit: (end - start) * 8, start: first - start * 8 };
+  return { view: new DataView(bytes.buffer), bytes, limit: (end - start) * 8, start: first };
 }
 
 /**
@@ -45,8 +49,10 @@ export function bitWindow(data: Uint8Array, start: number, end: number, br: BitR
  * the last code, in the window's coordinates (past the section end if the input is corrupt).
  */
 export function finishWindow(w: BitWindow, bits: number): void {
-  const partial = bits & 7;
-  if (bits > w.limit || (bits + 7) >>> 3 !== w.limit >>> 3 || (partial !== 0 && w.bytes[bits >>> 3] >>> partial !== 0)) {
+  // Division, not shifts: positions in a payload of 256 MiB or more exceed 32 bits.
+  const partial = bits % 8;
+  const byte = (bits - partial) / 8;
+  if (bits > w.limit || byte + (partial ? 1 : 0) !== w.limit / 8 || (partial !== 0 && w.bytes[byte] >>> partial !== 0)) {
     throw new PackFormatError('section payload length does not match its coded data');
   }
 }

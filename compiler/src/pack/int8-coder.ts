@@ -205,6 +205,10 @@ const E_ESCAPE = 1 << 21;
 const INT8_LOOKUP_BITS = 9;
 const INT8_LOOKUP_MASK = (1 << INT8_LOOKUP_BITS) - 1;
 const DENSITY_TOP_CLASS = DENSITY_LEVELS - 1;
+/** Largest int8 section the token loop decodes: output positions must stay 32-bit integers (| 0). */
+const MAX_LOOP_OUTPUT = 2 ** 31 - 64;
+/** The token loop's window moves forward by up to this many bits at a time (2^30: a V8 small integer). */
+const WINDOW_STEP_BITS = 2 ** 30;
 
 function leafEntry(s: number, length: number, ctxOf: Uint8Array): number {
   const ctx = ctxOf[s] << 17;
@@ -283,24 +287,76 @@ function decodeInt8Tables(
   for (let c = 0; c < tables; c++) lengths.push(readLengths(br, INT8_ALPHABET));
   const symbolBits = new Int32Array(INT8_ALPHABET);
   for (let sym = 0; sym < INT8_ALPHABET; sym++) symbolBits[sym] = leafEntry(sym, 0, ctxOf);
-  const fast = buildDecoder(lengths, INT8_LOOKUP_BITS, symbolBits);
+  const hot = pairTable(buildDecoder(lengths, INT8_LOOKUP_BITS, symbolBits), tables, contexts);
   // Zero runs are skipped over, so clear the section first (one fill instead of one per run).
   out.fill(0, outStart, outStart + outLength);
+  // The section's own view of the output, so that the loop's positions are small integers (see int8Tokens).
+  if (outLength > MAX_LOOP_OUTPUT) throw new PackFormatError('int8 section: decodes to 2 GiB or more');
+  const section = out.subarray(outStart, outStart + outLength);
   const win = bitWindow(data, start, end, br);
-  finishWindow(win, int8Tokens(win.view, win.limit, win.start, fast, out, outStart, outStart + outLength, contexts, density,
-    rowBase, rowLength));
+  finishWindow(win, int8Tokens(win.view, win.limit, win.start, hot, section, 0, outLength, contexts, density, rowBase, rowLength));
+}
+
+/*
+ * The hot table of the token loop: two words per first-level slot, so that one lookup resolves up to
+ * two tokens. hot[2i] is buildDecoder's fast[i] (second-level pointers moved to the second levels' new
+ * place after the doubled first level; slots no code starts with point to a last, empty second-level
+ * entry, so that the fast path tests one mask). For a first-level value or direct run, hot[2i + 1]
+ * describes the slot's tokens together: the first, and the token after it when the first token's code
+ * leaves room in the lookup bits for the whole code of the next (looked up in the table the first
+ * token's context leads to, in the same density class or row group):
+ *   bits 0-3 code length of both, bits 5-12 the second token's output byte (0 without one),
+ *   bits 13-18 advance of both, bits 19-21 the previous-token context after them, bit 22 the second
+ *   token is a zero run.
+ * Both words share a cache line. Escape runs and long codes are never second tokens.
+ */
+const P_ADVANCE = 13;
+const P_CONTEXT = 19;
+const P_RUN = 1 << 22;
+/** First-slot bits that send a token to the one-token path: a second-level pointer or an escape run. */
+const E_SLOW = 16 | E_ESCAPE;
+
+function pairTable(fast: Int32Array, tables: number, contexts: number): Int32Array {
+  const bits = INT8_LOOKUP_BITS;
+  const mask = INT8_LOOKUP_MASK;
+  const main = tables << bits;
+  const hot = new Int32Array(main + fast.length + 1);
+  hot.set(fast.subarray(main), 2 * main);
+  const empty = ((hot.length - 1) << 5) | 16; // a pointer to the last entry (0) with no index bits
+  for (let i = 0; i < main; i++) {
+    const e = fast[i];
+    if (e === 0) {
+      hot[2 * i] = empty;
+      continue;
+    }
+    if (e & 16) {
+      hot[2 * i] = (((e >>> 5) + main) << 5) | (e & 31);
+      continue;
+    }
+    hot[2 * i] = e;
+    const l1 = e & 15;
+    const adv1 = ((e >>> 13) & 15) + 1;
+    hot[2 * i + 1] = l1 | (adv1 << P_ADVANCE) | (((e >>> 17) & 7) << P_CONTEXT); // no second token
+    if (e & E_ESCAPE || l1 >= bits) continue;
+    const t = i >>> bits;
+    const e2 = fast[((t - (t % contexts) + ((e >>> 17) & 7)) << bits) + ((i & mask) >>> l1)];
+    if (e2 === 0 || e2 & E_SLOW || (e2 & 15) > bits - l1) continue;
+    hot[2 * i + 1] = (l1 + (e2 & 15)) | (e2 & 0x1fe0) | ((adv1 + ((e2 >>> 13) & 15) + 1) << P_ADVANCE) |
+      (((e2 >>> 17) & 7) << P_CONTEXT) | (e2 & E_RUN ? P_RUN : 0);
+  }
+  return hot;
 }
 
 /**
  * The token loop of decodeInt8: decodes tokens from bit position `bp` (steps may start up to `limit`)
- * into out[o, outEnd); returns the bit position after the last token.
+ * into out[o, outEnd); returns the bit position after the last token. `hot` is pairTable's.
  * A function that does nothing but its loop (no computation before it, a plain return after it): V8
  * compiles a long loop on-stack mid-way through the first call, when the function has no type feedback
  * yet for code outside the loop, and such code then deoptimizes the function on later calls, which then
  * run mostly unoptimized (measured: sample CNN unpack ~165 -> ~110 MB/s in about half of the processes).
  */
 function int8Tokens(
-  view: DataView, limit: number, bp: number, fast: Int32Array,
+  view: DataView, limit: number, bp: number, hot: Int32Array,
   out: Uint8Array, o: number, outEnd: number, contexts: number, density: boolean,
   rowBase: Int32Array, rowLength: number,
 ): number {
@@ -309,31 +365,134 @@ function int8Tokens(
   const lookupBits = INT8_LOOKUP_BITS;
   const mask = INT8_LOOKUP_MASK;
   const escapeFlag = E_ESCAPE;
+  const slow = E_SLOW;
   const directRuns = DIRECT_RUNS;
   const decay = DENSITY_DECAY;
   const maxRun = DENSITY_MAX_RUN;
   const topClass = DENSITY_TOP_CLASS;
+  // Above any z (≤ 4096), and a small integer: V8 keeps 0x7fffffff as a heap number (above 2^30), which
+  // turns every comparison with it, and the loop state compared, into floating point.
+  const noClassEnd = 8192;
+  // Integers by construction (| 0): V8 then keeps the loop state in 32-bit registers whatever type
+  // feedback the unoptimized runs gathered, instead of converting to and from floating point. Bit
+  // positions fit as long as the window is moved forward every WINDOW_STEP_BITS (payloads of 128 MiB or
+  // more; `shift` bits so far).
+  const sectionLimit = limit;
+  let shift = 0;
+  limit = (limit < WINDOW_STEP_BITS ? limit : WINDOW_STEP_BITS) | 0;
+  bp |= 0;
+  o |= 0;
+  outEnd |= 0;
+  contexts |= 0;
+  rowLength |= 0;
   let pc = 0; // previous-token context
   let z = 0; // zero density (INT8_DENSITY only)
-  // Table of the current density class, and the z range that keeps it. z changes every token but its
-  // class rarely does: a predictable range check keeps the z arithmetic off the path from one token's
-  // table lookup to the next.
+  // Table of the current density class or row group, and the z range that keeps it. z changes every
+  // token but its class rarely does: a predictable range check keeps the z arithmetic off the path from
+  // one token's table lookup to the next.
   let classBase = rowBase.length ? rowBase[0] : 0;
   // INT8_ROWS: the table set changes where a token starts in a new row (rowLength 0: never).
   const rowOrigin = o;
-  let rowEnd = rowLength ? o + rowLength : 0x7fffffff;
+  let rowEnd = rowLength ? o + rowLength : outEnd;
+  // The two-token path runs below this: each token advances at most 16 bytes, so the second one starts
+  // in the first one's row and neither passes the section end.
+  let pairEnd = (rowEnd < outEnd ? rowEnd : outEnd) - 2 * directRuns;
   let zLo = 0;
-  let zHi = density ? 1024 : 0x7fffffff;
-  // Two tokens per iteration, the second step a copy of the first (without its comments): V8 re-checks
-  // each typed array it touches (map, length, base pointer) once per iteration, and this halves those
-  // checks per token (measured: sample CNN unpack ~153 -> ~172 MB/s).
+  let zHi = density ? 1024 : noClassEnd;
   while (o < outEnd) {
-    if (bp > limit) throw new PackFormatError('int8 section: codes run past the section end');
+    if (bp > limit) {
+      if (bp + shift > sectionLimit) throw new PackFormatError('int8 section: codes run past the section end');
+      const skip = bp >>> 3;
+      view = new DataView(view.buffer, view.byteOffset + skip, view.byteLength - skip);
+      bp = (bp - skip * 8) | 0;
+      shift += skip * 8;
+      limit = (sectionLimit - shift < WINDOW_STEP_BITS ? sectionLimit - shift : WINDOW_STEP_BITS) | 0;
+      continue;
+    }
     const w = view.getInt32(bp >>> 3, true) >>> (bp & 7); // ≥ 25 valid bits
-    let e = fast[classBase + (pc << lookupBits) + (w & mask)];
-    if (e & 16) e = fast[(e >>> 5) + ((w >>> lookupBits) & ((1 << (e & 15)) - 1))];
+    const i = (classBase + (pc << lookupBits) + (w & mask)) << 1;
+    let e = hot[i];
+    if ((e & slow) === 0 && o < pairEnd) {
+      // A value or direct run, and the token after it if its code is within the lookup bits: no branch
+      // on whether there is one (it varies unpredictably): without one, the second word describes the
+      // first token alone and the 0 it writes at the next token's place is overwritten by that token.
+      // Runs write the 0 the cleared output holds.
+      const e2 = hot[i + 1];
+      out[o] = (e >>> 5) & 0xff;
+      if (density) {
+        // See the one-token path below.
+        const target = (e >>> 8) & 4096;
+        z = target - (((target - z) * decay[((e >>> 13) & 15) + 1]) >> 16);
+        if (z < zLo || z >= zHi) {
+          // The class changed after the first token: the second was looked up in the wrong table.
+          const c = z >> 10 < topClass ? z >> 10 : topClass;
+          zLo = c << 10;
+          zHi = c === topClass ? noClassEnd : zLo + 1024;
+          classBase = (c * contexts) << lookupBits;
+          bp = (bp + (e & 15)) | 0;
+          o = (o + ((e >>> 13) & 15) + 1) | 0;
+          pc = (e >>> 17) & 7;
+          continue;
+        }
+      }
+      out[o + (((e >>> 13) & 15) + 1)] = (e2 >>> 5) & 0xff;
+      o = (o + ((e2 >>> 13) & 63)) | 0;
+      bp = (bp + (e2 & 15)) | 0;
+      pc = (e2 >>> 19) & 7;
+      if (density) {
+        const target = (e2 >>> 10) & 4096; // P_RUN moved to 4096
+        z = target - (((target - z) * decay[((e2 >>> 13) & 63) - ((e >>> 13) & 15) - 1]) >> 16); // decay[0]: unchanged
+        if (z < zLo || z >= zHi) {
+          const c = z >> 10 < topClass ? z >> 10 : topClass;
+          zLo = c << 10;
+          zHi = c === topClass ? noClassEnd : zLo + 1024;
+          classBase = (c * contexts) << lookupBits;
+        }
+      }
+      // A second step like the first, without the comments: V8 re-checks each typed array it touches
+      // (map, length, base pointer) once per iteration, and this halves those checks per token. What the
+      // first step handles alone goes back to the top.
+      if (bp > limit || o >= pairEnd) continue;
+      const v = view.getInt32(bp >>> 3, true) >>> (bp & 7);
+      const j = (classBase + (pc << lookupBits) + (v & mask)) << 1;
+      const f = hot[j];
+      if (f & slow) continue;
+      const f2 = hot[j + 1];
+      out[o] = (f >>> 5) & 0xff;
+      if (density) {
+        const target = (f >>> 8) & 4096;
+        z = target - (((target - z) * decay[((f >>> 13) & 15) + 1]) >> 16);
+        if (z < zLo || z >= zHi) {
+          const c = z >> 10 < topClass ? z >> 10 : topClass;
+          zLo = c << 10;
+          zHi = c === topClass ? noClassEnd : zLo + 1024;
+          classBase = (c * contexts) << lookupBits;
+          bp = (bp + (f & 15)) | 0;
+          o = (o + ((f >>> 13) & 15) + 1) | 0;
+          pc = (f >>> 17) & 7;
+          continue;
+        }
+      }
+      out[o + (((f >>> 13) & 15) + 1)] = (f2 >>> 5) & 0xff;
+      o = (o + ((f2 >>> 13) & 63)) | 0;
+      bp = (bp + (f2 & 15)) | 0;
+      pc = (f2 >>> 19) & 7;
+      if (density) {
+        const target = (f2 >>> 10) & 4096;
+        z = target - (((target - z) * decay[((f2 >>> 13) & 63) - ((f >>> 13) & 15) - 1]) >> 16); // decay[0]: unchanged
+        if (z < zLo || z >= zHi) {
+          const c = z >> 10 < topClass ? z >> 10 : topClass;
+          zLo = c << 10;
+          zHi = c === topClass ? noClassEnd : zLo + 1024;
+          classBase = (c * contexts) << lookupBits;
+        }
+      }
+      continue;
+    }
+    // One token: long codes, escape runs, invalid codes, row and section ends.
+    if (e & 16) e = hot[(e >>> 5) + ((w >>> lookupBits) & ((1 << (e & 15)) - 1))];
     if (e === 0) throw new PackFormatError('invalid Huffman code');
-    bp += e & 15;
+    bp = (bp + (e & 15)) | 0;
     pc = (e >>> 17) & 7;
     let len = ((e >>> 13) & 15) + 1;
     if (e & escapeFlag) {
@@ -356,7 +515,7 @@ function int8Tokens(
     }
     if (len > outEnd - o) throw new PackFormatError('int8 section: zero run past the section end');
     out[o] = (e >>> 5) & 0xff;
-    o += len;
+    o = (o + len) | 0;
     if (density) {
       // One formula for both token kinds, no branch (they interleave unpredictably): a literal moves z
       // towards 0 exactly as a run of length 1 moves it towards 4096, since z - (z >> 6) equals
@@ -366,7 +525,7 @@ function int8Tokens(
       if (z < zLo || z >= zHi) {
         const c = z >> 10 < topClass ? z >> 10 : topClass; // densityClass(z)
         zLo = c << 10;
-        zHi = c === topClass ? 0x7fffffff : zLo + 1024;
+        zHi = c === topClass ? noClassEnd : zLo + 1024;
         classBase = (c * contexts) << lookupBits;
       }
     }
@@ -375,49 +534,10 @@ function int8Tokens(
       const r = ((o - rowOrigin) / rowLength) | 0;
       classBase = rowBase[r];
       rowEnd = rowOrigin + (r + 1) * rowLength;
-    }
-    // The second token: the same step again.
-    if (o >= outEnd) break;
-    if (bp > limit) throw new PackFormatError('int8 section: codes run past the section end');
-    const w2 = view.getInt32(bp >>> 3, true) >>> (bp & 7);
-    let e2 = fast[classBase + (pc << lookupBits) + (w2 & mask)];
-    if (e2 & 16) e2 = fast[(e2 >>> 5) + ((w2 >>> lookupBits) & ((1 << (e2 & 15)) - 1))];
-    if (e2 === 0) throw new PackFormatError('invalid Huffman code');
-    bp += e2 & 15;
-    pc = (e2 >>> 17) & 7;
-    let len2 = ((e2 >>> 13) & 15) + 1;
-    if (e2 & escapeFlag) {
-      const ex2 = (e2 >>> 22) & 31;
-      const loBits2 = ex2 < 16 ? ex2 : 16;
-      const lo2 = (view.getInt32(bp >>> 3, true) >>> (bp & 7)) & ((1 << loBits2) - 1);
-      bp += loBits2;
-      const hi2 = (view.getInt32(bp >>> 3, true) >>> (bp & 7)) & ((1 << (ex2 - loBits2)) - 1);
-      bp += ex2 - loBits2;
-      const x2 = lo2 + hi2 * 65536;
-      const run2 = directRuns + (1 << (ex2 >> 1)) * (1 << (ex2 - (ex2 >> 1))) + x2;
-      if (run2 > outEnd - o) throw new PackFormatError('int8 section: zero run past the section end');
-      len2 = run2 | 0;
-    }
-    if (len2 > outEnd - o) throw new PackFormatError('int8 section: zero run past the section end');
-    out[o] = (e2 >>> 5) & 0xff;
-    o += len2;
-    if (density) {
-      const target2 = (e2 >>> 8) & 4096;
-      z = target2 - (((target2 - z) * decay[len2 < maxRun ? len2 : maxRun]) >> 16);
-      if (z < zLo || z >= zHi) {
-        const c2 = z >> 10 < topClass ? z >> 10 : topClass;
-        zLo = c2 << 10;
-        zHi = c2 === topClass ? 0x7fffffff : zLo + 1024;
-        classBase = (c2 * contexts) << lookupBits;
-      }
-    }
-    if (o >= rowEnd && o < outEnd) {
-      const r2 = ((o - rowOrigin) / rowLength) | 0;
-      classBase = rowBase[r2];
-      rowEnd = rowOrigin + (r2 + 1) * rowLength;
+      pairEnd = (rowEnd < outEnd ? rowEnd : outEnd) - 2 * directRuns;
     }
   }
-  return bp;
+  return bp + shift;
 }
 
 /**

@@ -57,6 +57,12 @@ function main(dir: string): void {
   write('int8-rows-small', small, packAsInt8Rows(small, 512, 2, 4));
   write('int8-rows-large', large, packAsInt8Rows(large, 4096, 3, 8));
   write('int8-rows-one-group', small, packAsInt8Rows(small, 1024, 1, 1));
+  // INT8_ROWS with short codes, where the JVM decoder resolves two tokens per lookup (pairs that must not
+  // straddle a row boundary): narrow rows of small values, and a zero run across rows.
+  const narrow = new Uint8Array(48 * 200);
+  for (let r = 0; r < 48; r++) narrow.set(laplacianInt8(200, 0.5, r % 2 ? 1.5 : 3, 70 + r), r * 200);
+  narrow.fill(0, 10 * 200 + 37, 13 * 200 + 3);
+  write('int8-rows-pairs', narrow, packAsInt8Rows(narrow, 200, 2, 4));
   // An INT8 section in a version 2 container (the encoder codes this input as a shared stream).
   const sparse = laplacianInt8(4000, 0.8, 6, 3);
   write('int8-section-small', sparse, packAsInt8(sparse));

@@ -23,12 +23,14 @@ class HotLoopFuzzTest {
   @Test
   void corruptedTokensInLargeSectionsFailCleanly() throws Exception {
     Path dir = Vectors.generated();
-    // Packed file suffix, mutants: an INT8_DENSITY section (v2); an INT8_ROWS section (v2); a BYTES section (v1) and the same bytes as
+    // Packed file suffix, mutants: an INT8_DENSITY section (v2); INT8_ROWS sections (v2), the second decoded two
+    // tokens per lookup; a BYTES section (v1) and the same bytes as
     // one shared Brotli stream (v2); INT8 K=8 sections among BYTES ones (v1) and BYTES sections between
     // SHARED ones (v2).
     Object[][] seeds = {
       {"uneven-rows-large", ".mlshrink", 600},
       {"int8-rows-large", ".mlshrink", 400},
+      {"int8-rows-pairs", ".mlshrink", 300},
       {"laplacian-sparse", ".v1.mlshrink", 300},
       {"laplacian-sparse", ".mlshrink", 200},
       {"hand_landmark_lite.tflite", ".v1.mlshrink", 40},
