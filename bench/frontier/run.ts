@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { brotliCompressSync, constants as zc, gunzipSync, gzipSync } from 'node:zlib';
 import { PACKED_SUFFIX, unpackModel } from '../../compiler/src/pack/index.js';
-import type { AutoTrainingReport } from '../../compiler/src/pipeline/report.js';
+import type { AutoHeldOutReport, AutoTrainingReport } from '../../compiler/src/pipeline/report.js';
 import { REPO_ROOT, venvPython } from '../corpus/manifest.js';
 
 const { values } = parseArgs({
@@ -70,13 +70,17 @@ function writeTrainSplit(dir: string): void {
   }
 }
 
-/** The training rounds of an --auto --finetune report, one line: chosen sparsities, epochs, time. */
+/** The training rounds of an --auto --finetune report, one line: chosen sparsities, epochs, time, held-out checks. */
 function trainingNote(reportPath: string): string {
-  const t = (JSON.parse(readFileSync(reportPath, 'utf8')) as { auto?: { training?: AutoTrainingReport; timingsMs: { training?: number } } }).auto;
-  if (!t?.training) return 'no training';
-  const chosen = t.training.rounds.find((r) => r.chosen)!;
-  const layers = Object.values(chosen.layers).map((l) => `${l.sparsity}/${l.clusters}`).join(' ');
-  return `round ${chosen.round} of ${t.training.rounds.length - 1} (${chosen.kind}) after ${chosen.epochs} epochs, ${t.training.epochsTrained} of ${t.training.epochBudget} trained; sparsity/clusters ${layers}; training ${((t.timingsMs.training ?? 0) / 1000).toFixed(0)} s`;
+  const t = (JSON.parse(readFileSync(reportPath, 'utf8')) as { auto?: { training?: AutoTrainingReport; heldOut?: AutoHeldOutReport; timingsMs: { training?: number } } }).auto;
+  const h = t?.heldOut;
+  const pt = (x: number): string => (x * 100).toFixed(2);
+  const held = h && h.samples > 0 ? `; held out (${h.samples} val): ${h.checks.map((c) => `${c.candidate} ${pt(c.loss)}/${pt(c.heldOutLoss)} pt${c.met ? ' ships' : ''}`).join(', ')}` : h?.note ? `; ${h.note}` : '';
+  if (!t?.training) return `no training${held}`;
+  const chosen = t.training.rounds.find((r) => r.chosen);
+  const layers = chosen ? Object.values(chosen.layers).map((l) => `${l.sparsity}/${l.clusters}`).join(' ') : '';
+  const what = chosen ? `round ${chosen.round} of ${t.training.rounds.length - 1} (${chosen.kind}) after ${chosen.epochs} epochs` : `a search plan (no round of ${t.training.rounds.length - 1})`;
+  return `${what}, ${t.training.epochsTrained} of ${t.training.epochBudget} trained${layers ? `; sparsity/clusters ${layers}` : ''}; training ${((t.timingsMs.training ?? 0) / 1000).toFixed(0)} s${held}`;
 }
 
 const TRAIN_N = 55000;

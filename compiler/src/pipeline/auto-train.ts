@@ -35,11 +35,19 @@ export type TrainedMeasurement = Measurement & { weightSparsity: number; tflite:
 
 export interface AutoTrainResult {
   report: AutoTrainingReport;
-  /** The chosen model (the search's start when no trained round did better) and its plan. */
+  /** Every trained round (round ≥ 1): its checkpoint, runner and plan, for the held-out verdict. */
+  rounds: TrainedCandidate[];
+}
+
+export interface TrainedCandidate {
+  round: number;
+  epochs: number;
   model: Model;
   runner: PlanRunner;
   layers: Assignment;
-  trained: boolean;
+  bytes: number;
+  loss: number;
+  met: boolean;
 }
 
 /** Training inputs of `--auto --finetune`, loaded (and checked) before the search spends minutes. */
@@ -98,7 +106,6 @@ export async function autoTrain(setup: AutoTrainSetup, data: LabeledData, search
     epochs: setup.options.finetune,
     onRound: (r) => setup.log(`auto: training round ${r.round} (${r.kind}) ${JSON.stringify(r.layers)}: ${r.bytes} bytes, loss ${r.loss.toPrecision(3)}${r.met ? '' : ' (over budget)'}; trained ${(r.trainMs / 1000).toFixed(1)} s`),
   });
-  const chosen = schedule.chosen;
   const report: AutoTrainingReport = {
     samples: data.inputs.length,
     labeled: data.labels !== undefined,
@@ -115,18 +122,18 @@ export async function autoTrain(setup: AutoTrainSetup, data: LabeledData, search
       tflite: stats.get(r.checkpoint)?.get(JSON.stringify(r.layers))?.tflite ?? 0,
       weightSparsity: stats.get(r.checkpoint)?.get(JSON.stringify(r.layers))?.weightSparsity ?? 0,
       met: r.met,
-      chosen: r === chosen,
+      chosen: false, // set by the held-out verdict (optimize-auto.ts)
       trainMs: r.trainMs,
       measureMs: r.ms ?? 0,
     })),
     ms: Date.now() - started,
   };
-  return { report, model: chosen.checkpoint, runner: runnerFor(chosen.checkpoint), layers: chosen.layers, trained: chosen.epochs > 0 };
+  const rounds = schedule.rounds.slice(1).map((r) => ({ round: r.round, epochs: r.epochs, model: r.checkpoint, runner: runnerFor(r.checkpoint), layers: r.layers, bytes: r.bytes, loss: r.loss, met: r.met }));
+  return { report, rounds };
 }
 
-/** The training as a pass entry of the report (before the plan's passes it fed). */
-export function trainingPass(t: AutoTrainingReport): PassReport {
-  const chosen = t.rounds.find((r) => r.chosen)!;
+/** The training as a pass entry of the report (before the plan's passes it fed): `chosen`, the round that ships. */
+export function trainingPass(t: AutoTrainingReport, chosen: AutoTrainingReport['rounds'][number]): PassReport {
   return {
     name: 'finetune',
     stats: { schedule: 'iterative prune → retrain (--auto)', epochs: chosen.epochs, epochsTrained: t.epochsTrained, samples: t.samples, labeled: t.labeled, qat: t.qat, rounds: t.rounds.length - 1, chosenRound: chosen.round },

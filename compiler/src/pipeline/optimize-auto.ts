@@ -3,10 +3,9 @@
  * LiteRT side: it turns a per-layer assignment into a plan (plan.ts), runs it (run-plan.ts), packs it
  * with the real packer and measures it in LiteRT; the search strategy itself is auto-search.ts.
  *
- * The budget: the accuracy drop on labelled --eval data (top-1 disagreement with --metric agreement),
- * else the fidelity budget (worst-output noise/signal vs the original on the gate inputs). Sensitivity
- * is ranked on an even slice of the evaluation data; every whole-model plan is judged on all of it. Nothing meets the budget → the report is
- * written, no model, BudgetError (exit 2).
+ * The budget and the data it is judged on: auto-judge.ts. The search and the training rounds are judged
+ * on the search part; the candidate that ships must also meet the budget on the held-out part
+ * (held-out-verdict.ts). Nothing meets the budget → the report is written, no model, BudgetError (exit 2).
  */
 import { mkdirSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -14,7 +13,7 @@ import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { checkOutputDir, refuseInputAsOutput } from '../io/safe-paths.js';
 import { loadCheckedData } from '../eval/data-checks.js';
-import { compare, openFloatRunner, runAll, type EvalData, type Evaluation, type ModelUnderTest } from '../eval/evaluate.js';
+import type { Evaluation, ModelUnderTest } from '../eval/evaluate.js';
 import { liteRtFailure } from '../eval/litert-failure.js';
 import type { Model } from '../ir/model.js';
 import { packedBufferBytes, packModel } from '../pack/index.js';
@@ -24,35 +23,22 @@ import { prunableLayers } from '../passes/prune-magnitude.js';
 import { renderModelPage } from '../report/model-page.js';
 import { writePage } from '../report/write.js';
 import { writeModel } from '../tflite/write.js';
+import { shipCandidates, type ShipCandidate } from './auto-candidates.js';
+import { openJudge, type Judge, type Metric } from './auto-judge.js';
 import { autoSearch, type Assignment, type AutoLayer, type AutoSearchResult, type Measurement } from './auto-search.js';
 import { BudgetError } from './budget-error.js';
 import type { OptimizeOptions, QuantizeMode } from './config.js';
-import { fidelityReport, FidelityProbe, worstLoss, type FidelityReport } from './fidelity-gate.js';
+import type { FidelityReport } from './fidelity-gate.js';
 import { gateInputs, resolveOptions } from './gate-setup.js';
+import { heldOutOrder, heldOutVerdict, MAX_HELD_OUT_CHECKS } from './held-out-verdict.js';
 import { readInput } from './model-input.js';
 import type { OptimizeContext } from './optimize.js';
 import { outputPaths } from './output-paths.js';
 import { layerPlan, type Plan } from './plan.js';
-import { referenceOutputs } from './reference-outputs.js';
-import { evaluationReport, modelStats, reportedOptions, reportJson, weightSparsity, type AutoReport, type OptimizeReport, type PassReport, type TriedPoint } from './report.js';
+import { evaluationReport, modelStats, reportedOptions, reportJson, weightSparsity, type AutoHeldOutReport, type AutoReport, type OptimizeReport, type PassReport, type TriedPoint } from './report.js';
 import { reportDetails } from './report-details.js';
 import { planRunner, type PlanRun, type PlanRunner } from './run-plan.js';
 import { autoTrain, loadAutoTrainingData, trainingPass, type AutoTrainResult, type TrainedMeasurement } from './auto-train.js';
-
-/** Evaluation samples (evenly picked) the sensitivity scan runs on. */
-export const AUTO_SENSITIVITY_SAMPLES = 500;
-
-type Metric = AutoReport['metric'];
-
-interface Judge {
-  metric: Metric;
-  budget: number;
-  sensitivityData: AutoReport['sensitivityData'];
-  verdictData: AutoReport['verdictData'];
-  loss(candidate: ModelUnderTest, phase: 'sensitivity' | 'verdict'): Promise<number>;
-  /** The full verdict for the report: an Evaluation (labels/agreement) or a fidelity report. */
-  report(candidate: ModelUnderTest): Promise<{ evaluation?: Evaluation; fidelity?: FidelityReport }>;
-}
 
 export async function optimizeAuto(modelPath: string, outDir: string, given: OptimizeOptions, ctx: OptimizeContext): Promise<OptimizeReport> {
   const started = Date.now();
@@ -86,8 +72,11 @@ export async function optimizeAuto(modelPath: string, outDir: string, given: Opt
     .map((l) => ({ name: sg.tensors[l.tensor]!.name!, elements: l.elements }));
   if (layers.length === 0) warnings.push('auto: no weight layer to prune or cluster; only quantized');
 
+  // Without --eval the fidelity gate's inputs judge; the ones it holds out must not calibrate either.
+  const gate = evalData ? undefined : gateInputs(shape, undefined, calibration, options, warnings);
+  const calibrationSamples = (gate?.calibrationFit ?? calibration?.inputs)?.map((x) => [x]);
   // One runner, calibrated once: every plan runs on the same graph.
-  const runner = planRunner(modelPath, calibration?.inputs.map((x) => [x]), { calibrateOnce: true });
+  const runner = planRunner(modelPath, calibrationSamples, { calibrateOnce: true });
   const quiet = { log() {} };
   const build = async (a: Assignment, onStep?: (name: string, m: Model) => void, on: { model: Model; runner: PlanRunner } = { model: start, runner }): Promise<{ plan: Plan; run: PlanRun; bytes: Uint8Array }> => {
     const plan = layerPlan(choices, a);
@@ -128,7 +117,8 @@ export async function optimizeAuto(modelPath: string, outDir: string, given: Opt
   };
   // The base plan first: it calibrates, and every other plan reuses those ranges (calibrateOnce).
   await build({});
-  const judge = await openJudge(modelPath, originalRun, shape, evalData, calibration, options, warnings);
+  const judge = await openJudge(modelPath, originalRun, evalData, gate, options);
+  if (judge.heldOutNote) warnings.push(`auto: ${judge.heldOutNote}`);
   const sparsityOf = new Map<string, { weightSparsity: number; tflite: number }>();
   let plansStarted: number | undefined;
   const measure = async (a: Assignment, phase: 'sensitivity' | 'verdict'): Promise<Measurement> => {
@@ -143,7 +133,7 @@ export async function optimizeAuto(modelPath: string, outDir: string, given: Opt
     return { loss, bytes, ms };
   };
 
-  ctx.log(`auto: ${layers.length} layer(s); budget ${judge.metric} ≤ ${judge.budget}; sensitivity on ${judge.sensitivityData.samples} ${judge.sensitivityData.source} samples, plans on ${judge.verdictData.samples} ${judge.verdictData.source} samples`);
+  ctx.log(`auto: ${layers.length} layer(s); budget ${judge.metric} ≤ ${judge.budget}; sensitivity on ${judge.sensitivityData.samples} ${judge.sensitivityData.source} samples, plans on ${judge.verdictData.samples} ${judge.verdictData.source} samples${judge.heldOut ? `, the shipped one also on ${judge.heldOut.samples} held-out ${judge.heldOut.source} samples` : ''}`);
   const search = await autoSearch(layers, measure, { budget: judge.budget, onProgress: (phase, done, total) => ctx.progress?.(`auto ${phase}`, done, total) });
   const searchDone = Date.now();
   const sensitivityDone = plansStarted ?? searchDone;
@@ -160,7 +150,7 @@ export async function optimizeAuto(modelPath: string, outDir: string, given: Opt
       return { loss, bytes, ms: Date.now() - t0, weightSparsity: weightSparsity(built.run.model), tflite: built.bytes.length };
     };
     training = await autoTrain(
-      { modelPath, options, start, teacher: originalRun.bytes, calibration: calibration?.inputs.map((x) => [x]), budget: judge.budget, measure: measureOn, log: (m) => ctx.log(m) },
+      { modelPath, options, start, teacher: originalRun.bytes, calibration: calibrationSamples, budget: judge.budget, measure: measureOn, log: (m) => ctx.log(m) },
       trainingData,
       { ...search.chosen, ...sparsityOf.get(JSON.stringify(search.chosen.layers))! },
       layers,
@@ -169,30 +159,51 @@ export async function optimizeAuto(modelPath: string, outDir: string, given: Opt
   }
   const trainingDone = Date.now();
 
-  // The chosen plan again (deterministic: the same bytes as measured), with each step's size.
+  // The held-out verdict: candidates within the budget on the search part, smallest first, until one
+  // also meets it on the held-out part (without held-out data: the smallest one, as judged).
+  const candidates = shipCandidates(search, training);
+  const heldOut = judge.heldOut;
+  const verdictOf = heldOut
+    ? await heldOutVerdict(candidates, async (c) => {
+        const built = await build(c.layers, undefined, c.trained ? { model: c.trained.model, runner: c.trained.runner } : undefined);
+        return heldOut.loss({ bytes: built.bytes, model: built.run.model });
+      }, { budget: judge.budget, maxChecks: MAX_HELD_OUT_CHECKS, onCheck: (c) => ctx.log(`auto: held out: ${c.candidate.id} (${c.candidate.bytes} bytes, loss ${c.candidate.loss.toPrecision(3)}): held-out loss ${c.heldOutLoss.toPrecision(3)}${c.met ? '' : ' (over budget)'}`) })
+    : { chosen: heldOutOrder(candidates)[0], checks: [], unchecked: Math.max(0, heldOutOrder(candidates).length - 1) };
+  const shipped = verdictOf.chosen;
+  const shippedRound = shipped?.trained ? training!.report.rounds.find((r) => r.round === shipped.trained!.round) : shipped && shipped.plan === search.chosen ? training?.report.rounds[0] : undefined;
+  for (const r of training?.report.rounds ?? []) r.chosen = r === shippedRound;
+
+  // The chosen candidate again (deterministic: the same bytes as measured), with each step's size.
   const passes: PassReport[] = [];
   const passBytes = new Map<PassReport, number>();
   let written: { model: Model; bytes: Uint8Array; packed?: Uint8Array } | undefined;
   let verdict: { evaluation?: Evaluation; fidelity?: FidelityReport } = {};
-  if (search.chosen) {
+  if (shipped) {
     const stepBytes: number[] = [];
-    const final = training?.trained ? { model: training.model, runner: training.runner } : undefined;
-    const chosenLayers = final ? training!.layers : search.chosen.layers;
-    const built = await build(chosenLayers, (name, m) => {
+    const final = shipped.trained ? { model: shipped.trained.model, runner: shipped.trained.runner } : undefined;
+    const built = await build(shipped.layers, (name, m) => {
       ctx.onPassDone?.(name, m);
       stepBytes.push(writeModel(m).length);
     }, final);
     built.run.passes.forEach((p, i) => passBytes.set(p, stepBytes[i]!));
-    if (final) passes.push(trainingPass(training!.report));
+    if (final && shippedRound) passes.push(trainingPass(training!.report, shippedRound));
     passes.push(...built.run.passes);
     warnings.push(...built.run.warnings);
-    const packed = !packing ? undefined : final ? packModel(built.bytes) : verdictFiles.get(JSON.stringify(search.chosen.layers));
+    const packed = !packing ? undefined : final ? packModel(built.bytes) : verdictFiles.get(JSON.stringify(shipped.layers));
     written = { model: built.run.model, bytes: built.bytes, ...(packed ? { packed } : {}) };
     verdict = await judge.report({ bytes: built.bytes, model: built.run.model });
   }
-  const met = search.chosen !== undefined;
+  const met = shipped !== undefined;
+  const heldOutReport: AutoHeldOutReport = {
+    source: heldOut?.source ?? 'none',
+    samples: heldOut?.samples ?? 0,
+    maxChecks: heldOut ? MAX_HELD_OUT_CHECKS : 0,
+    checks: verdictOf.checks.map((c) => ({ candidate: c.candidate.id, bytes: c.candidate.bytes, loss: c.candidate.loss, heldOutLoss: c.heldOutLoss, met: c.met })),
+    unchecked: verdictOf.unchecked,
+    ...(judge.heldOutNote ? { note: judge.heldOutNote } : {}),
+  };
   const timingsMs = { sensitivity: sensitivityDone - started, plans: searchDone - sensitivityDone, ...(training ? { training: trainingDone - searchDone } : {}), total: Date.now() - started };
-  const report = autoReport({ modelPath, original, options, judge, search, layers, passes, warnings, written, verdict, met, sparsityOf, timingsMs, ...(training ? { training } : {}) });
+  const report = autoReport({ modelPath, original, options, judge, search, layers, passes, warnings, written, verdict, met, sparsityOf, timingsMs, heldOut: heldOutReport, ...(shipped ? { shipped } : {}), ...(training ? { training } : {}) });
   Object.assign(
     report,
     reportDetails({
@@ -212,6 +223,10 @@ export async function optimizeAuto(modelPath: string, outDir: string, given: Opt
   writePage(paths.html, renderModelPage(report));
   if (!met) {
     const what = judge.metric === 'fidelity' ? 'worst-output noise/signal' : judge.metric === 'accuracy' ? 'accuracy drop' : 'top-1 disagreement';
+    if (verdictOf.checks.length > 0) {
+      const losses = verdictOf.checks.map((c) => `${c.candidate.id} ${fmtLoss(judge.metric, c.heldOutLoss)}`).join(', ');
+      throw new BudgetError(`${modelPath}: --auto: none of the ${verdictOf.checks.length} smallest plans within the budget on the search data met it on the ${heldOut!.samples} held-out samples (${losses}; budget ${fmtLoss(judge.metric, judge.budget)}); no model written (report: ${paths.report})`, report);
+    }
     throw new BudgetError(
       `${modelPath}: --auto found no plan within the budget: quantizing alone gives ${what} ${fmtLoss(judge.metric, search.base.loss)}, budget ${fmtLoss(judge.metric, judge.budget)}; no model written (report: ${paths.report})`,
       report,
@@ -221,69 +236,6 @@ export async function optimizeAuto(modelPath: string, outDir: string, given: Opt
 }
 
 const fmtLoss = (metric: Metric, x: number): string => (metric === 'fidelity' ? x.toPrecision(3) : `${(x * 100).toFixed(2)} points`);
-
-/** How candidates are judged: accuracy (or agreement) on --eval, else fidelity on the gate inputs. */
-async function openJudge(
-  modelPath: string,
-  original: ModelUnderTest,
-  shape: number[] | undefined,
-  evalData: EvalData | undefined,
-  calibration: EvalData | undefined,
-  options: OptimizeOptions,
-  warnings: string[],
-): Promise<Judge> {
-  // The search picks among plans by their loss on this data, so the verdict is optimistic for unseen data.
-  if (evalData) {
-    const metric: Metric = evalData.labels ? 'accuracy' : 'top1-agreement';
-    // Held-out samples: on calibration (training) data a model is near-perfect and a layer's damage
-    // barely shows (sample app: 0.9 sparsity + 4 clusters on its big layer lost nothing on its 200
-    // training images, 0.8 points on the test set).
-    const cheap = evenly(evalData, AUTO_SENSITIVITY_SAMPLES);
-    const refFull = await referenceOutputs(modelPath, original, evalData, () => {});
-    const refCheap = cheap === evalData ? refFull : await referenceOutputs(modelPath, original, cheap, () => {});
-    const evaluate = async (c: ModelUnderTest, data: EvalData, reference: Float32Array[][]): Promise<Evaluation> => {
-      const runner = await openFloatRunner(c);
-      try {
-        return compare(reference, await runAll(runner, data.inputs), data.labels);
-      } finally {
-        runner.dispose();
-      }
-    };
-    const lossOf = (e: Evaluation): number => e.accuracyDrop ?? 1 - e.fidelity.top1Agreement;
-    return {
-      metric,
-      budget: options.maxAccuracyDrop,
-      sensitivityData: { source: 'eval', samples: cheap.inputs.length },
-      verdictData: { source: 'eval', samples: evalData.inputs.length },
-      loss: async (c, phase) => lossOf(phase === 'verdict' ? await evaluate(c, evalData, refFull) : await evaluate(c, cheap, refCheap)),
-      report: async (c) => ({ evaluation: await evaluate(c, evalData, refFull) }),
-    };
-  }
-  if (options.maxFidelityLoss >= 1) throw new UserError(`${modelPath}: --auto needs a budget: labelled --eval data, or --max-fidelity-loss below 1`);
-  const gate = gateInputs(shape, undefined, calibration, options, warnings);
-  if (!gate) throw new UserError(`${modelPath}: --auto cannot measure this model (no single fixed-shape input to feed)`);
-  let probe: FidelityProbe;
-  try {
-    probe = await FidelityProbe.open(original, gate.inputs, gate.source);
-  } catch (e) {
-    throw liteRtFailure(modelPath, e) ?? e;
-  }
-  const data = { source: gate.source, samples: gate.inputs.length };
-  return {
-    metric: 'fidelity',
-    budget: options.maxFidelityLoss,
-    sensitivityData: data,
-    verdictData: data,
-    loss: async (c) => worstLoss(await probe.measure(c)).loss,
-    report: async (c) => ({ fidelity: fidelityReport(await probe.part(c, options.maxFidelityLoss), options.maxFidelityLoss) }),
-  };
-}
-
-function evenly(data: EvalData, limit: number): EvalData {
-  if (data.inputs.length <= limit) return data;
-  const pick = Array.from({ length: limit }, (_, i) => Math.floor((i * data.inputs.length) / limit));
-  return { inputs: pick.map((i) => data.inputs[i]!), ...(data.labels ? { labels: pick.map((i) => data.labels![i]!) } : {}) };
-}
 
 interface AutoReportInput {
   modelPath: string;
@@ -300,6 +252,9 @@ interface AutoReportInput {
   sparsityOf: ReadonlyMap<string, { weightSparsity: number; tflite: number }>;
   timingsMs: AutoReport['timingsMs'];
   training?: AutoTrainResult;
+  heldOut: AutoHeldOutReport;
+  /** The candidate that ships (met the budget on both parts). */
+  shipped?: ShipCandidate;
 }
 
 function autoReport(r: AutoReportInput): OptimizeReport {
@@ -308,13 +263,13 @@ function autoReport(r: AutoReportInput): OptimizeReport {
   const tried: TriedPoint[] = search.plans.map((p) => {
     const s = r.sparsityOf.get(JSON.stringify(p.layers))!;
     const loss = judge.metric === 'fidelity' ? { fidelityLoss: p.loss } : { accuracyDrop: p.loss };
-    return { label: p.moves === 0 ? 'quantized only' : `${p.moves} move${p.moves > 1 ? 's' : ''}`, weightSparsity: s.weightSparsity, bytes: s.tflite, ...(packing ? { packedBytes: p.bytes } : {}), ...loss, chosen: p === search.chosen && !r.training?.trained };
+    return { label: p.moves === 0 ? 'quantized only' : `${p.moves} move${p.moves > 1 ? 's' : ''}`, weightSparsity: s.weightSparsity, bytes: s.tflite, ...(packing ? { packedBytes: p.bytes } : {}), ...loss, chosen: p === r.shipped?.plan };
   });
   for (const t of r.training?.report.rounds.slice(1) ?? []) {
     const loss = judge.metric === 'fidelity' ? { fidelityLoss: t.loss } : { accuracyDrop: t.loss };
     tried.push({ label: `training round ${t.round} (${t.kind}, ${t.epochs} epoch${t.epochs === 1 ? '' : 's'})`, weightSparsity: t.weightSparsity, bytes: t.tflite, ...(packing ? { packedBytes: t.bytes } : {}), ...loss, chosen: t.chosen });
   }
-  const chosenLayers = (r.training?.trained ? r.training.layers : search.chosen?.layers) ?? {};
+  const chosenLayers = r.shipped?.layers ?? {};
   const auto: AutoReport = {
     metric: judge.metric,
     budget: judge.budget,
@@ -323,9 +278,10 @@ function autoReport(r: AutoReportInput): OptimizeReport {
     layers: r.layers.map((l) => ({ layer: l.name, elements: l.elements, sparsity: chosenLayers[l.name]?.sparsity ?? 0, clusters: chosenLayers[l.name]?.clusters ?? 0 })),
     baseSensitivityLoss: search.baseSensitivity.loss,
     sensitivity: search.sensitivity.map((p) => ({ layer: p.layer, sparsity: p.setting.sparsity, clusters: p.setting.clusters, loss: p.loss, bytes: p.bytes, ms: p.ms ?? 0 })),
-    plans: search.plans.map((p) => ({ moves: p.moves, loss: p.loss, predictedLoss: p.predictedLoss, bytes: p.bytes, met: p.met, chosen: p === search.chosen, ms: p.ms ?? 0 })),
+    plans: search.plans.map((p) => ({ moves: p.moves, loss: p.loss, predictedLoss: p.predictedLoss, bytes: p.bytes, met: p.met, chosen: p === r.shipped?.plan, ms: p.ms ?? 0 })),
     timingsMs: r.timingsMs,
     ...(r.training ? { training: r.training.report } : {}),
+    heldOut: r.heldOut,
   };
   const ev = r.verdict.evaluation;
   const accuracyDrop = ev ? (ev.accuracyDrop ?? 1 - ev.fidelity.top1Agreement) : undefined;

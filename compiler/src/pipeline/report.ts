@@ -84,6 +84,29 @@ export interface AutoReport {
   timingsMs: { sensitivity: number; plans: number; training?: number; total: number };
   /** `--auto --finetune N`: the prune → retrain rounds after the search (train-schedule.ts). */
   training?: AutoTrainingReport;
+  /** The held-out verdict (held-out-verdict.ts): candidates within the budget on the search part, checked on data the search never saw. */
+  heldOut?: AutoHeldOutReport;
+}
+
+export interface AutoHeldOutReport {
+  /** Where the held-out part came from and its size (0: nothing held out, `note` says why). */
+  source: string;
+  samples: number;
+  /** Held-out evaluations allowed. */
+  maxChecks: number;
+  /** In the order checked: smallest first; the first that met the budget ships. */
+  checks: {
+    /** 'plan N' (search plan N, 0-based in `plans`) or 'round N' (training round N). */
+    candidate: string;
+    bytes: number;
+    /** Loss on the search part, and on the held-out part. */
+    loss: number;
+    heldOutLoss: number;
+    met: boolean;
+  }[];
+  /** Candidates within the budget on the search part left unchecked (the check limit or an earlier pass). */
+  unchecked: number;
+  note?: string;
 }
 
 export interface AutoTrainingReport {

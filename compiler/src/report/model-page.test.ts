@@ -84,6 +84,16 @@ describe('model page', () => {
         { moves: 1, loss: 0.03, predictedLoss: 0.02, bytes: 900, met: true, chosen: true, ms: 5 },
       ],
       timingsMs: { sensitivity: 1200, plans: 800, total: 2500 },
+      heldOut: {
+        source: 'calibration',
+        samples: 16,
+        maxChecks: 4,
+        checks: [
+          { candidate: 'plan 2', bytes: 700, loss: 0.04, heldOutLoss: 0.07, met: false },
+          { candidate: 'plan 1', bytes: 900, loss: 0.03, heldOutLoss: 0.04, met: true },
+        ],
+        unchecked: 1,
+      },
     };
     const tried = [
       { label: 'quantized only', weightSparsity: 0, bytes: 2000, packedBytes: 1500, fidelityLoss: 0.001, chosen: false },
@@ -96,6 +106,12 @@ describe('model page', () => {
     expect(html).toContain('data-table="auto-layers"');
     expect(html).toMatch(/fc\/w<\/td><td>5,000<\/td><td>[^]*?75\.0 %[^]*?>8</);
     expect(html).toContain('total <span');
+    expect(html).toContain('data-table="auto-held-out"');
+    expect(html).toMatch(/plan 2<\/td>[^]*?0\.0700[^]*?over budget[^]*?plan 1 \(ships\)/);
+    expect(html).toContain('on 16 held-out calibration samples');
+    const none = renderModelPage({ ...minimal, tried, auto: { ...auto, heldOut: { source: 'none', samples: 0, maxChecks: 0, checks: [], unchecked: 0, note: 'nothing held out: 150 evaluation samples' } } });
+    expect(none).toContain('nothing held out: 150 evaluation samples');
+    expect(none).not.toContain('data-table="auto-held-out"');
   });
 
   it('per-class accuracy and confusion come from the matrices', () => {

@@ -114,7 +114,21 @@ function autoSection(r: OptimizeReport): string {
     .join('');
   const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
   return `<h3>Automatic search (--auto)</h3><p class="note">Budget: ${esc(a.metric)} ≤ ${a.metric === 'fidelity' ? a.budget.toPrecision(3) : pts(a.budget)}. Layer sensitivity: ${a.sensitivity.length} LiteRT measurements, one layer changed at a time, on ${int(a.sensitivityData.samples)} ${esc(a.sensitivityData.source)} samples (${s(a.timingsMs.sensitivity)}); whole-model plans: ${a.plans.length} measurements on ${int(a.verdictData.samples)} ${esc(a.verdictData.source)} samples (${s(a.timingsMs.plans)}); total ${num('auto.timingsMs.total', a.timingsMs.total, s(a.timingsMs.total))}.</p>
-<table data-table="auto-layers"><thead><tr><th class="t">layer</th><th>weights</th><th>sparsity</th><th>clusters</th><th>settings measured</th></tr></thead><tbody>${layerRows}</tbody></table>${trainingSection(a)}`;
+<table data-table="auto-layers"><thead><tr><th class="t">layer</th><th>weights</th><th>sparsity</th><th>clusters</th><th>settings measured</th></tr></thead><tbody>${layerRows}</tbody></table>${trainingSection(a)}${heldOutSection(a)}`;
+}
+
+/** --auto: the candidates within the budget on the search data, checked on held-out data (smallest first). */
+function heldOutSection(a: NonNullable<OptimizeReport['auto']>): string {
+  const h = a.heldOut;
+  if (!h) return '';
+  if (h.samples === 0) return `<h3>Held-out verdict</h3><p class="note">${esc(h.note ?? 'nothing held out')}</p>`;
+  const loss = (x: number): string => (a.metric === 'fidelity' ? x.toPrecision(3) : pts(x));
+  const shipped = h.checks.find((c) => c.met);
+  const rows = h.checks
+    .map((c, i) => `<tr><td class="t">${esc(c.candidate)}${c === shipped ? ' (ships)' : ''}</td><td>${num(`auto.heldOut.checks.${i}.bytes`, c.bytes, int(c.bytes))}</td><td>${num(`auto.heldOut.checks.${i}.loss`, c.loss, loss(c.loss))}</td><td>${num(`auto.heldOut.checks.${i}.heldOutLoss`, c.heldOutLoss, loss(c.heldOutLoss))}${c.met ? '' : ' (over budget)'}</td></tr>`)
+    .join('');
+  return `<h3>Held-out verdict</h3><p class="note">The plans and rounds above were judged on ${int(a.verdictData.samples)} ${esc(a.verdictData.source)} samples; picking the smallest of many within the budget favours lucky measurements, so the candidates within the budget were checked, smallest first, on ${int(h.samples)} held-out ${esc(h.source)} samples the search never saw (at most ${h.maxChecks} checks; ${h.unchecked} within the budget left unchecked). ${shipped ? `${esc(shipped.candidate)} met the budget there and ships.` : 'None of them met the budget there: no model written.'}</p>
+<table data-table="auto-held-out"><thead><tr><th class="t">candidate</th><th>bytes</th><th>loss (search data)</th><th>loss (held out)</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /** --auto --finetune: each prune → retrain round, what it trained and measured. */
@@ -129,7 +143,7 @@ function trainingSection(a: NonNullable<OptimizeReport['auto']>): string {
       return `<tr><td class="t">${r.round} ${esc(r.kind)}${r.chosen ? ' (chosen)' : ''}</td><td>${r.epochs}</td><td class="t">${esc(settings)}</td><td>${num(`auto.training.rounds.${i}.bytes`, r.bytes, int(r.bytes))}</td><td>${num(`auto.training.rounds.${i}.loss`, r.loss, loss(r.loss))}${r.met ? '' : ' (over budget)'}</td><td>${s(r.trainMs)}</td><td>${s(r.measureMs)}</td></tr>`;
     })
     .join('');
-  return `<h3>Training (--auto --finetune ${t.epochBudget})</h3><p class="note">Iterative prune → retrain from the searched plan: ${t.epochsTrained} epoch(s) trained on ${int(t.samples)} samples (${t.labeled ? 'labels and distillation from the original' : 'distillation from the original'}${t.qat ? ', int8 QAT' : ''}) in ${s(t.ms)}; every round measured in LiteRT on the verdict data.</p>
+  return `<h3>Training (--auto --finetune ${t.epochBudget})</h3><p class="note">Iterative prune → retrain from the searched plan: ${t.epochsTrained} epoch(s) trained on ${int(t.samples)} samples (${t.labeled ? 'labels and distillation from the original' : 'distillation from the original'}${t.qat ? ', int8 QAT' : ''}) in ${s(t.ms)}; every round measured in LiteRT on the search data.</p>
 <table data-table="auto-training"><thead><tr><th class="t">round</th><th>epochs</th><th class="t">sparsity / clusters</th><th>bytes</th><th>loss</th><th>training</th><th>measuring</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
