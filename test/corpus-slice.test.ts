@@ -148,5 +148,9 @@ describe('corpus runner pieces', () => {
     const none = equalFidelityRows([ours('dynamic', 40, 600, peer(Infinity)), { ...ours('float16', Infinity, 900), exit: 2 } as Row]);
     expect(none).toHaveLength(1);
     expect(none[0]!.ours).toBeUndefined();
+    // The smallest packed file and the smallest .tflite may be different rows (a lossless file can pack smaller).
+    const both = equalFidelityRows([ours('dynamic', 31, 600, peer(31)), { ...ours('none', Infinity, 500), outBytes: 4000 } as Row])[0]!;
+    expect(both.ours!.mode).toBe('none');
+    expect(both.oursTflite!.mode).toBe('dynamic');
   });
 });

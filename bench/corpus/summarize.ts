@@ -53,9 +53,9 @@ export function summaryMarkdown(rows: Row[]): string {
     const known = equal.filter((e) => e.ours);
     out.push('');
     out.push(
-      `At equal or better fidelity (our worst SQNR ≥ theirs − ${EQUAL_FIDELITY_DB} dB; our smallest such ${EQUAL_FIDELITY_MODES.join('/')} output): ` +
+      `At equal or better fidelity (our worst SQNR ≥ theirs − ${EQUAL_FIDELITY_DB} dB; our smallest such ${EQUAL_FIDELITY_MODES.join('/')} output, packed and .tflite each): ` +
         `${known.length} of ${equal.length} models have one; our packed file ≤ their .tflite under brotli -q11 on ` +
-        `${known.filter((e) => e.ours!.packedBytes! <= e.peer.brotliBytes!).length}, our .tflite ≤ theirs on ${known.filter((e) => e.ours!.outBytes! <= e.peer.bytes!).length}.`,
+        `${known.filter((e) => e.ours!.packedBytes! <= e.peer.brotliBytes!).length}, our .tflite ≤ theirs on ${known.filter((e) => e.oursTflite!.outBytes! <= e.peer.bytes!).length}.`,
     );
   }
   return out.join('\n');
@@ -70,19 +70,21 @@ export const EQUAL_FIDELITY_DB = 0.1;
 const EQUAL_FIDELITY_MODES = ['dynamic', 'float16', 'none'] as const;
 
 /**
- * Per model ai-edge-quantizer wrote (dynamic): our smallest packed output, among the exit-0 rows of
- * EQUAL_FIDELITY_MODES, whose worst SQNR is at least theirs − EQUAL_FIDELITY_DB; `ours` is undefined when none is.
+ * Per model ai-edge-quantizer wrote (dynamic): among our exit-0 rows of EQUAL_FIDELITY_MODES whose worst SQNR is
+ * at least theirs − EQUAL_FIDELITY_DB, the smallest packed file (`ours`, what ships) and the smallest .tflite
+ * (`oursTflite`, what sits in RAM); both undefined when no row is that faithful.
  */
-export function equalFidelityRows(rows: Row[]): { model: string; peer: NonNullable<Row['peer']>; ours?: Row }[] {
+export function equalFidelityRows(rows: Row[]): { model: string; peer: NonNullable<Row['peer']>; ours?: Row; oursTflite?: Row }[] {
   return rows
     .filter((r) => r.mode === 'dynamic' && r.peer?.bytes !== undefined && r.peer.brotliBytes !== undefined && r.peer.worst)
     .map((p) => {
       const theirs = p.peer!.worst!.sqnrDb;
-      const ours = rows
+      const faithful = rows
         .filter((r) => r.model === p.model && (EQUAL_FIDELITY_MODES as readonly string[]).includes(r.mode) && r.exit === 0 && r.packedBytes !== undefined && r.outBytes !== undefined)
-        .filter((r) => r.worst && r.worst.sqnrDb >= theirs - EQUAL_FIDELITY_DB)
-        .sort((a, b) => a.packedBytes! - b.packedBytes!)[0];
-      return { model: p.model, peer: p.peer!, ...(ours ? { ours } : {}) };
+        .filter((r) => r.worst && r.worst.sqnrDb >= theirs - EQUAL_FIDELITY_DB);
+      const ours = [...faithful].sort((a, b) => a.packedBytes! - b.packedBytes!)[0];
+      const oursTflite = [...faithful].sort((a, b) => a.outBytes! - b.outBytes!)[0];
+      return { model: p.model, peer: p.peer!, ...(ours ? { ours } : {}), ...(oursTflite ? { oursTflite } : {}) };
     });
 }
 
