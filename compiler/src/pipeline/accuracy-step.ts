@@ -3,9 +3,10 @@
  * layers are ranked by the output noise/signal they cause on a few evaluation inputs (cheap), and
  * the smallest set kept float is chosen by the accuracy drop on the whole evaluation set.
  */
-import { compare, openFloatRunner, runAll, type EvalData, type Evaluation, type ModelUnderTest } from '../eval/evaluate.js';
+import { evaluateAgainst, type EvalData, type Evaluation, type ModelUnderTest } from '../eval/evaluate.js';
 import type { Model } from '../ir/model.js';
 import { FidelityProbe, worstLoss } from './fidelity-gate.js';
+import { evenly } from './gate-split.js';
 import { mixedPrecision, SENSITIVITY_SAMPLES } from './mixed-precision.js';
 import { INT4_FALLBACK_WARNING, withoutInt4, type Plan } from './plan.js';
 import { writeModel } from '../tflite/write.js';
@@ -37,17 +38,8 @@ export interface AccuracyStepResult {
 export const dropOf = (e: Evaluation): number => e.accuracyDrop ?? 1 - e.fidelity.top1Agreement;
 
 export async function accuracyStep(s: AccuracyStepInput): Promise<AccuracyStepResult> {
-  const n = s.evalData.inputs.length;
-  const few = Array.from({ length: Math.min(SENSITIVITY_SAMPLES, n) }, (_, i) => s.evalData.inputs[Math.floor((i * n) / Math.min(SENSITIVITY_SAMPLES, n))]!);
-  const probe = await FidelityProbe.open(s.original, few, 'eval');
-  const evaluate = async (c: ModelUnderTest): Promise<Evaluation> => {
-    const runner = await openFloatRunner(c);
-    try {
-      return compare(s.reference, await runAll(runner, s.evalData.inputs), s.evalData.labels);
-    } finally {
-      runner.dispose();
-    }
-  };
+  const probe = await FidelityProbe.open(s.original, evenly(s.evalData.inputs, SENSITIVITY_SAMPLES), 'eval');
+  const evaluate = (c: ModelUnderTest): Promise<Evaluation> => evaluateAgainst(s.reference, c, s.evalData);
   s.ctx.log(`accuracy: drop ${(dropOf(s.evaluation) * 100).toFixed(2)} pt over budget`);
   const warnings: string[] = [];
   let plan = s.plan;

@@ -6,12 +6,12 @@
  * (held-out-verdict.ts). Too little data to split → nothing held out, and the report says so.
  */
 import { UserError } from '../errors.js';
-import { compare, openFloatRunner, runAll, type EvalData, type Evaluation, type ModelUnderTest } from '../eval/evaluate.js';
+import { evaluateAgainst, type EvalData, type Evaluation, type ModelUnderTest } from '../eval/evaluate.js';
 import { liteRtFailure } from '../eval/litert-failure.js';
 import type { OptimizeOptions } from './config.js';
 import { fidelityReport, FidelityProbe, worstLoss, type FidelityReport } from './fidelity-gate.js';
 import type { GateInputs } from './gate-setup.js';
-import { MIN_SPLIT_SAMPLES, pick } from './gate-split.js';
+import { evenly, MIN_SPLIT_SAMPLES, pick } from './gate-split.js';
 import { heldOutSplit, MIN_HELD_OUT_SAMPLES } from './held-out-split.js';
 import { referenceOutputs } from './reference-outputs.js';
 import type { AutoReport } from './report.js';
@@ -77,16 +77,9 @@ async function accuracyJudge(modelPath: string, original: ModelUnderTest, evalDa
   const search = part(split?.search);
   // Sensitivity on held-out samples too (never calibration data: on training data a model is
   // near-perfect and a layer's damage barely shows), an even slice of the search part.
-  const cheapIdx = evenIndices(search.data.inputs.length, AUTO_SENSITIVITY_SAMPLES);
+  const cheapIdx = evenly([...search.data.inputs.keys()], AUTO_SENSITIVITY_SAMPLES);
   const cheap = { data: subset(search.data, cheapIdx), reference: pick(search.reference, cheapIdx) };
-  const evaluate = async (c: ModelUnderTest, p: { data: EvalData; reference: Float32Array[][] }): Promise<Evaluation> => {
-    const runner = await openFloatRunner(c);
-    try {
-      return compare(p.reference, await runAll(runner, p.data.inputs), p.data.labels);
-    } finally {
-      runner.dispose();
-    }
-  };
+  const evaluate = (c: ModelUnderTest, p: { data: EvalData; reference: Float32Array[][] }): Promise<Evaluation> => evaluateAgainst(p.reference, c, p.data);
   const lossOf = (e: Evaluation): number => e.accuracyDrop ?? 1 - e.fidelity.top1Agreement;
   const held = split ? part(split.heldOut) : undefined;
   return {
@@ -100,11 +93,6 @@ async function accuracyJudge(modelPath: string, original: ModelUnderTest, evalDa
       : { heldOutNote: `nothing held out: ${n} evaluation samples, fewer than ${2 * MIN_HELD_OUT_SAMPLES}, so the plan that ships was judged on the samples the search chose it on (optimistic); give more --eval data` }),
     report: async (c) => ({ evaluation: await evaluate(c, { data: evalData, reference: refAll }) }),
   };
-}
-
-function evenIndices(n: number, limit: number): number[] {
-  const k = Math.min(n, limit);
-  return Array.from({ length: k }, (_, i) => Math.floor((i * n) / k));
 }
 
 function subset(data: EvalData, indices: readonly number[]): EvalData {

@@ -112,20 +112,23 @@ export async function autoTrain(setup: AutoTrainSetup, data: LabeledData, search
     qat,
     epochBudget: setup.options.finetune,
     epochsTrained: schedule.rounds.filter((r) => r.trainMs > 0).length,
-    rounds: schedule.rounds.map((r: TrainRound<Model>) => ({
-      round: r.round,
-      kind: r.kind,
-      epochs: r.epochs,
-      layers: Object.fromEntries(Object.entries(r.layers).map(([n, s]) => [n, { sparsity: s.sparsity, clusters: s.clusters }])),
-      loss: r.loss,
-      bytes: r.bytes,
-      tflite: stats.get(r.checkpoint)?.get(JSON.stringify(r.layers))?.tflite ?? 0,
-      weightSparsity: stats.get(r.checkpoint)?.get(JSON.stringify(r.layers))?.weightSparsity ?? 0,
-      met: r.met,
-      chosen: false, // set by the held-out verdict (optimize-auto.ts)
-      trainMs: r.trainMs,
-      measureMs: r.ms ?? 0,
-    })),
+    rounds: schedule.rounds.map((r: TrainRound<Model>) => {
+      const m = stats.get(r.checkpoint)?.get(JSON.stringify(r.layers));
+      return {
+        round: r.round,
+        kind: r.kind,
+        epochs: r.epochs,
+        layers: Object.fromEntries(Object.entries(r.layers).map(([n, s]) => [n, { sparsity: s.sparsity, clusters: s.clusters }])),
+        loss: r.loss,
+        bytes: r.bytes,
+        tflite: m?.tflite ?? 0,
+        weightSparsity: m?.weightSparsity ?? 0,
+        met: r.met,
+        chosen: false, // set by the held-out verdict (optimize-auto.ts)
+        trainMs: r.trainMs,
+        measureMs: r.ms ?? 0,
+      };
+    }),
     ms: Date.now() - started,
   };
   const rounds = schedule.rounds.slice(1).map((r) => ({ round: r.round, epochs: r.epochs, model: r.checkpoint, runner: runnerFor(r.checkpoint), layers: r.layers, bytes: r.bytes, loss: r.loss, met: r.met }));

@@ -61,3 +61,9 @@ export async function heldOutVerdict<T extends VerdictCandidate>(
   }
   return { checks, unchecked: order.length - checks.length };
 }
+
+/** Without held-out data: the smallest candidate within the budget on the search part, as judged there. */
+export function searchOnlyVerdict<T extends VerdictCandidate>(candidates: readonly T[]): HeldOutVerdict<T> {
+  const order = heldOutOrder(candidates);
+  return { ...(order.length ? { chosen: order[0]! } : {}), checks: [], unchecked: Math.max(0, order.length - 1) };
+}

@@ -30,7 +30,7 @@ import { BudgetError } from './budget-error.js';
 import type { OptimizeOptions, QuantizeMode } from './config.js';
 import type { FidelityReport } from './fidelity-gate.js';
 import { gateInputs, resolveOptions } from './gate-setup.js';
-import { heldOutOrder, heldOutVerdict, MAX_HELD_OUT_CHECKS } from './held-out-verdict.js';
+import { heldOutVerdict, MAX_HELD_OUT_CHECKS, searchOnlyVerdict } from './held-out-verdict.js';
 import { readInput } from './model-input.js';
 import type { OptimizeContext } from './optimize.js';
 import { outputPaths } from './output-paths.js';
@@ -141,11 +141,24 @@ export async function optimizeAuto(modelPath: string, outDir: string, given: Opt
 
   // Prune → retrain rounds from the search's plan (whole plans, sized by the real packer).
   let training: AutoTrainResult | undefined;
+  // Packed files of each trained checkpoint × plan measured, so the one that ships is not packed again.
+  const trainedFiles = new Map<Model, Map<string, Uint8Array>>();
+  const packTrained = (model: Model, a: Assignment, bytes: Uint8Array): Uint8Array => {
+    const perPlan = trainedFiles.get(model) ?? new Map<string, Uint8Array>();
+    trainedFiles.set(model, perPlan);
+    const key = JSON.stringify(a);
+    let file = perPlan.get(key);
+    if (!file) {
+      file = packModel(bytes);
+      perPlan.set(key, file);
+    }
+    return file;
+  };
   if (trainingData && search.chosen) {
     const measureOn = async (model: Model, r: PlanRunner, a: Assignment): Promise<TrainedMeasurement> => {
       const t0 = Date.now();
       const built = await build(a, undefined, { model, runner: r });
-      const bytes = packing ? packModel(built.bytes).length : built.bytes.length;
+      const bytes = packing ? packTrained(model, a, built.bytes).length : built.bytes.length;
       const loss = await judge.loss({ bytes: built.bytes, model: built.run.model }, 'verdict');
       return { loss, bytes, ms: Date.now() - t0, weightSparsity: weightSparsity(built.run.model), tflite: built.bytes.length };
     };
@@ -168,7 +181,7 @@ export async function optimizeAuto(modelPath: string, outDir: string, given: Opt
         const built = await build(c.layers, undefined, c.trained ? { model: c.trained.model, runner: c.trained.runner } : undefined);
         return heldOut.loss({ bytes: built.bytes, model: built.run.model });
       }, { budget: judge.budget, maxChecks: MAX_HELD_OUT_CHECKS, onCheck: (c) => ctx.log(`auto: held out: ${c.candidate.id} (${c.candidate.bytes} bytes, loss ${c.candidate.loss.toPrecision(3)}): held-out loss ${c.heldOutLoss.toPrecision(3)}${c.met ? '' : ' (over budget)'}`) })
-    : { chosen: heldOutOrder(candidates)[0], checks: [], unchecked: Math.max(0, heldOutOrder(candidates).length - 1) };
+    : searchOnlyVerdict(candidates);
   const shipped = verdictOf.chosen;
   const shippedRound = shipped?.trained ? training!.report.rounds.find((r) => r.round === shipped.trained!.round) : shipped && shipped.plan === search.chosen ? training?.report.rounds[0] : undefined;
   for (const r of training?.report.rounds ?? []) r.chosen = r === shippedRound;
@@ -189,7 +202,7 @@ export async function optimizeAuto(modelPath: string, outDir: string, given: Opt
     if (final && shippedRound) passes.push(trainingPass(training!.report, shippedRound));
     passes.push(...built.run.passes);
     warnings.push(...built.run.warnings);
-    const packed = !packing ? undefined : final ? packModel(built.bytes) : verdictFiles.get(JSON.stringify(shipped.layers));
+    const packed = !packing ? undefined : final ? packTrained(final.model, shipped.layers, built.bytes) : verdictFiles.get(JSON.stringify(shipped.layers));
     written = { model: built.run.model, bytes: built.bytes, ...(packed ? { packed } : {}) };
     verdict = await judge.report({ bytes: built.bytes, model: built.run.model });
   }
