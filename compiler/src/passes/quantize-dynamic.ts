@@ -11,6 +11,7 @@ import { BuiltinOperator, builtinOpName } from '../tflite/builtin-ops.js';
 import { foldFp16Weights, hasFp16Weights } from './fold-fp16-weights.js';
 import { silentContext, type Pass, type PassContext, type PassResult } from './pass.js';
 import { quantizeSymmetricPerChannel } from './quant-math.js';
+import { writeModel } from '../tflite/write.js';
 
 export interface QuantizeDynamicOptions {
   /**
@@ -19,7 +20,10 @@ export interface QuantizeDynamicOptions {
    * left small layers float32 and made our files larger than ai-edge-quantizer's.
    */
   minElements?: number;
-  /** Default true: keep a weight float32 when int8 would make the file larger (int8WeightSaves). */
+  /**
+   * Default true: keep a weight float32 when int8 would make the file larger (int8WeightSaves, and for
+   * the small weights it rules out, the written file itself).
+   */
   onlyWhenSmaller?: boolean;
   /** Builtin op names to leave float (e.g. because a hybrid kernel misbehaves on a device). */
   skipOps?: string[];
@@ -56,6 +60,113 @@ const HYBRID = new Map<number, HybridSlot>([
   [BuiltinOperator.BATCH_MATMUL, { weight: 1, activation: 0 }],
 ]);
 
+/**
+ * Small weights whose int8 form the size estimate (int8WeightSaves) says would grow the file are
+ * tried one by one in the written file, at most this many: the estimate is ±16 B to tens of bytes off
+ * on tiny layers (tflm hello_world's 16→1 layer costs 0 B as int8, estimated +44 B).
+ */
+const MEASURED_SMALL_WEIGHTS_MAX = 16;
+
+interface Quantized {
+  model: Model;
+  quantizedOps: Record<string, number>;
+  keptSmall: Record<string, number>;
+  /** `${subgraph}:${op}` of the ops kept float by the size estimate alone (not by minElements). */
+  estimatedGrowth: string[];
+  /** Subgraph-0 op indices whose weights became int8. */
+  int8Ops: number[];
+  bytesBefore: number;
+  bytesAfter: number;
+}
+
+/** One quantization of `model` (already fp16-folded); ops in `measuredInt8` skip the size estimate. */
+function quantizeOps(model: Model, options: QuantizeDynamicOptions, measuredInt8: ReadonlySet<string>): Quantized {
+  const minElements = options.minElements ?? 0;
+  const skip = new Set(options.skipOps ?? []);
+  const buffers: Buffer[] = model.buffers.slice();
+  const quantizedOps: Record<string, number> = {};
+  /** Ops left float because int8 would not make their weights smaller (or they are under minElements). */
+  const keptSmall: Record<string, number> = {};
+  const estimatedGrowth: string[] = [];
+  const int8Ops: number[] = [];
+  let bytesBefore = 0;
+  let bytesAfter = 0;
+
+  const keepFloat = new Set(options.keepFloat ?? []);
+  const subgraphs = model.subgraphs.map((sg, s): Subgraph => {
+    const tensors: Tensor[] = sg.tensors.slice();
+    // (weight tensor, axis) → int8 tensor, so a weight shared by several ops is stored once.
+    const made = new Map<string, number>();
+    const operators = sg.operators.map((op, o): Operator => {
+      const code = opBuiltinCode(model, op);
+      const slot = HYBRID.get(code);
+      const name = opName(model, op);
+      if (slot === undefined || skip.has(name) || (s === 0 && keepFloat.has(o))) return op;
+      const weight = op.inputs[slot.weight] ?? -1;
+      const wt = sg.tensors[weight];
+      const input = sg.tensors[op.inputs[slot.activation] ?? -1];
+      if (wt?.type !== TensorType.FLOAT32 || input?.type !== TensorType.FLOAT32 || !wt.shape || wt.sparsity) return op;
+      const values = tensorData(model, wt) as Float32Array;
+      if (values.length === 0) return op; // not a constant
+      const axis = weightAxis(code, slot, op, wt);
+      const grows =
+        options.onlyWhenSmaller !== false && !measuredInt8.has(`${s}:${o}`) && !int8WeightSaves(values.length, axis === undefined ? 1 : (wt.shape[axis] ?? 1));
+      if (values.length < minElements || grows) {
+        keptSmall[name] = (keptSmall[name] ?? 0) + 1;
+        if (values.length >= minElements) estimatedGrowth.push(`${s}:${o}`);
+        return op;
+      }
+      const key = `${weight}:${axis ?? 'tensor'}`;
+      let q = made.get(key);
+      if (q === undefined) {
+        const shape = axis === undefined ? [1, values.length] : wt.shape;
+        const { values: int8, scales } = quantizeSymmetricPerChannel(values, shape, axis ?? 0);
+        buffers.push({ data: new Uint8Array(int8.buffer) });
+        tensors.push({
+          ...wt,
+          type: TensorType.INT8,
+          buffer: buffers.length - 1,
+          quantization: { scale: scales, zeroPoint: scales.map(() => 0n), quantizedDimension: axis ?? 0 },
+        });
+        q = tensors.length - 1;
+        made.set(key, q);
+        bytesBefore += values.byteLength;
+        bytesAfter += int8.byteLength;
+      }
+      quantizedOps[name] = (quantizedOps[name] ?? 0) + 1;
+      if (s === 0) int8Ops.push(o);
+      const inputs = op.inputs.slice();
+      inputs[slot.weight] = q;
+      return withHybridOptions(code, { ...op, inputs });
+    });
+    return { ...sg, tensors, operators };
+  });
+  const out = Object.keys(quantizedOps).length === 0 ? model : dropDeadTensorsAndBuffers({ ...model, subgraphs, buffers });
+  return { model: out, quantizedOps, keptSmall, estimatedGrowth, int8Ops, bytesBefore, bytesAfter };
+}
+
+/**
+ * The quantization with onlyWhenSmaller decided in the written file: each small weight the estimate
+ * keeps float is quantized after all when the .tflite does not grow (in op order, greedily).
+ */
+function quantizeMeasured(model: Model, options: QuantizeDynamicOptions): Quantized {
+  let best = quantizeOps(model, options, new Set());
+  if (options.onlyWhenSmaller === false || best.estimatedGrowth.length === 0) return best;
+  let bestSize = writeModel(best.model).length;
+  let forced = new Set<string>();
+  for (const key of best.estimatedGrowth.slice(0, MEASURED_SMALL_WEIGHTS_MAX)) {
+    const tryForced = new Set([...forced, key]);
+    const trial = quantizeOps(model, options, tryForced);
+    const size = writeModel(trial.model).length;
+    if (size <= bestSize) {
+      best = trial;
+      bestSize = size;
+      forced = tryForced;
+    }
+  }
+  return best;
+}
+
 export const quantizeDynamic: Pass<QuantizeDynamicOptions> = {
   name: 'quantize-dynamic',
   run(input: Model, options: QuantizeDynamicOptions = {}, ctx: PassContext = silentContext): PassResult {
@@ -67,79 +178,23 @@ export const quantizeDynamic: Pass<QuantizeDynamicOptions> = {
       warnings.push(...folded.warnings);
       ctx.log(`folded ${String(folded.stats.foldedTensors)} fp16 weights to float32 first`);
     }
-    const minElements = options.minElements ?? 0;
-    const skip = new Set(options.skipOps ?? []);
-    const buffers: Buffer[] = model.buffers.slice();
-    const quantizedOps: Record<string, number> = {};
-    /** Ops left float because int8 would not make their weights smaller (or they are under minElements). */
-    const keptSmall: Record<string, number> = {};
-    let bytesBefore = 0;
-    let bytesAfter = 0;
-
-    const keepFloat = new Set(options.keepFloat ?? []);
-    const subgraphs = model.subgraphs.map((sg, s): Subgraph => {
-      const tensors: Tensor[] = sg.tensors.slice();
-      // (weight tensor, axis) → int8 tensor, so a weight shared by several ops is stored once.
-      const made = new Map<string, number>();
-      const operators = sg.operators.map((op, o): Operator => {
-        const code = opBuiltinCode(model, op);
-        const slot = HYBRID.get(code);
-        const name = opName(model, op);
-        if (slot === undefined || skip.has(name) || (s === 0 && keepFloat.has(o))) return op;
-        const weight = op.inputs[slot.weight] ?? -1;
-        const wt = sg.tensors[weight];
-        const input = sg.tensors[op.inputs[slot.activation] ?? -1];
-        if (wt?.type !== TensorType.FLOAT32 || input?.type !== TensorType.FLOAT32 || !wt.shape || wt.sparsity) return op;
-        const values = tensorData(model, wt) as Float32Array;
-        if (values.length === 0) return op; // not a constant
-        const axis = weightAxis(code, slot, op, wt);
-        const grows = options.onlyWhenSmaller !== false && !int8WeightSaves(values.length, axis === undefined ? 1 : (wt.shape[axis] ?? 1));
-        if (values.length < minElements || grows) {
-          keptSmall[name] = (keptSmall[name] ?? 0) + 1;
-          return op;
-        }
-        const key = `${weight}:${axis ?? 'tensor'}`;
-        let q = made.get(key);
-        if (q === undefined) {
-          const shape = axis === undefined ? [1, values.length] : wt.shape;
-          const { values: int8, scales } = quantizeSymmetricPerChannel(values, shape, axis ?? 0);
-          buffers.push({ data: new Uint8Array(int8.buffer) });
-          tensors.push({
-            ...wt,
-            type: TensorType.INT8,
-            buffer: buffers.length - 1,
-            quantization: { scale: scales, zeroPoint: scales.map(() => 0n), quantizedDimension: axis ?? 0 },
-          });
-          q = tensors.length - 1;
-          made.set(key, q);
-          bytesBefore += values.byteLength;
-          bytesAfter += int8.byteLength;
-        }
-        quantizedOps[name] = (quantizedOps[name] ?? 0) + 1;
-        const inputs = op.inputs.slice();
-        inputs[slot.weight] = q;
-        return withHybridOptions(code, { ...op, inputs });
-      });
-      return { ...sg, tensors, operators };
-    });
-
-    const count = Object.values(quantizedOps).reduce((a, b) => a + b, 0);
-    if (count === 0) warnings.push(`no float weights of ${[...HYBRID.keys()].map(builtinOpName).join(' / ')} to quantize`);
-    const out = count === 0 ? model : dropDeadTensorsAndBuffers({ ...model, subgraphs, buffers });
+    const q = quantizeMeasured(model, options);
+    if (q.model === model) warnings.push(`no float weights of ${[...HYBRID.keys()].map(builtinOpName).join(' / ')} to quantize`);
     return {
-      model: out,
-      stats: { quantizedOps, keptFloatSmallWeights: keptSmall, weightBytesBefore: bytesBefore, weightBytesAfter: bytesAfter },
+      model: q.model,
+      stats: { quantizedOps: q.quantizedOps, keptFloatSmallWeights: q.keptSmall, weightBytesBefore: q.bytesBefore, weightBytesAfter: q.bytesAfter },
       warnings,
     };
   },
 };
 
-/** Scales a hybrid op's int8 weight gets (1 for a per-tensor BATCH_MATMUL, 0 for an op without a hybrid kernel). */
-export function dynamicWeightChannels(model: Model, op: Operator, weight: Tensor): number {
-  const slot = HYBRID.get(opBuiltinCode(model, op));
-  if (slot === undefined) return 0;
-  const axis = weightAxis(opBuiltinCode(model, op), slot, op, weight);
-  return axis === undefined ? 1 : (weight.shape?.[axis] ?? 1);
+/**
+ * Subgraph-0 op indices (of the fp16-folded model, as keepFloat takes them) whose weights
+ * quantize-dynamic makes int8 by default: the layers mixed precision can keep float.
+ */
+export function dynamicInt8Ops(model: Model): Set<number> {
+  const folded = hasFp16Weights(model) ? (foldFp16Weights.run(model, {}, silentContext) as PassResult).model : model;
+  return new Set(quantizeMeasured(folded, {}).int8Ops);
 }
 
 /**

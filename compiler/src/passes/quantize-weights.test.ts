@@ -6,7 +6,9 @@ import { TensorType } from '../ir/tensor-type.js';
 import { foldFp16Weights } from './fold-fp16-weights.js';
 import { silentContext, type PassResult } from './pass.js';
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../ir/float16.js';
-import { int8WeightSaves, quantizeDynamic } from './quantize-dynamic.js';
+import { dynamicInt8Ops, int8WeightSaves, quantizeDynamic } from './quantize-dynamic.js';
+import { readModel } from '../tflite/read.js';
+import { readFixture } from '../testing/fixtures.js';
 import { writeModel } from '../tflite/write.js';
 import { quantizeFloat16, survivesFloat16 } from './quantize-float16.js';
 import { BuiltinOperator } from '../tflite/builtin-ops.js';
@@ -119,6 +121,23 @@ describe('quantize-dynamic', () => {
     expect([int8WeightSaves(96, 4), int8WeightSaves(27, 3), int8WeightSaves(6, 3)]).toEqual([true, false, false]);
     // Larger weights: 3×3 depthwise pays off from 6 channels on, a 1×1 conv on one input channel never.
     expect([int8WeightSaves(9 * 5, 5), int8WeightSaves(9 * 8, 8), int8WeightSaves(64, 64)]).toEqual([false, true, false]);
+  });
+
+  it('decides the small weights the estimate rules out in the written file: int8 when the .tflite does not grow', () => {
+    // tflm hello_world: op 0 is 1→16 (16 weights, 16 scales), op 2 is 16→1 (16 weights, 1 scale).
+    const model = readModel(readFixture('tflm/hello_world_float.tflite'));
+    expect([int8WeightSaves(16, 16), int8WeightSaves(16, 1)]).toEqual([false, false]);
+    const { model: out, stats } = run(quantizeDynamic, model);
+    expect(stats.quantizedOps).toEqual({ FULLY_CONNECTED: 2 });
+    expect(stats.keptFloatSmallWeights).toEqual({ FULLY_CONNECTED: 1 });
+    const size = (keepFloat: number[]): number => writeModel(run(quantizeDynamic, model, { onlyWhenSmaller: false, keepFloat }).model).length;
+    expect(writeModel(out).length).toBe(size([0]));
+    // Op 2 as int8 does not grow the file (estimated: +44 B); op 0 as int8 beside it (op order, greedy) would.
+    expect(size([0])).toBeLessThanOrEqual(size([0, 2]));
+    expect(size([2])).toBeGreaterThan(size([0, 2]));
+    expect(dynamicInt8Ops(model)).toEqual(new Set([1, 2]));
+    // onlyWhenSmaller: false skips the measurement and quantizes all three.
+    expect(run(quantizeDynamic, model, { onlyWhenSmaller: false }).stats.quantizedOps).toEqual({ FULLY_CONNECTED: 3 });
   });
 
   it('respects minElements and skipOps', () => {

@@ -13,7 +13,7 @@ import type { PassContext } from '../passes/pass.js';
 import type { ModelUnderTest } from '../eval/evaluate.js';
 import { GateProbes, worstLoss } from './fidelity-gate.js';
 import { withKeptFloat, type Plan } from './plan.js';
-import { dynamicWeightChannels, int8WeightSaves } from '../passes/quantize-dynamic.js';
+import { dynamicInt8Ops } from '../passes/quantize-dynamic.js';
 import { searchKeptLayers, type LayerCandidate, type PrecisionSearch, type SearchTargets } from './precision-search.js';
 import type { PlanRun, PlanRunner } from './run-plan.js';
 
@@ -34,6 +34,7 @@ export function precisionCandidates(model: Model, plan: Plan): LayerCandidate[] 
   if (!sg) return [];
   const dynamic = plan.steps.some((s) => s.pass === 'quantize-dynamic');
   const out: LayerCandidate[] = [];
+  const int8Ops = dynamic ? dynamicInt8Ops(model) : new Set<number>();
   const isConst = (i: number): boolean => {
     const t = sg.tensors[i];
     return t !== undefined && t.buffer > 0 && (model.buffers[t.buffer]?.data.byteLength ?? 0) > 0;
@@ -45,8 +46,8 @@ export function precisionCandidates(model: Model, plan: Plan): LayerCandidate[] 
     const elements = t && t.type === TensorType.FLOAT32 ? numElements(t.shape) : 0;
     const output = sg.tensors[op.outputs[0] ?? -1];
     if (dynamic) {
-      // Only the layers quantize-dynamic quantizes (int8 smaller than float32) have a choice.
-      if (elements === 0 || !int8WeightSaves(elements, dynamicWeightChannels(model, op, t!))) return;
+      // Only the layers quantize-dynamic quantizes (int8 not larger than float32) have a choice.
+      if (elements === 0 || !int8Ops.has(i)) return;
     } else if (output?.type !== TensorType.FLOAT32 || code === BuiltinOperator.QUANTIZE || code === BuiltinOperator.DEQUANTIZE || isConst(op.outputs[0] ?? -1)) {
       return;
     }
