@@ -157,7 +157,7 @@ describe('mlshrink optimize on a small classifier', () => {
     const out = join(dir, 'chain-fail');
     mkdirSync(out, { recursive: true });
     writeFileSync(join(out, 'chain.tflite.mlshrink'), 'older');
-    const r = await cli('optimize', modelPath, '-o', out, '--prune', '0.95', '--max-accuracy-drop', '0');
+    const r = await cli('optimize', modelPath, '-o', out, '--channels', '0.5', '--max-accuracy-drop', '0');
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^mlshrink: .*chain\.tflite: accuracy drop \d+\.\d\d points exceeds the budget of 0\.00; no model written/);

@@ -35,6 +35,7 @@ import { writeModel } from '../tflite/write.js';
 import type { OptimizeOptions, QuantizeMode } from './config.js';
 import { describeWorst, type FidelityReport } from './fidelity-gate.js';
 import { fidelityStep, mixedPrecisionHint } from './fidelity-step.js';
+import type { RestoreSource } from './restore-layers.js';
 import { gateInputs, resolveOptions } from './gate-setup.js';
 import { accuracyStep, dropOf } from './accuracy-step.js';
 import { hasLayerPrecision, tailPlan } from './plan.js';
@@ -42,7 +43,7 @@ import { planRunner } from './run-plan.js';
 import { writtenOutput } from './written-output.js';
 import { renderModelPage } from '../report/model-page.js';
 import { writePage } from '../report/write.js';
-import { evaluationReport, modelStats, reportedOptions, reportJson, weightSparsity, type MixedPrecisionReport, type OptimizeReport, type PassReport, type TriedPoint } from './report.js';
+import { evaluationReport, modelStats, reportedOptions, reportJson, weightSparsity, type MixedPrecisionReport, type OptimizeReport, type PassReport, type RestoredLayersReport, type TriedPoint } from './report.js';
 import { reportDetails } from './report-details.js';
 import { yieldToEventLoop } from '../util/yield-to-event-loop.js';
 import { BudgetError } from './budget-error.js';
@@ -135,6 +136,10 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
   if (foldFirst) await run(foldFp16Weights, {});
   if (options.channels > 0) await run(pruneChannels, { fraction: options.channels });
   const pruneOpts = { minElements: options.pruneMinElements, skipFirst: options.pruneSkipFirst, skipLast: options.pruneSkipLast };
+  // What fixed pruning and clustering start from, so a layer can get its weights back when the budget
+  // fails (restore-layers.ts). Not with --prune auto (it backs off its own way) or --finetune (trained weights).
+  const restorable = options.prune !== 'auto' && options.finetune === 0 && (options.prune > 0 || options.pruneLayers !== undefined || options.cluster > 0);
+  const restore: RestoreSource | undefined = restorable ? { unpruned: model } : undefined;
   let autoPlan: PruneAutoPlan | undefined;
   if (options.prune === 'auto') {
     const data: EvalData | undefined = calibration ?? evalData;
@@ -230,17 +235,21 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
     ctx.log(`prune-auto: drop ${(drop * 100).toFixed(2)} pt over budget; every layer one candidate sparsity lower`);
   }
 
-  // Over the accuracy budget (and not prune-auto, which backs off its own way): mixed precision.
+  // Over the accuracy budget (and not prune-auto, which backs off its own way): mixed precision, then
+  // restoring pruned or clustered layers.
   let mixed: MixedPrecisionReport | undefined;
+  let restored: RestoredLayersReport | undefined;
   let finalPlan = plan;
-  if (evaluation && reference && evalData && !autoPlan && hasLayerPrecision(plan) && dropOf(evaluation) > options.maxAccuracyDrop + 1e-12) {
-    const step = await accuracyStep({ original: originalRun, compressed: { bytes: outBytes, model }, evalData, reference, evaluation, budget: options.maxAccuracyDrop, plan, planInput: tailInput, runner, ctx });
+  if (evaluation && reference && evalData && !autoPlan && (hasLayerPrecision(plan) || restore) && dropOf(evaluation) > options.maxAccuracyDrop + 1e-12) {
+    const step = await accuracyStep({ original: originalRun, compressed: { bytes: outBytes, model }, evalData, reference, evaluation, budget: options.maxAccuracyDrop, plan, planInput: tailInput, ...(restore ? { restore } : {}), runner, ctx });
     mixed = step.mixed;
+    restored = step.restored;
     warnings.push(...step.warnings);
     if (step.replacement) {
       passes.length -= plan.steps.length;
       passes.push(...step.replacement.passes);
       ({ model, bytes: outBytes, evaluation, plan: finalPlan } = step.replacement);
+      tailInput = step.replacement.input ?? tailInput; // restored layers: the plan starts from their original weights
       packed = undefined;
     }
   }
@@ -255,12 +264,14 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
       budget: options.maxFidelityLoss,
       plan: finalPlan,
       planInput: tailInput,
+      ...(restore ? { restore } : {}),
       runner,
       ctx,
     });
     warnings.push(...step.warnings);
     fidelity = step.fidelity;
     mixed = step.mixed ?? mixed;
+    restored = step.restored ?? restored;
     if (step.replacement) {
       passes.length -= finalPlan.steps.length;
       passes.push(...step.replacement.passes);
@@ -290,6 +301,7 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
   if (evaluation) report.evaluation = evaluationReport(evaluation);
   if (fidelity) report.fidelity = fidelity;
   if (mixed) report.mixedPrecision = mixed;
+  if (restored) report.restoredLayers = restored;
   if (met) report.output = basename(paths.model);
   if (met && tried.length > 0) tried[tried.length - 1]!.chosen = true;
   if (tried.length > 0) report.tried = tried;
@@ -304,7 +316,7 @@ export async function optimizeFile(modelPath: string, outDir: string, givenOptio
   const notOurs = existsSync(paths.model) && !met ? `; the ${basename(paths.model)} there is not from this run` : '';
   if (!accuracyMet || !met) {
     if (accuracyMet && fidelity) {
-      const hint = mixedPrecisionHint(mixed, original.bytes.length, options.channels > 0 || options.prune !== 0 || options.cluster > 0);
+      const hint = mixedPrecisionHint(mixed, original.bytes.length, options.channels > 0 || options.prune !== 0 || options.cluster > 0, restored);
       throw new BudgetError(
         `${modelPath}: fidelity budget missed: ${describeWorst(fidelity)}; budget noise/signal ≤ ${options.maxFidelityLoss} (SQNR ≥ ${(-10 * Math.log10(options.maxFidelityLoss)).toFixed(1)} dB)${hint}; no model written (report: ${paths.report})${notOurs}`,
         report,

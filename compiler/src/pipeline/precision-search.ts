@@ -76,6 +76,8 @@ export async function searchKeptLayers(
   measure: Measure,
   onProgress?: (done: number, total: number) => void,
   targets: SearchTargets = { margins: [1] },
+  /** How decisions read: the state of every layer before, and what the search does to one. */
+  wording: { base: string; alone: string } = { base: 'every layer quantized', alone: 'this layer kept float' },
 ): Promise<PrecisionSearch> {
   let measurements = 0;
   // Feasibility first: when even every candidate kept float misses the budget (pruning and clustering
@@ -162,7 +164,7 @@ export async function searchKeptLayers(
       op: o.c.opName,
       opIndex: o.c.op,
       lossWhenAloneFloat: o.loss,
-      reason: `sensitivity loss ${fmt(baseLoss)} with every layer quantized, ${fmt(o.loss)} with this layer kept float`,
+      reason: `sensitivity loss ${fmt(baseLoss)} with ${wording.base}, ${fmt(o.loss)} with ${wording.alone}`,
       bytes: o.c.bytes,
     }));
     return { keep: prefix(k), decisions, loss: round.loss, met: true, measurements, candidates: n, sensitivity, ranking, rounds };

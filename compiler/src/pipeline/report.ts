@@ -157,6 +157,21 @@ export interface MixedPrecisionReport {
   rounds?: SearchRound[];
 }
 
+/**
+ * When keeping layers float did not meet the budget (or the plan does not quantize) and pruning or
+ * clustering was fixed: the layers given their original weights back (unpruned, unclustered, still
+ * quantized), restore-layers.ts.
+ */
+export interface RestoredLayersReport {
+  met: boolean;
+  measurements: number;
+  /** Pruned or clustered layers the search could restore. */
+  candidates: number;
+  decisions: PrecisionDecision[];
+  /** Bytes of the restored model that met the budget when it was not smaller than the input (so not shipped). */
+  notSmallerThanInput?: number;
+}
+
 export interface OptimizeReport {
   mlshrinkReport: 1;
   /** Input model file name. */
@@ -182,6 +197,7 @@ export interface OptimizeReport {
   fidelity?: FidelityReport;
   /** Layers kept float so the fidelity budget holds, each with why and what it costs. */
   mixedPrecision?: MixedPrecisionReport;
+  restoredLayers?: RestoredLayersReport;
   passes: PassReport[];
   warnings: string[];
   /** The compiler that wrote the report. */
@@ -308,7 +324,7 @@ export function formatTable(r: OptimizeReport): string {
   const f = r.fidelity;
   const db = (x: number): string => (x === 0 ? '∞' : `${(-10 * Math.log10(x)).toFixed(1)}`);
   const fidelityLine = f
-    ? `fidelity on ${f.samples}${f.heldOut ? ' held-out' : ''} ${f.inputs} inputs${f.fit ? ` (${db(f.fit.worst.loss)} dB on the ${f.fit.samples} ${f.fit.inputs} inputs it was fitted to)` : ''}: worst output "${f.worst.output}" SQNR ${db(f.worst.loss)} dB, budget ${db(f.maxFidelityLoss)} dB: ${f.maxFidelityLoss >= 1 ? 'not enforced' : f.met ? 'met' : 'NOT met'}${r.mixedPrecision?.met ? ` (${r.mixedPrecision.keptFloat.length} layer(s) kept float)` : ''}\n`
+    ? `fidelity on ${f.samples}${f.heldOut ? ' held-out' : ''} ${f.inputs} inputs${f.fit ? ` (${db(f.fit.worst.loss)} dB on the ${f.fit.samples} ${f.fit.inputs} inputs it was fitted to)` : ''}: worst output "${f.worst.output}" SQNR ${db(f.worst.loss)} dB, budget ${db(f.maxFidelityLoss)} dB: ${f.maxFidelityLoss >= 1 ? 'not enforced' : f.met ? 'met' : 'NOT met'}${r.mixedPrecision?.met ? ` (${r.mixedPrecision.keptFloat.length} layer(s) kept float)` : ''}${r.restoredLayers?.met ? ` (${r.restoredLayers.decisions.length} layer(s) restored unpruned/unclustered)` : ''}\n`
     : '';
   return `${r.model}${r.output ? ` → ${r.output}` : ''}\n${lines.join('\n')}\n${verdict}\n${fidelityLine}`;
 }

@@ -27,8 +27,17 @@ export function gateSection(r: OptimizeReport): string {
   const search = rounds.length
     ? `<h3>Mixed-precision targets</h3><p class="note">The search aims above the budget on the inputs it measures, since the smallest set that just meets it there may miss it on others; a set is accepted only if the held-out inputs meet the budget too.</p><table data-table="precision-rounds"><thead><tr><th>target (searched inputs)</th><th>layers kept float</th><th>searched inputs</th><th>held out</th></tr></thead><tbody>${roundRows}</tbody></table>`
     : '';
+  const restored = r.restoredLayers;
+  const restoredRows = (restored?.decisions ?? [])
+    .map((d, i) => `<tr><td class="t">${esc(d.layer)}</td><td class="t">${esc(d.op)}</td><td>${num(`restoredLayers.decisions.${i}.lossWhenAloneFloat`, d.lossWhenAloneFloat, db(d.lossWhenAloneFloat))}</td></tr>`)
+    .join('');
+  const restoredPart = restored
+    ? `<h3>Layers restored (unpruned, unclustered)</h3><p class="note">Keeping layers float could not meet the budget, so the pruning or clustering asked for was undone where it did the most damage: ${
+        restored.met ? `${int(restored.decisions.length)} of ${int(restored.candidates)} layers got their original weights back (still quantized)` : `not even all ${int(restored.candidates)} layers restored met it`
+      }; ${int(restored.measurements)} LiteRT measurements.</p>${restoredRows ? `<table data-table="restored-layers"><thead><tr><th class="t">layer</th><th class="t">op</th><th>SQNR with it alone restored (searched inputs)</th></tr></thead><tbody>${restoredRows}</tbody></table>` : ''}`
+    : '';
   const refused = f.refused ?? f.fit?.refused;
   const refusal = refused ? `<p class="note">LiteRT could not run the compressed model, so it is not shipped: ${esc(refused)}</p>` : '';
   return `<h2>Fidelity gate</h2><p class="note">Budget: ${esc(budget)}. Verdict on ${inputs}</p>${refusal}
-<table data-table="gate-outputs"><thead><tr><th class="t">output</th><th>SQNR</th><th>cosine</th><th>max |error|</th></tr></thead><tbody>${rows}</tbody></table>${search}`;
+<table data-table="gate-outputs"><thead><tr><th class="t">output</th><th>SQNR</th><th>cosine</th><th>max |error|</th></tr></thead><tbody>${rows}</tbody></table>${search}${restoredPart}`;
 }
