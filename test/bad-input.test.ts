@@ -333,6 +333,13 @@ describe('9. clean messages: numbers, --version, one spelling, no command', () =
     expectRefused(d, ['optimize', HELLO, '-o', join(d, 'out'), '--cluster', 'abc'], /--cluster: expected an integer, got "abc"/);
   });
 
+  it('--time-budget: a bad duration names the option; without --auto it is refused before any work', () => {
+    const d = caseDir();
+    expectRefused(d, ['optimize', HELLO, '-o', join(d, 'out'), '--auto', '--time-budget', '10 parsecs'], /--time-budget: expected a positive duration: seconds \(600\) or with units \(90s, 10m, 1h, 1h30m\), got "10 parsecs"/);
+    expectRefused(d, ['optimize', HELLO, '-o', join(d, 'out'), '--auto', '--time-budget', '0'], /--time-budget: expected a positive duration.*got "0"/);
+    expectRefused(d, ['optimize', HELLO, '-o', join(d, 'out'), '--quantize', 'int8', '--time-budget', '10m'], /hello_world_float\.tflite: --time-budget \(timeBudget\) only applies to --auto/);
+  });
+
   it('--version prints the package version', () => {
     const r = cli(['--version']);
     expect(r.code).toBe(0);

@@ -78,7 +78,25 @@ describe.skipIf(!fashionMnistAvailable())('optimize --auto', () => {
     expect(html).toContain('data-chart="pareto"');
     expect(html).toContain('Automatic search (--auto)');
     expect(html).toContain('data-table="auto-held-out"');
-  }, 240_000);
+    expect(html).not.toContain('data-note="time-budget"');
+
+    // A time budget that is not reached changes nothing: the same measurements, choices and bytes.
+    const timed = join(dir, 'auto-1h');
+    const t = await runCliInProcess(['optimize', model, '-o', timed, '--config', samples, '--auto', '--quantize', 'int8', '--time-budget', '1h', ...data]);
+    expect(t.stderr).toBe('');
+    expect(t.code).toBe(0);
+    expect(readFileSync(join(timed, 'mlp.tflite.mlshrink')).equals(shipped)).toBe(true);
+    const withBudget = report(timed);
+    const untimed = <T extends { ms: number }>(rows: T[]): Omit<T, 'ms'>[] => rows.map(({ ms: _ms, ...rest }) => rest);
+    expect(untimed(withBudget.auto!.sensitivity)).toEqual(untimed(auto.auto!.sensitivity));
+    expect(untimed(withBudget.auto!.plans)).toEqual(untimed(auto.auto!.plans));
+    expect(withBudget.auto!.layers).toEqual(auto.auto!.layers);
+    expect(withBudget.auto!.heldOut).toEqual(auto.auto!.heldOut);
+    expect(withBudget.tried).toEqual(auto.tried);
+    expect(withBudget.auto!.timeBudget).toMatchObject({ budgetMs: 3_600_000, cut: false, cuts: [] });
+    expect(withBudget.options.timeBudget).toBe(3600);
+    expect(readFileSync(join(timed, 'mlp.report.html'), 'utf8')).toContain('not reached, nothing was cut');
+  }, 480_000);
 
   it('writes no model and exits 2 when even quantizing alone misses the budget', async () => {
     const out = join(dir, 'refused');
@@ -142,6 +160,60 @@ describe.skipIf(!fashionMnistAvailable())('optimize --auto', () => {
     expect(rep.auto!.verdictData.samples).toBe(150);
     expect(readFileSync(join(out, 'mlp.report.html'), 'utf8')).toContain('nothing held out: 150 evaluation samples');
   }, 240_000);
+
+  it('--time-budget too small for any search step: the quantized base ships, and the report, the page and a warning say the search was cut', async () => {
+    // 1 ms is over before the base plan is measured (loading the data alone takes longer), so the cut is
+    // certain on any machine; the base is always measured, being the fallback that ships.
+    const out = join(dir, 'rushed');
+    const r = await runCliInProcess(['optimize', model, '-o', out, '--config', samples, '--auto', '--quantize', 'int8', '--time-budget', '1ms', ...data]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^mlshrink: warning: mlp\.tflite: time budget 1 ms reached \(.* elapsed\): sensitivity scan cut after .*; the smallest model measured within the budget by then ships/);
+    const rep = report(out);
+    expect(rep.ok).toBe(true);
+    const t = rep.auto!.timeBudget!;
+    expect(t).toMatchObject({ budgetMs: 1, cut: true });
+    expect(t.elapsedMs).toBe(rep.auto!.timingsMs.total);
+    expect(t.reserveMs).toBeGreaterThan(0);
+    expect(t.cuts).toHaveLength(1);
+    expect(t.cuts[0]!.stage).toBe('sensitivity');
+    expect(t.cuts[0]!.note).toMatch(/^the sensitivity scan not started: predicted .* s \+ .* s for the final steps > 0\.0 s left$/);
+    expect(rep.auto!.sensitivity).toEqual([]);
+    expect(rep.auto!.plans).toHaveLength(1);
+    // What ships is the base, checked on the held-out half like any candidate, within the budget.
+    const shipped = readFileSync(join(out, 'mlp.tflite.mlshrink'));
+    expect(rep.auto!.plans[0]).toMatchObject({ moves: 0, chosen: true, bytes: shipped.length });
+    expect(rep.auto!.heldOut!.checks).toMatchObject([{ candidate: 'plan 0', met: true, bytes: shipped.length }]);
+    expect(rep.accuracyDrop!).toBeLessThanOrEqual(0.01 + 1e-12);
+    expect(rep.warnings.some((w) => w.startsWith('auto: time budget 1 ms reached'))).toBe(true);
+    const html = readFileSync(join(out, 'mlp.report.html'), 'utf8');
+    expect(html).toContain('data-note="time-budget"');
+    expect(html).toContain('reached, the search was cut short');
+    expect(html).toContain('sensitivity: cut after');
+  }, 120_000);
+
+  it('--time-budget: when the only candidate measured in time misses the budget on held-out data, exit 2 says the time budget ran out', async () => {
+    // The fidelity budget (no labels), 1 ms: only the base plan is measured. A first run reads the base's
+    // worst-output loss on the search inputs and on the held-out ones; a budget between the two makes the
+    // base pass the search and fail the held-out check, with no time left for anything smaller.
+    const args = (out: string, budget: string): string[] => ['optimize', model, '-o', out, '--config', samples, '--auto', '--quantize', 'int8', '--calibration', train, '--max-fidelity-loss', budget, '--time-budget', '1ms'];
+    const first = await runCliInProcess(args(join(dir, 'probe'), '0.1'));
+    expect(first.code, first.stderr).toBe(0);
+    const base = report(join(dir, 'probe')).auto!.heldOut!.checks[0]!;
+    expect(base.candidate).toBe('plan 0');
+    expect(base.heldOutLoss).toBeGreaterThan(base.loss); // the fixture's precondition (true of this model and data)
+    const out = join(dir, 'ran-out');
+    const r = await runCliInProcess(args(out, String((base.loss + base.heldOutLoss) / 2)));
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/--auto: none of the 1 smallest plans within the budget on the search data met it on the \d+ held-out samples \(plan 0 .*\); the time budget of 1 ms ran out \(sensitivity scan cut after .*\) before anything else could be tried: give it more time; no model written/);
+    expect(existsSync(join(out, 'mlp.tflite.mlshrink'))).toBe(false);
+    const rep = report(out);
+    expect(rep.ok).toBe(false);
+    expect(rep.auto!.timeBudget).toMatchObject({ budgetMs: 1, cut: true });
+  }, 120_000);
 
   it('--auto --finetune without training inputs is refused before the search', async () => {
     const r = await runCliInProcess(['optimize', model, '-o', join(dir, 'nodata'), '--config', samples, '--auto', '--finetune', '1', '--eval', test]);

@@ -12,6 +12,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import fg from 'fast-glob';
 import type { CommandModule } from 'yargs';
 import { mergeOptions, validateOptions, type OptimizeOptions } from '../pipeline/config.js';
+import { timeBudgetWarning } from '../pipeline/time-budget.js';
 import { optimizeFile, outputPaths } from '../pipeline/optimize.js';
 import type { OptimizeReport } from '../pipeline/report.js';
 import { fileError } from '../errors.js';
@@ -86,7 +87,9 @@ function summary(rel: string, outRel: string, r: OptimizeReport): string {
   const after = r.after.packedBytes ?? r.after.bytes;
   const pct = ((100 * after) / r.before.bytes).toFixed(1);
   const drop = r.accuracyDrop === undefined ? 'accuracy not measured' : `accuracy drop ${(100 * r.accuracyDrop).toFixed(2)} points (${r.budget.metric})`;
-  return `${rel} -> ${outRel}: ${r.before.bytes} -> ${after} bytes (${pct}%), ${drop}`;
+  const timeBudget = r.auto?.timeBudget;
+  const cut = timeBudget?.cut ? `; warning: ${timeBudgetWarning(timeBudget)}` : '';
+  return `${rel} -> ${outRel}: ${r.before.bytes} -> ${after} bytes (${pct}%), ${drop}${cut}`;
 }
 
 export interface AssetsResult {

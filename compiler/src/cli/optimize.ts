@@ -6,9 +6,10 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { findConfig, loadConfig, mergeOptions, parseInputShapes, parseNormalize, parsePrune, validateOptions, type OptimizeOptions } from '../pipeline/config.js';
+import { findConfig, loadConfig, mergeOptions, parseInputShapes, parseNormalize, parsePrune, parseTimeBudget, validateOptions, type OptimizeOptions } from '../pipeline/config.js';
 import { BudgetError, optimizeFile } from '../pipeline/optimize.js';
 import { formatTable } from '../pipeline/report.js';
+import { timeBudgetWarning } from '../pipeline/time-budget.js';
 import { fileError, UserError } from '../errors.js';
 import { commandLine } from './command-line.js';
 import { numberOption } from './number-option.js';
@@ -40,6 +41,7 @@ interface OptimizeArgs {
   finetune?: number;
   'finetune-data'?: string;
   'finetune-samples'?: number;
+  'time-budget'?: number;
   verbose?: boolean;
 }
 
@@ -83,6 +85,7 @@ function flagOptions(args: OptimizeArgs): Partial<OptimizeOptions> {
       finetune: args.finetune,
       finetuneData: args['finetune-data'],
       finetuneSamples: args['finetune-samples'],
+      timeBudget: args['time-budget'],
     },
     'command line',
   );
@@ -116,6 +119,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
       .option('finetune', numberOption('finetune', 'recovery fine-tuning epochs before pruning/int8 (distilled from the original)', 'integer'))
       .option('finetune-data', { type: 'string', describe: 'training inputs for --finetune (default: the calibration data)' })
       .option('finetune-samples', numberOption('finetune-samples', 'training samples used at most (default 60000)', 'positive integer'))
+      .option('time-budget', { requiresArg: true, describe: 'with --auto: time the search and training may take, e.g. 600 (seconds), 10m, 1h30m; steps that would end later are not started and the best model within the accuracy budget so far ships', coerce: parseTimeBudget })
       .option('verbose', { alias: 'v', type: 'boolean', describe: 'log each step on stderr' }),
   handler: async (args) => {
     const flags = flagOptions(args);
@@ -141,6 +145,8 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
         const report = await optimizeFile(file, args.out, options, ctx);
         progress.done();
         process.stdout.write(formatTable(report));
+        const timeBudget = report.auto?.timeBudget;
+        if (timeBudget?.cut) process.stderr.write(`mlshrink: warning: ${basename(file)}: ${timeBudgetWarning(timeBudget)}\n`);
         if (files.length > 1) process.stdout.write(`ok: ${file} -> ${join(args.out, report.output ?? '')}\n\n`);
       } catch (e) {
         progress.done();

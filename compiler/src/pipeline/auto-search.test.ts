@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fakeLayerBytes } from '../testing/fake-layer-bytes.js';
 import { autoSearch, proposeMoves, type Assignment, type AutoLayer, type Measure } from './auto-search.js';
+import { Deadline } from './time-budget.js';
 
 /**
  * A fake model: bytes = fakeLayerBytes per layer; loss = Σ per-layer damage × `coupling` when several layers are
@@ -98,6 +99,69 @@ describe('autoSearch', () => {
     for (const [, s] of rows) expect(Math.max(...s)).toBeLessThanOrEqual(0.8);
     // 1/k² > 0.4 only for k < 2: every cluster count gets a row.
     expect([...rows.keys()]).toEqual([0, 32, 16, 8, 4]);
+  });
+});
+
+describe('autoSearch with a time budget (fake clock: each measurement advances it by a fixed time)', () => {
+  const VERDICT_MS = 1000;
+  const SENSITIVITY_MS = 200;
+  /** The fake model on a clock: measurements take VERDICT_MS / SENSITIVITY_MS of fake time. */
+  function onClock(reserve: number) {
+    let t = 0;
+    const model = fakeModel(LAYERS);
+    const measure: Measure = async (a, phase) => {
+      t += phase === 'verdict' ? VERDICT_MS : SENSITIVITY_MS;
+      return model.measure(a, phase);
+    };
+    const deadline = (budgetMs: number): Deadline => new Deadline(budgetMs, () => t, 0, Array<'verdict'>(reserve).fill('verdict'));
+    return { measure, calls: model.calls, deadline, now: () => t };
+  }
+
+  it('changes nothing when the budget is not reached', async () => {
+    const free = await autoSearch(LAYERS, fakeModel(LAYERS).measure, { budget: 0.01 });
+    const c = onClock(3);
+    const d = c.deadline(3_600_000);
+    expect(await autoSearch(LAYERS, c.measure, { budget: 0.01, gate: d })).toEqual(free);
+    expect(d.cuts).toEqual([]);
+  });
+
+  it('cuts the sensitivity scan, measures plans while they fit, and never runs into the reserve', async () => {
+    const full = onClock(3);
+    const fullRun = await autoSearch(LAYERS, full.measure, { budget: 0.01, gate: full.deadline(3_600_000) });
+    const c = onClock(3);
+    // Base (1 s) + base sensitivity + 10 sensitivity (2.2 s) + plans: 12 s, with 3 s kept for the final steps.
+    const d = c.deadline(12_000);
+    const r = await autoSearch(LAYERS, c.measure, { budget: 0.01, gate: d });
+    expect(r.sensitivity.length).toBeLessThan(fullRun.sensitivity.length);
+    expect(r.sensitivity.length).toBeGreaterThan(0);
+    expect(d.cuts.map((x) => x.stage)).toEqual(['sensitivity', 'plans']);
+    // Every step started ended before the deadline less the reserve (the durations are exact here).
+    expect(c.now()).toBeLessThanOrEqual(12_000 - 3 * VERDICT_MS);
+    // The sensitivity scan stopped with time left for at least one plan verdict, which was measured.
+    expect(r.plans.length).toBeGreaterThan(1);
+    // What ships is still the smallest measured plan that met the budget.
+    expect(r.chosen!.met).toBe(true);
+    expect(r.chosen!.loss).toBeLessThanOrEqual(0.01);
+    for (const p of r.plans) if (p.met) expect(p.bytes).toBeGreaterThanOrEqual(r.chosen!.bytes);
+    expect(r.chosen!.bytes).toBeLessThan(r.base.bytes);
+  });
+
+  it('measures only the base when nothing else fits, and ships it when it meets the budget', async () => {
+    const c = onClock(3);
+    const d = c.deadline(4_500); // base 1 s + 3 s reserve: a sensitivity (≤ 1 s) and a verdict (1 s) do not fit
+    const r = await autoSearch(LAYERS, c.measure, { budget: 0.01, gate: d });
+    expect(c.calls).toEqual([{ layers: {}, phase: 'verdict' }]);
+    expect(r.plans).toHaveLength(1);
+    expect(r.chosen).toBe(r.base);
+    expect(d.cuts).toHaveLength(1);
+    expect(d.cuts[0]).toMatchObject({ stage: 'sensitivity', atMs: 1000 });
+    expect(d.cuts[0]!.note).toContain('the sensitivity scan not started');
+  });
+
+  it('is deterministic for the same clock readings', async () => {
+    const a = onClock(3);
+    const b = onClock(3);
+    expect(await autoSearch(LAYERS, a.measure, { budget: 0.01, gate: a.deadline(9_000) })).toEqual(await autoSearch(LAYERS, b.measure, { budget: 0.01, gate: b.deadline(9_000) }));
   });
 });
 

@@ -17,8 +17,14 @@
  *    first; a switch that misses the budget rules out, for that layer, every setting at least as
  *    aggressive in sparsity and cluster count. The smallest measured plan that holds is chosen.
  * Every decision is made on measured numbers: sizes are real packed bytes, losses real LiteRT runs.
+ *
+ * With a time budget (`gate`), each measurement after the base is first cleared by the gate; the first
+ * one refused ends its stage (a sensitivity measurement is cleared only with time for a plan verdict
+ * after it), and the search goes on to what still fits with what it has measured. The base is always
+ * measured: it is the fallback that ships.
  */
 import type { LayerSetting } from './plan.js';
+import { timed, type StepGate } from './time-budget.js';
 
 export interface AutoLayer {
   /** Weight tensor name (the plan's key). */
@@ -54,6 +60,8 @@ export interface AutoSearchOptions {
   /** Layers holding less than this share of all weights are not searched (they stay only quantized). */
   minShare?: number;
   onProgress?(phase: 'sensitivity' | 'plans', done: number, total: number): void;
+  /** The time budget's deadline (time-budget.ts); without it every measurement runs. */
+  gate?: StepGate;
 }
 
 export interface SensitivityPoint extends Measurement {
@@ -101,12 +109,17 @@ export async function autoSearch(layers: readonly AutoLayer[], measure: Measure,
   const maxSensitivity = options.maxSensitivity ?? 160;
   const maxPlans = options.maxPlans ?? 12;
   const minShare = options.minShare ?? 0.005;
+  const gate = options.gate;
+  const run = (a: Assignment, phase: 'sensitivity' | 'verdict'): Promise<Measurement> => timed(gate, phase, () => measure(a, phase));
+  // A sensitivity measurement is only worth its time if a plan verdict can use it.
+  const sensitivityFits = (what: string): boolean => !gate || gate.mayStart('sensitivity', ['sensitivity', 'verdict'], what);
 
-  const baseM = await measure({}, 'verdict');
+  const baseM = await run({}, 'verdict');
   const base: PlanPoint = { ...baseM, moves: 0, layers: {}, predictedLoss: baseM.loss, met: baseM.loss <= budget + EPS };
   const plans: PlanPoint[] = [base];
   if (!base.met) return { base, baseSensitivity: baseM, sensitivity: [], plans };
-  const baseSensitivity = await measure({}, 'sensitivity');
+  if (!sensitivityFits('the sensitivity scan')) return { base, baseSensitivity: baseM, sensitivity: [], plans, chosen: base };
+  const baseSensitivity = await run({}, 'sensitivity');
   const headroom = budget - base.loss;
 
   // 2. Sensitivity, largest layers first.
@@ -125,8 +138,9 @@ export async function autoSearch(layers: readonly AutoLayer[], measure: Measure,
           continue; // the base
         }
         if (sensitivity.length >= maxSensitivity) break scan;
+        if (!sensitivityFits(`sensitivity measurement ${sensitivity.length + 1}`)) break scan;
         const setting = { sparsity: s, clusters: k };
-        const m = await measure({ [layer.name]: setting }, 'sensitivity');
+        const m = await run({ [layer.name]: setting }, 'sensitivity');
         sensitivity.push({ ...m, layer: layer.name, setting });
         options.onProgress?.('sensitivity', sensitivity.length, total);
         if (m.loss - baseSensitivity.loss > 2 * headroom + EPS) break;
@@ -147,11 +161,18 @@ export async function autoSearch(layers: readonly AutoLayer[], measure: Measure,
     return a;
   };
   const verdicts = new Map<number, PlanPoint>([[0, base]]);
-  const verdict = async (j: number): Promise<boolean> => {
+  let outOfTime = false;
+  const planFits = (): boolean => {
+    if (!outOfTime && gate && !gate.mayStart('plans', ['verdict'], `plan measurement ${plans.length}`)) outOfTime = true;
+    return !outOfTime;
+  };
+  /** Whether the plan after `j` moves met the budget; undefined when there was no time to measure it. */
+  const verdict = async (j: number): Promise<boolean | undefined> => {
     let p = verdicts.get(j);
     if (!p) {
+      if (!planFits()) return undefined;
       const layersJ = assignmentAfter(j);
-      const m = await measure(layersJ, 'verdict');
+      const m = await run(layersJ, 'verdict');
       p = { ...m, moves: j, layers: layersJ, predictedLoss: moves[j - 1]!.loss, met: m.loss <= budget + EPS };
       verdicts.set(j, p);
       plans.push(p);
@@ -159,24 +180,23 @@ export async function autoSearch(layers: readonly AutoLayer[], measure: Measure,
     }
     return p.met;
   };
-  const budgetLeft = (): boolean => plans.length - 1 < maxPlans;
+  const budgetLeft = (): boolean => !outOfTime && plans.length - 1 < maxPlans;
   let predicted = 0;
   while (predicted < moves.length && moves[predicted]!.loss <= budget + EPS) predicted++;
   let lo = 0; // longest prefix known to hold
   let hi = moves.length + 1; // shortest prefix known to fail
-  if (predicted > 0) {
-    if (await verdict(predicted)) lo = predicted;
-    else hi = predicted;
-  }
+  const bound = (j: number, met: boolean | undefined): void => {
+    if (met === true) lo = j;
+    else if (met === false) hi = j;
+  };
+  if (predicted > 0) bound(predicted, await verdict(predicted));
   for (let step = 1; hi === moves.length + 1 && lo < moves.length && budgetLeft(); step *= 2) {
     const j = Math.min(moves.length, lo + step);
-    if (await verdict(j)) lo = j;
-    else hi = j;
+    bound(j, await verdict(j));
   }
   while (hi - lo > 1 && budgetLeft()) {
     const mid = (lo + hi) >> 1;
-    if (await verdict(mid)) lo = mid;
-    else hi = mid;
+    bound(mid, await verdict(mid));
   }
   const smallest = (): PlanPoint => {
     let best = base;
@@ -197,10 +217,10 @@ export async function autoSearch(layers: readonly AutoLayer[], measure: Measure,
     const best = smallest();
     const current = new Map(Object.entries(best.layers).map(([l, setting]) => [l, optionsByLayer.get(l)?.find((o) => sameSetting(o.setting, setting)) ?? { setting, saved: 0, added: 0 }]));
     const next = bestSwitch(order, optionsByLayer, current, (layer, o) => ruledOut(layer, o) || measured.has(assignmentKey({ ...best.layers, [layer]: o.setting })));
-    if (!next) break;
+    if (!next || !planFits()) break;
     const layersJ = { ...best.layers, [next.layer]: next.o.setting };
     measured.add(assignmentKey(layersJ));
-    const m = await measure(layersJ, 'verdict');
+    const m = await run(layersJ, 'verdict');
     if (m.loss > budget + EPS) failed.set(next.layer, [...(failed.get(next.layer) ?? []), next.o.setting]);
     const cur = current.get(next.layer);
     plans.push({ ...m, moves: best.moves + 1, layers: layersJ, predictedLoss: best.loss + next.o.added - (cur?.added ?? 0), met: m.loss <= budget + EPS });

@@ -13,6 +13,7 @@ import type { Assignment, AutoLayer, Measurement } from './auto-search.js';
 import type { OptimizeOptions } from './config.js';
 import type { AutoTrainingReport, PassReport } from './report.js';
 import { planRunner, type PlanRunner } from './run-plan.js';
+import type { StepGate } from './time-budget.js';
 import { trainSchedule, type TrainRound } from './train-schedule.js';
 
 export interface AutoTrainSetup {
@@ -28,7 +29,12 @@ export interface AutoTrainSetup {
   /** Judges a plan on a checkpoint (the search's verdict measurement, on another model). */
   measure(model: Model, runner: PlanRunner, layers: Assignment): Promise<TrainedMeasurement>;
   log(message: string): void;
+  /** The time budget's deadline: epochs are watched as they run and given up when they would end too late. */
+  gate?: StepGate;
 }
+
+/** Thrown from a batch callback to give up an epoch the time budget has no room for. */
+class EpochAbandoned extends Error {}
 
 /** A verdict measurement with the plan's weight sparsity and unpacked .tflite bytes (for the report). */
 export type TrainedMeasurement = Measurement & { weightSparsity: number; tflite: number };
@@ -85,15 +91,30 @@ export async function autoTrain(setup: AutoTrainSetup, data: LabeledData, search
   const started = Date.now();
   const schedule = await trainSchedule<Model>(setup.start, searchChosen, layers, {
     train: async (from, was, to, round) => {
-      const result = await finetune(from, { inputs: data.inputs, ...(data.labels ? { labels: data.labels } : {}) }, {
-        epochs: 1,
-        sparsities: tensorIndex(from, to),
-        initialSparsities: tensorIndex(from, was),
-        qat,
-        teacher: setup.teacher,
-        seed: round,
-      });
-      return result.model;
+      const gate = setup.gate;
+      const t0 = gate?.now() ?? 0;
+      // The epoch's own pace says whether it and the measurement after it still end in time.
+      const onBatch = gate
+        ? (_epoch: number, done: number, total: number): void => {
+            if (!gate.onTrack('training', t0, done, total, ['trained-verdict'], `training round ${round}`)) throw new EpochAbandoned();
+          }
+        : undefined;
+      try {
+        const result = await finetune(from, { inputs: data.inputs, ...(data.labels ? { labels: data.labels } : {}) }, {
+          epochs: 1,
+          sparsities: tensorIndex(from, to),
+          initialSparsities: tensorIndex(from, was),
+          qat,
+          teacher: setup.teacher,
+          seed: round,
+          ...(onBatch ? { onBatch } : {}),
+        });
+        return result.model;
+      } catch (e) {
+        if (!(e instanceof EpochAbandoned)) throw e;
+        setup.log(`auto: training round ${round} given up: it would end past the time budget`);
+        return undefined;
+      }
     },
     measure: async (m, a) => {
       const r = await setup.measure(m, runnerFor(m), a);
@@ -104,6 +125,7 @@ export async function autoTrain(setup: AutoTrainSetup, data: LabeledData, search
   }, {
     budget: setup.budget,
     epochs: setup.options.finetune,
+    ...(setup.gate ? { gate: setup.gate } : {}),
     onRound: (r) => setup.log(`auto: training round ${r.round} (${r.kind}) ${JSON.stringify(r.layers)}: ${r.bytes} bytes, loss ${r.loss.toPrecision(3)}${r.met ? '' : ' (over budget)'}; trained ${(r.trainMs / 1000).toFixed(1)} s`),
   });
   const report: AutoTrainingReport = {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
-import { DEFAULT_OPTIONS, findConfig, loadConfig, mergeOptions, parseInputShapes, parseNormalize, parsePrune, validateOptions } from './config.js';
+import { DEFAULT_OPTIONS, findConfig, loadConfig, mergeOptions, parseInputShapes, parseNormalize, parsePrune, parseTimeBudget, validateOptions } from './config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlshrink-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,6 +40,23 @@ describe('optimize config', () => {
     writeFileSync(bad, '{nope');
     expect(() => loadConfig(bad)).toThrow(/invalid JSON/);
     expect(() => loadConfig(join(dir, 'missing.json'))).toThrow(/not found/);
+  });
+
+  it('timeBudget: seconds, or a duration in a config file; anything else names the file and the key', () => {
+    const file = join(dir, 'time.json');
+    writeFileSync(file, '{"auto": true, "timeBudget": "1h30m"}');
+    expect(loadConfig(file).timeBudget).toBe(5400);
+    writeFileSync(file, '{"timeBudget": 600}');
+    expect(loadConfig(file).timeBudget).toBe(600);
+    for (const bad of ['"soon"', '0', '-1', '"0s"', 'true']) {
+      writeFileSync(file, `{"timeBudget": ${bad}}`);
+      expect(() => loadConfig(file), bad).toThrow(/time\.json: option "timeBudget" must be a positive duration: seconds \(600\) or with units/);
+    }
+    expect(DEFAULT_OPTIONS.timeBudget).toBeUndefined();
+    expect(parseTimeBudget('10m')).toBe(600);
+    expect(parseTimeBudget(45)).toBe(45);
+    expect(() => parseTimeBudget('10 m')).toThrow(/^--time-budget: expected a positive duration.*got "10 m"$/);
+    expect(() => parseTimeBudget(['1m', '2m'])).toThrow(/given more than once/);
   });
 
   it('parses --prune and --normalize', () => {

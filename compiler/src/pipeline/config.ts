@@ -8,6 +8,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import type { Metric } from '../eval/data-checks.js';
 import type { Normalisation } from '../eval/inputs.js';
+import { DURATION_HELP, durationSeconds } from './time-budget.js';
 
 export type QuantizeMode = 'int8' | 'dynamic' | 'float16' | 'none';
 /** 'auto' (the default): int8 when calibration data is given, else dynamic (with a warning). */
@@ -75,6 +76,11 @@ export interface OptimizeOptions {
   finetuneData?: string;
   /** Training samples used at most for fine-tuning. */
   finetuneSamples: number;
+  /**
+   * `--auto` only: seconds the search and training may take (time-budget.ts); steps that would end past
+   * it are not started, and the best candidate so far ships. Config files also take "10m", "1h30m".
+   */
+  timeBudget?: number;
 }
 
 /** See docs/architecture.md ("Fidelity gate") for the measurements behind this value. */
@@ -153,6 +159,12 @@ const CHECKS: { [K in keyof OptimizeOptions]-?: Check } = {
   finetune: (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? undefined : 'a non-negative integer (epochs; 0 = off)'),
   finetuneData: path,
   finetuneSamples: count,
+  timeBudget: (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? undefined : DURATION_HELP),
+};
+
+/** Values given in another form than the option holds: a duration's text becomes seconds. */
+const READ: { [K in keyof OptimizeOptions]?: (value: unknown) => unknown } = {
+  timeBudget: (v) => (typeof v === 'string' ? (durationSeconds(v) ?? v) : v),
 };
 
 /** Checks a partial option set; `where` names its source in error messages (a file or "--flag"). */
@@ -162,9 +174,10 @@ export function validateOptions(partial: Record<string, unknown>, where: string)
     if (value === undefined) continue;
     const check = (CHECKS as Record<string, Check>)[key];
     if (!check) throw new UserError(`${where}: unknown option "${key}" (known: ${Object.keys(CHECKS).join(', ')})`);
-    const expected = check(value);
+    const read = (READ as Record<string, (v: unknown) => unknown>)[key]?.(value) ?? value;
+    const expected = check(read);
     if (expected !== undefined) throw new UserError(`${where}: option "${key}" must be ${expected}, got ${JSON.stringify(value)}`);
-    out[key] = value;
+    out[key] = read;
   }
   return out as Partial<OptimizeOptions>;
 }
@@ -222,6 +235,14 @@ export function parseInputShapes(values: readonly string[]): Record<string, numb
     out[m[1]!] = m[2]!.split(',').map(Number);
   }
   return out;
+}
+
+/** Parses a `--time-budget` value into seconds. */
+export function parseTimeBudget(value: unknown): number {
+  if (Array.isArray(value)) throw new UserError('--time-budget: given more than once');
+  const s = typeof value === 'number' ? (value > 0 && Number.isFinite(value) ? value : undefined) : typeof value === 'string' ? durationSeconds(value) : undefined;
+  if (s === undefined) throw new UserError(`--time-budget: expected ${DURATION_HELP}, got "${String(value)}"`);
+  return s;
 }
 
 /** Parses a `--normalize` value: "[0,1]", "[-1,1]" or JSON {"mean": [...], "std": [...]}. */

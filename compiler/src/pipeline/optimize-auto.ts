@@ -6,6 +6,10 @@
  * The budget and the data it is judged on: auto-judge.ts. The search and the training rounds are judged
  * on the search part; the candidate that ships must also meet the budget on the held-out part
  * (held-out-verdict.ts). Nothing meets the budget → the report is written, no model, BudgetError (exit 2).
+ *
+ * `--time-budget`: a Deadline (time-budget.ts) clears each search measurement and training epoch before
+ * it starts, keeping a reserve for the final steps measured in the same run (held-out checks, the final
+ * build and evaluation, packing); the report records the budget, the elapsed time and each stage cut.
  */
 import { mkdirSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -39,6 +43,7 @@ import { evaluationReport, modelStats, reportedOptions, reportJson, weightSparsi
 import { reportDetails } from './report-details.js';
 import { planRunner, type PlanRun, type PlanRunner } from './run-plan.js';
 import { autoTrain, loadAutoTrainingData, trainingPass, type AutoTrainResult, type TrainedMeasurement } from './auto-train.js';
+import { cutStages, Deadline, formatDuration, timeBudgetWarning, type StepKind } from './time-budget.js';
 
 export async function optimizeAuto(modelPath: string, outDir: string, given: OptimizeOptions, ctx: OptimizeContext): Promise<OptimizeReport> {
   const started = Date.now();
@@ -109,7 +114,9 @@ export async function optimizeAuto(modelPath: string, outDir: string, given: Opt
     const key = JSON.stringify(a);
     let file = verdictFiles.get(key);
     if (!file) {
+      const t0 = Date.now();
       file = packModel(built.bytes);
+      deadline?.record('pack', Date.now() - t0);
       verdictFiles.set(key, file);
     }
     if (names.length === 0) baseFile ??= { bytes: file.length, perLayer: new Map(), model: built.run.model };
@@ -119,6 +126,11 @@ export async function optimizeAuto(modelPath: string, outDir: string, given: Opt
   await build({});
   const judge = await openJudge(modelPath, originalRun, evalData, gate, options);
   if (judge.heldOutNote) warnings.push(`auto: ${judge.heldOutNote}`);
+  // What always runs after the search and training: the held-out checks, the shipped plan built again and
+  // evaluated on all the data (about three plan evaluations; its packed file is kept from its measurement)
+  // and the report's xz comparison of the original and the output (about two packings).
+  const finalSteps: StepKind[] = [...Array<StepKind>((judge.heldOut ? MAX_HELD_OUT_CHECKS : 0) + 3).fill('evaluation'), ...(packing ? (['pack', 'pack'] as const) : [])];
+  const deadline = options.timeBudget !== undefined ? new Deadline(options.timeBudget * 1000, Date.now, started, finalSteps) : undefined;
   const sparsityOf = new Map<string, { weightSparsity: number; tflite: number }>();
   let plansStarted: number | undefined;
   const measure = async (a: Assignment, phase: 'sensitivity' | 'verdict'): Promise<Measurement> => {
@@ -126,15 +138,20 @@ export async function optimizeAuto(modelPath: string, outDir: string, given: Opt
     if (phase === 'verdict' && Object.keys(a).length > 0) plansStarted ??= t0;
     const built = await build(a);
     sparsityOf.set(JSON.stringify(a), { weightSparsity: weightSparsity(built.run.model), tflite: built.bytes.length });
+    const t1 = Date.now();
     const bytes = await sizeOf(a, built, phase);
+    const sizingMs = Date.now() - t1;
     const loss = await judge.loss({ bytes: built.bytes, model: built.run.model }, phase);
     const ms = Date.now() - t0;
+    // A plan built and judged without the packing: what each final step costs (the time budget's reserve).
+    if (phase === 'verdict') deadline?.record('evaluation', ms - sizingMs);
     ctx.log(`auto: ${phase} ${JSON.stringify(a)}: ${bytes} bytes, loss ${loss.toPrecision(3)} (${ms} ms)`);
     return { loss, bytes, ms };
   };
 
   ctx.log(`auto: ${layers.length} layer(s); budget ${judge.metric} ≤ ${judge.budget}; sensitivity on ${judge.sensitivityData.samples} ${judge.sensitivityData.source} samples, plans on ${judge.verdictData.samples} ${judge.verdictData.source} samples${judge.heldOut ? `, the shipped one also on ${judge.heldOut.samples} held-out ${judge.heldOut.source} samples` : ''}`);
-  const search = await autoSearch(layers, measure, { budget: judge.budget, onProgress: (phase, done, total) => ctx.progress?.(`auto ${phase}`, done, total) });
+  if (deadline) ctx.log(`auto: time budget ${formatDuration(deadline.budgetMs)}, ${formatDuration(deadline.elapsedMs())} spent before the search`);
+  const search = await autoSearch(layers, measure, { budget: judge.budget, onProgress: (phase, done, total) => ctx.progress?.(`auto ${phase}`, done, total), ...(deadline ? { gate: deadline } : {}) });
   const searchDone = Date.now();
   const sensitivityDone = plansStarted ?? searchDone;
   ctx.log(`auto: ${search.sensitivity.length} sensitivity and ${search.plans.length} plan measurements; ${search.chosen ? `chosen plan of ${search.chosen.moves} moves, ${search.chosen.bytes} bytes, loss ${search.chosen.loss.toPrecision(3)}` : 'no plan met the budget'}`);
@@ -163,7 +180,7 @@ export async function optimizeAuto(modelPath: string, outDir: string, given: Opt
       return { loss, bytes, ms: Date.now() - t0, weightSparsity: weightSparsity(built.run.model), tflite: built.bytes.length };
     };
     training = await autoTrain(
-      { modelPath, options, start, teacher: originalRun.bytes, calibration: calibrationSamples, budget: judge.budget, measure: measureOn, log: (m) => ctx.log(m) },
+      { modelPath, options, start, teacher: originalRun.bytes, calibration: calibrationSamples, budget: judge.budget, measure: measureOn, log: (m) => ctx.log(m), ...(deadline ? { gate: deadline } : {}) },
       trainingData,
       { ...search.chosen, ...sparsityOf.get(JSON.stringify(search.chosen.layers))! },
       layers,
@@ -216,7 +233,9 @@ export async function optimizeAuto(modelPath: string, outDir: string, given: Opt
     ...(judge.heldOutNote ? { note: judge.heldOutNote } : {}),
   };
   const timingsMs = { sensitivity: sensitivityDone - started, plans: searchDone - sensitivityDone, ...(training ? { training: trainingDone - searchDone } : {}), total: Date.now() - started };
-  const report = autoReport({ modelPath, original, options, judge, search, layers, passes, warnings, written, verdict, met, sparsityOf, timingsMs, heldOut: heldOutReport, ...(shipped ? { shipped } : {}), ...(training ? { training } : {}) });
+  const timeBudget = deadline ? timeBudgetReport(deadline, timingsMs.total) : undefined;
+  if (timeBudget?.cut) warnings.push(`auto: ${timeBudgetWarning(timeBudget)}`);
+  const report = autoReport({ modelPath, original, options, judge, search, layers, passes, warnings, written, verdict, met, sparsityOf, timingsMs, heldOut: heldOutReport, ...(shipped ? { shipped } : {}), ...(training ? { training } : {}), ...(timeBudget ? { timeBudget } : {}) });
   Object.assign(
     report,
     reportDetails({
@@ -238,7 +257,8 @@ export async function optimizeAuto(modelPath: string, outDir: string, given: Opt
     const what = judge.metric === 'fidelity' ? 'worst-output noise/signal' : judge.metric === 'accuracy' ? 'accuracy drop' : 'top-1 disagreement';
     if (verdictOf.checks.length > 0) {
       const losses = verdictOf.checks.map((c) => `${c.candidate.id} ${fmtLoss(judge.metric, c.heldOutLoss)}`).join(', ');
-      throw new BudgetError(`${modelPath}: --auto: none of the ${verdictOf.checks.length} smallest plans within the budget on the search data met it on the ${heldOut!.samples} held-out samples (${losses}; budget ${fmtLoss(judge.metric, judge.budget)}); no model written (report: ${paths.report})`, report);
+      const ranOut = timeBudget?.cut ? `; the time budget of ${formatDuration(timeBudget.budgetMs)} ran out (${cutStages(timeBudget)}) before anything else could be tried: give it more time` : '';
+      throw new BudgetError(`${modelPath}: --auto: none of the ${verdictOf.checks.length} smallest plans within the budget on the search data met it on the ${heldOut!.samples} held-out samples (${losses}; budget ${fmtLoss(judge.metric, judge.budget)})${ranOut}; no model written (report: ${paths.report})`, report);
     }
     throw new BudgetError(
       `${modelPath}: --auto found no plan within the budget: quantizing alone gives ${what} ${fmtLoss(judge.metric, search.base.loss)}, budget ${fmtLoss(judge.metric, judge.budget)}; no model written (report: ${paths.report})`,
@@ -246,6 +266,12 @@ export async function optimizeAuto(modelPath: string, outDir: string, given: Opt
     );
   }
   return report;
+}
+
+type TimeBudgetReport = NonNullable<AutoReport['timeBudget']>;
+
+function timeBudgetReport(deadline: Deadline, elapsedMs: number): TimeBudgetReport {
+  return { budgetMs: deadline.budgetMs, elapsedMs, reserveMs: deadline.reserveMs(), cut: deadline.cuts.length > 0, cuts: deadline.cuts.map((c) => ({ ...c })) };
 }
 
 const fmtLoss = (metric: Metric, x: number): string => (metric === 'fidelity' ? x.toPrecision(3) : `${(x * 100).toFixed(2)} points`);
@@ -268,6 +294,7 @@ interface AutoReportInput {
   heldOut: AutoHeldOutReport;
   /** The candidate that ships (met the budget on both parts). */
   shipped?: ShipCandidate;
+  timeBudget?: TimeBudgetReport;
 }
 
 function autoReport(r: AutoReportInput): OptimizeReport {
@@ -293,6 +320,7 @@ function autoReport(r: AutoReportInput): OptimizeReport {
     sensitivity: search.sensitivity.map((p) => ({ layer: p.layer, sparsity: p.setting.sparsity, clusters: p.setting.clusters, loss: p.loss, bytes: p.bytes, ms: p.ms ?? 0 })),
     plans: search.plans.map((p) => ({ moves: p.moves, loss: p.loss, predictedLoss: p.predictedLoss, bytes: p.bytes, met: p.met, chosen: p === r.shipped?.plan, ms: p.ms ?? 0 })),
     timingsMs: r.timingsMs,
+    ...(r.timeBudget ? { timeBudget: r.timeBudget } : {}),
     ...(r.training ? { training: r.training.report } : {}),
     heldOut: r.heldOut,
   };

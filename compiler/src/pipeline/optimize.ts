@@ -78,6 +78,8 @@ const MAX_AUTO_BACKOFF = 3;
 
 export async function optimizeFile(modelPath: string, outDir: string, givenOptions: OptimizeOptions, ctx: OptimizeContext = silent): Promise<OptimizeReport> {
   if (givenOptions.auto) return optimizeAuto(modelPath, outDir, givenOptions, ctx);
+  // Fixed flags have no steps to leave out: a deadline would only abort the one model being written.
+  if (givenOptions.timeBudget !== undefined) throw new UserError(`${modelPath}: --time-budget (timeBudget) only applies to --auto, which can stop its search early; add --auto or drop the time budget`);
   let options = givenOptions;
   const paths = outputPaths(modelPath, outDir, options);
   checkOutputDir(outDir);

@@ -82,6 +82,11 @@ export interface AutoReport {
   plans: { moves: number; loss: number; predictedLoss: number; bytes: number; met: boolean; chosen: boolean; ms: number }[];
   /** Wall-clock milliseconds of each phase (the only numbers in the report that vary run to run). */
   timingsMs: { sensitivity: number; plans: number; training?: number; total: number };
+  /**
+   * `--time-budget` (absent without one): the budget, the time taken (as timingsMs.total), the time kept
+   * for the final steps, and each stage the deadline cut short (its first step not started or given up).
+   */
+  timeBudget?: { budgetMs: number; elapsedMs: number; reserveMs: number; cut: boolean; cuts: { stage: 'sensitivity' | 'plans' | 'training'; atMs: number; note: string }[] };
   /** `--auto --finetune N`: the prune → retrain rounds after the search (train-schedule.ts). */
   training?: AutoTrainingReport;
   /** The held-out verdict (held-out-verdict.ts): candidates within the budget on the search part, checked on data the search never saw. */

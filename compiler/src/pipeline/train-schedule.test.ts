@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Assignment, AutoLayer, Measurement } from './auto-search.js';
 import { fakeLayerBytes } from '../testing/fake-layer-bytes.js';
+import { Deadline } from './time-budget.js';
 import { rampTargets, trainSchedule, type TrainOps } from './train-schedule.js';
 
 /**
@@ -140,5 +141,74 @@ describe('trainSchedule', () => {
     expect(clusterRounds.length).toBeGreaterThan(0);
     expect(clusterRounds[0]!.layers.fc1!.clusters).toBe(8);
     expect(clusterRounds.every((p) => p.trainMs === 0)).toBe(true);
+  });
+});
+
+describe('trainSchedule with a time budget (fake clock)', () => {
+  const EPOCH_MS = 10_000;
+  const MEASURE_MS = 1000;
+  /** The fake training on a clock: an epoch of 10 batches takes EPOCH_MS, a measurement MEASURE_MS; the
+   *  epoch asks the gate after each batch, as auto-train.ts does, and gives up when told to. */
+  function onClock(budgetMs: number) {
+    let t = 0;
+    const base = fakeTraining(LAYERS);
+    const deadline = new Deadline(budgetMs, () => t, 0, ['verdict']);
+    deadline.record('verdict', MEASURE_MS); // the search's verdicts, measured before training
+    const ops: TrainOps<Ckpt> = {
+      train: async (from, was, to, round) => {
+        const t0 = t;
+        for (let b = 1; b <= 10; b++) {
+          t += EPOCH_MS / 10;
+          if (!deadline.onTrack('training', t0, b, 10, ['trained-verdict'], `round ${round}`)) return undefined;
+        }
+        return base.ops.train(from, was, to, round);
+      },
+      measure: async (c, a) => {
+        t += MEASURE_MS;
+        return base.measure(c, a);
+      },
+    };
+    return { ops, trains: base.trains, measure: base.measure, deadline, now: () => t };
+  }
+  const plan = { fc1: { sparsity: 0.5, clusters: 16 }, fc2: { sparsity: 0.5, clusters: 16 } };
+  const summary = (rounds: { kind: string; layers: Assignment; loss: number; bytes: number }[]) => rounds.map((r) => [r.kind, r.layers, r.loss, r.bytes]);
+
+  it('changes nothing when the budget is not reached', async () => {
+    const free = fakeTraining(LAYERS);
+    const a = await trainSchedule(ORIGINAL, await searchPoint(free.measure, plan), LAYERS, free.ops, { budget: 0.01, epochs: 8 });
+    const c = onClock(3_600_000);
+    const b = await trainSchedule(ORIGINAL, await searchPoint(c.measure, plan), LAYERS, c.ops, { budget: 0.01, epochs: 8, gate: c.deadline });
+    expect(summary(b.rounds)).toEqual(summary(a.rounds));
+    expect(c.deadline.cuts).toEqual([]);
+  });
+
+  it('starts no epoch that would end past the deadline once epochs have been timed', async () => {
+    // 1 s reserve; each round is 10 s of training + 1 s measuring: 3 rounds end at 33 s, a 4th would end at 44 s.
+    const c = onClock(40_000);
+    const r = await trainSchedule(ORIGINAL, await searchPoint(c.measure, plan), LAYERS, c.ops, { budget: 0.01, epochs: 8, gate: c.deadline });
+    expect(c.trains).toHaveLength(3);
+    expect(r.rounds.filter((x) => x.epochs > 0 && x.kind !== 'clusters')).toHaveLength(3);
+    expect(c.deadline.cuts).toHaveLength(1);
+    expect(c.deadline.cuts[0]).toMatchObject({ stage: 'training', atMs: 33_000 });
+    expect(c.deadline.cuts[0]!.note).toContain('not started: predicted 11.0 s');
+    // Cluster tries (1 s each) still fit in what is left, and they stop before the reserve.
+    expect(r.rounds.some((x) => x.kind === 'clusters')).toBe(true);
+    expect(c.now()).toBeLessThanOrEqual(40_000 - 1000);
+    expect(r.chosen.met).toBe(true);
+    for (const p of r.rounds) if (p.met) expect(p.bytes).toBeGreaterThanOrEqual(r.chosen.bytes);
+  });
+
+  it('gives up a first epoch whose pace will not fit and keeps the search\'s plan', async () => {
+    // The first epoch (length unknown, so started) is on course, after its first batch, to end at 10 s;
+    // with 1 s measuring and the 1 s reserve that is 12 s > 11.5 s: given up at 1 s, not at 11.5 s.
+    const c = onClock(11_500);
+    const start = await searchPoint(c.measure, plan);
+    const r = await trainSchedule(ORIGINAL, start, LAYERS, c.ops, { budget: 0.01, epochs: 8, gate: c.deadline });
+    expect(c.trains).toHaveLength(0); // no checkpoint came out of the abandoned epoch
+    expect(r.rounds).toHaveLength(1);
+    expect(r.chosen.round).toBe(0);
+    expect(c.deadline.cuts[0]!.stage).toBe('training');
+    expect(c.deadline.cuts[0]!.note).toMatch(/^round 1 abandoned at 10 %: predicted 10\.0 s more/);
+    expect(c.now()).toBe(1000);
   });
 });

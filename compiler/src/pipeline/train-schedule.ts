@@ -12,12 +12,21 @@
  * 4. Clusters: on the best trained model, each layer (most non-zeros first) tries half its cluster count
  *    (32 when unclustered; down to `minClusters`); measured, no training.
  * The smallest measured model that met the budget is chosen (round 0 when no trained one did).
+ *
+ * With a time budget (`gate`), an epoch starts only when it and the measurement after it are predicted
+ * to end in time (the first epoch, not measured yet, is watched as it runs: `train` returns undefined
+ * when it gave up on it), and each cluster try only when its measurement fits; the rounds measured so
+ * far stand.
  */
 import type { Assignment, AutoLayer, Measurement } from './auto-search.js';
+import { timed, type StepGate } from './time-budget.js';
 
 export interface TrainOps<C> {
-  /** One epoch from `from`, each listed layer's sparsity ramping from `was` to `to` (by weight name). */
-  train(from: C, was: Readonly<Record<string, number>>, to: Readonly<Record<string, number>>, round: number): Promise<C>;
+  /**
+   * One epoch from `from`, each listed layer's sparsity ramping from `was` to `to` (by weight name);
+   * undefined when the time budget made it give up midway (nothing of it is kept).
+   */
+  train(from: C, was: Readonly<Record<string, number>>, to: Readonly<Record<string, number>>, round: number): Promise<C | undefined>;
   /** The plan `layers` applied to `checkpoint`, judged on the verdict data. */
   measure(checkpoint: C, layers: Assignment): Promise<Measurement>;
 }
@@ -50,6 +59,8 @@ export interface TrainScheduleOptions<C> {
   /** Layers with at least this share of the weights are ramped even when the search left them dense. */
   rampShare?: number;
   onRound?(r: TrainRound<C>): void;
+  /** The time budget's deadline (time-budget.ts); without it every round runs. */
+  gate?: StepGate;
 }
 
 export interface TrainScheduleResult<C> {
@@ -106,19 +117,37 @@ export async function trainSchedule<C>(
   let current = rounds[0]!; // the last model that met the budget
   let epochsLeft = o.epochs;
   let focus = false;
-  const trainRound = async (kind: RoundKind, from: TrainRound<C>, targets: Assignment): Promise<TrainRound<C>> => {
+  const gate = o.gate;
+  let outOfTime = false;
+  /** A trained round, or undefined when the time budget left no room for it. */
+  const trainRound = async (kind: RoundKind, from: TrainRound<C>, targets: Assignment): Promise<TrainRound<C> | undefined> => {
+    if (gate && !gate.mayStart('training', ['epoch', 'trained-verdict'], `training round ${rounds.length} (${kind})`)) {
+      outOfTime = true;
+      return undefined;
+    }
     const t0 = Date.now();
+    const g0 = gate?.now() ?? 0;
     const checkpoint = await ops.train(from.checkpoint, sparsities(from.layers), sparsities(targets), rounds.length);
+    if (checkpoint === undefined) {
+      outOfTime = true;
+      return undefined;
+    }
+    gate?.record('epoch', gate.now() - g0);
     const trainMs = Date.now() - t0;
     epochsLeft--;
-    const m = await ops.measure(checkpoint, targets);
+    const m = await timed(gate, 'trained-verdict', () => ops.measure(checkpoint, targets));
     return add({ kind, layers: targets, epochs: from.epochs + 1, trainMs, ...m, checkpoint });
   };
-  while (epochsLeft > 0 && pushed.length > 0) {
+  while (epochsLeft > 0 && pushed.length > 0 && !outOfTime) {
     const targets = rampTargets(current.layers, focus ? [largest(current.layers)] : pushed, factor, maxSparsity);
     if (sameSparsity(targets, current.layers)) break; // every pushed layer is at the cap
     let r = await trainRound(focus ? 'focus' : 'ramp', current, targets);
-    if (!r.met && epochsLeft > 0) r = await trainRound('recover', r, targets);
+    if (!r) break;
+    if (!r.met && epochsLeft > 0) r = (await trainRound('recover', r, targets)) ?? r;
+    if (outOfTime) {
+      if (r.met) current = r;
+      break;
+    }
     if (r.met) {
       current = r;
       continue;
@@ -136,9 +165,10 @@ export async function trainSchedule<C>(
       const fewer = k === 0 ? 32 : Math.floor(k / 2); // 0: int8's 256 levels
       if (tries <= 0) break;
       if (fewer < minClusters) continue;
+      if (gate && !gate.mayStart('training', ['trained-verdict'], `cluster try on ${n}`)) break;
       const layersJ = { ...current.layers, [n]: { ...current.layers[n]!, clusters: fewer } };
       tries--;
-      const m = await ops.measure(current.checkpoint, layersJ);
+      const m = await timed(gate, 'trained-verdict', () => ops.measure(current.checkpoint, layersJ));
       const r = add({ kind: 'clusters', layers: layersJ, epochs: current.epochs, trainMs: 0, ...m, checkpoint: current.checkpoint });
       if (r.met && r.bytes < current.bytes) current = r;
     }

@@ -112,6 +112,17 @@ describe('model page', () => {
     const none = renderModelPage({ ...minimal, tried, auto: { ...auto, heldOut: { source: 'none', samples: 0, maxChecks: 0, checks: [], unchecked: 0, note: 'nothing held out: 150 evaluation samples' } } });
     expect(none).toContain('nothing held out: 150 evaluation samples');
     expect(none).not.toContain('data-table="auto-held-out"');
+    // --time-budget: not reached, one line; reached, each stage cut (escaped) and what that means.
+    expect(html).not.toContain('data-note="time-budget"');
+    const relaxed = renderModelPage({ ...minimal, tried, auto: { ...auto, timeBudget: { budgetMs: 600_000, elapsedMs: 2500, reserveMs: 700, cut: false, cuts: [] } } });
+    expect(relaxed).toMatch(/Time budget <span[^>]*>10 min<\/span>, <span[^>]*>2\.5 s<\/span> elapsed, 700 ms kept for the final steps[^<]*: not reached, nothing was cut\./);
+    const cut = renderModelPage({
+      ...minimal,
+      tried,
+      auto: { ...auto, timeBudget: { budgetMs: 2000, elapsedMs: 2500, reserveMs: 700, cut: true, cuts: [{ stage: 'plans', atMs: 1800, note: 'plan measurement 2 not started: predicted <0.5 s>' }] } },
+    });
+    expect(cut).toContain('reached, the search was cut short.');
+    expect(cut).toContain('<ul class="warn"><li>plans: cut after 1.8 s: plan measurement 2 not started: predicted &lt;0.5 s&gt;</li></ul>');
   });
 
   it('per-class accuracy and confusion come from the matrices', () => {

@@ -15,6 +15,7 @@ import { esc } from './escape.js';
 import { change, int, pct, pts, ratio } from './format.js';
 import { layerTable } from './layer-table.js';
 import { htmlDocument, num } from './layout.js';
+import { formatDuration } from '../pipeline/time-budget.js';
 
 function card(label: string, value: string, extra = ''): string {
   return `<div class="card"><span class="l">${esc(label)}</span><b>${value}</b>${extra ? `<span class="l">${extra}</span>` : ''}</div>`;
@@ -114,7 +115,17 @@ function autoSection(r: OptimizeReport): string {
     .join('');
   const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
   return `<h3>Automatic search (--auto)</h3><p class="note">Budget: ${esc(a.metric)} ≤ ${a.metric === 'fidelity' ? a.budget.toPrecision(3) : pts(a.budget)}. Layer sensitivity: ${a.sensitivity.length} LiteRT measurements, one layer changed at a time, on ${int(a.sensitivityData.samples)} ${esc(a.sensitivityData.source)} samples (${s(a.timingsMs.sensitivity)}); whole-model plans: ${a.plans.length} measurements on ${int(a.verdictData.samples)} ${esc(a.verdictData.source)} samples (${s(a.timingsMs.plans)}); total ${num('auto.timingsMs.total', a.timingsMs.total, s(a.timingsMs.total))}.</p>
-<table data-table="auto-layers"><thead><tr><th class="t">layer</th><th>weights</th><th>sparsity</th><th>clusters</th><th>settings measured</th></tr></thead><tbody>${layerRows}</tbody></table>${trainingSection(a)}${heldOutSection(a)}`;
+${timeBudgetNote(a)}<table data-table="auto-layers"><thead><tr><th class="t">layer</th><th>weights</th><th>sparsity</th><th>clusters</th><th>settings measured</th></tr></thead><tbody>${layerRows}</tbody></table>${trainingSection(a)}${heldOutSection(a)}`;
+}
+
+/** --auto --time-budget: the budget, the time taken and, when it cut the run short, which stages and why. */
+function timeBudgetNote(a: NonNullable<OptimizeReport['auto']>): string {
+  const t = a.timeBudget;
+  if (!t) return '';
+  const head = `Time budget ${num('auto.timeBudget.budgetMs', t.budgetMs, formatDuration(t.budgetMs))}, ${num('auto.timeBudget.elapsedMs', t.elapsedMs, formatDuration(t.elapsedMs))} elapsed, ${formatDuration(t.reserveMs)} kept for the final steps (held-out checks, final evaluation, packing)`;
+  if (!t.cut) return `<p class="note" data-note="time-budget">${head}: not reached, nothing was cut.</p>`;
+  const cuts = t.cuts.map((c) => `<li>${esc(c.stage)}: cut after ${formatDuration(c.atMs)}: ${esc(c.note)}</li>`).join('');
+  return `<p class="note" data-note="time-budget"><strong>${head}: reached, the search was cut short.</strong> The smallest model measured within the budget by then ships; a longer time budget may find a smaller one.</p><ul class="warn">${cuts}</ul>`;
 }
 
 /** --auto: the candidates within the budget on the search data, checked on held-out data (smallest first). */

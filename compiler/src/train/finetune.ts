@@ -46,6 +46,8 @@ export interface FinetuneOptions {
   temperature?: number;
   alpha?: number;
   onEpoch?: Parameters<typeof distill>[3]['onEpoch'];
+  /** After each batch; throwing here stops the training (everything it allocated is released). */
+  onBatch?: Parameters<typeof distill>[3]['onBatch'];
 }
 
 /**
@@ -227,6 +229,7 @@ export async function finetune(model: Model, data: TrainingData, o: FinetuneOpti
       } : undefined,
       afterStep,
       onEpoch: o.onEpoch,
+      onBatch: o.onBatch,
     });
   } finally {
     for (const m of masks.values()) m.dispose();

@@ -2,6 +2,7 @@ package dev.mlshrink.gradle;
 
 import java.math.BigDecimal;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -25,11 +26,22 @@ import java.util.Set;
  * @param weightBits      8 (default) or 4: packed int4 weights (half the weight RAM) for the layers whose LiteRT
  *                        kernel takes them ({@code optimize --weight-bits 4})
  * @param finetune        training during the build ({@code optimize --finetune}), {@link Finetune#OFF} for none
+ * @param timeBudget      with {@code auto} only: how long the search and training may take per model
+ *                        ({@code optimize --time-budget}); steps that would end later are not started and the
+ *                        smallest model within the accuracy budget found by then ships; null for no limit
  */
 public record CompilerSettings(List<String> models, String prune, String quantize, Integer cluster, boolean pack,
                                double maxAccuracyDrop, Path calibrationData, Path evalData, Double maxFidelityLoss,
-                               boolean auto, int weightBits, Finetune finetune) {
+                               boolean auto, int weightBits, Finetune finetune, Duration timeBudget) {
     static final Set<String> QUANTIZE_MODES = Set.of("auto", "int8", "dynamic", "float16", "none");
+
+    /** Settings without a time budget. */
+    public CompilerSettings(List<String> models, String prune, String quantize, Integer cluster, boolean pack,
+                            double maxAccuracyDrop, Path calibrationData, Path evalData, Double maxFidelityLoss,
+                            boolean auto, int weightBits, Finetune finetune) {
+        this(models, prune, quantize, cluster, pack, maxAccuracyDrop, calibrationData, evalData, maxFidelityLoss, auto,
+                weightBits, finetune, null);
+    }
 
     /** Settings without training. */
     public CompilerSettings(List<String> models, String prune, String quantize, Integer cluster, boolean pack,
@@ -83,6 +95,13 @@ public record CompilerSettings(List<String> models, String prune, String quantiz
         if (weightBits != 4 && weightBits != 8) {
             throw new IllegalArgumentException("mlshrink: weightBits must be 4 or 8 (got " + weightBits + ")");
         }
+        if (timeBudget != null && (timeBudget.isNegative() || timeBudget.isZero())) {
+            throw new IllegalArgumentException("mlshrink: timeBudget must be a positive duration (got " + timeBudget + ")");
+        }
+        if (timeBudget != null && !auto) {
+            throw new IllegalArgumentException("mlshrink: timeBudget only applies with auto = true (the search is what can"
+                    + " stop early); set auto or leave timeBudget unset");
+        }
         if (auto && (!prune.equals("none") || cluster != null)) {
             throw new IllegalArgumentException("mlshrink: auto chooses sparsity and clusters per layer itself; leave prune"
                     + " unset (got '" + prune + "') and cluster unset (got " + cluster + ")");
@@ -125,9 +144,9 @@ public record CompilerSettings(List<String> models, String prune, String quantiz
     /**
      * The config file's content, in the compiler's own config format ({@code mlshrink.config.json} keys:
      * auto, prune, cluster, quantize, weightBits, pack, calibration, eval, maxFidelityLoss, finetune, finetuneData,
-     * finetuneSamples, maxAccuracyDrop) plus {@code models}, the globs the {@code assets} command applies it to. Keys in a
-     * fixed order, one per line; weightBits only when 4 and the finetune keys only with training, so settings from before
-     * they existed give the same file.
+     * finetuneSamples, timeBudget, maxAccuracyDrop) plus {@code models}, the globs the {@code assets} command applies it
+     * to. Keys in a fixed order, one per line; weightBits only when 4, the finetune keys only with training and timeBudget
+     * (in seconds) only when set, so settings from before they existed give the same file.
      */
     public String toJson() {
         StringBuilder json = new StringBuilder("{\n");
@@ -163,8 +182,17 @@ public record CompilerSettings(List<String> models, String prune, String quantiz
             json.append("  \"maxFidelityLoss\": ").append(number(maxFidelityLoss)).append(",\n");
         }
         finetune.appendJson(json);
+        if (timeBudget != null) {
+            json.append("  \"timeBudget\": ").append(seconds(timeBudget)).append(",\n");
+        }
         json.append("  \"maxAccuracyDrop\": ").append(number(maxAccuracyDrop)).append("\n}\n");
         return json.toString();
+    }
+
+    /** Exact seconds as a plain decimal ("600", "1.5"), as the compiler's timeBudget key takes them. */
+    static String seconds(Duration d) {
+        return BigDecimal.valueOf(d.getSeconds()).add(BigDecimal.valueOf(d.getNano(), 9)).stripTrailingZeros()
+                .toPlainString();
     }
 
     static String quote(String s) {

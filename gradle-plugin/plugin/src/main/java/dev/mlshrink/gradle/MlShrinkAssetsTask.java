@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -100,6 +101,11 @@ public abstract class MlShrinkAssetsTask extends DefaultTask {
     @Optional
     public abstract Property<Integer> getFinetuneSamples();
 
+    /** With auto: time the search and training may take per model. */
+    @Input
+    @Optional
+    public abstract Property<Duration> getTimeBudget();
+
     /** The compiler's version: upgrading mlshrink re-runs the task instead of reusing stale outputs. */
     @Input
     public abstract Property<String> getCompilerVersion();
@@ -129,7 +135,8 @@ public abstract class MlShrinkAssetsTask extends DefaultTask {
                 getCluster().getOrNull(), getPack().get(), getMaxAccuracyDrop().get(),
                 pathOrNull(getCalibrationData()), pathOrNull(getEvalData()), getMaxFidelityLoss().getOrNull(),
                 getAuto().get(), getWeightBits().get(),
-                new Finetune(getFinetune().get(), pathOrNull(getTrainingData()), getFinetuneSamples().getOrNull()));
+                new Finetune(getFinetune().get(), pathOrNull(getTrainingData()), getFinetuneSamples().getOrNull()),
+                getTimeBudget().getOrNull());
         try {
             emptyDirectory(out);
             emptyDirectory(reports);

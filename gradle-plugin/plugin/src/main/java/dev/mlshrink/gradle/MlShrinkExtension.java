@@ -1,5 +1,6 @@
 package dev.mlshrink.gradle;
 
+import java.time.Duration;
 import org.gradle.api.file.DirectoryProperty;
 import org.gradle.api.provider.ListProperty;
 import org.gradle.api.provider.Property;
@@ -68,6 +69,13 @@ public abstract class MlShrinkExtension {
 
     /** Training samples used at most; unset means the compiler's default. */
     public abstract Property<Integer> getFinetuneSamples();
+
+    /**
+     * With {@code auto} only: how long the search and training may take per model (the compiler's
+     * {@code --time-budget}); unset means no limit. Steps predicted to end later are not started, time is kept for the
+     * final checks, and the smallest model within the accuracy budget found by then ships; the report says what was cut.
+     */
+    public abstract Property<Duration> getTimeBudget();
 
     /** How to start node; default {@code ["node"]}. */
     public abstract ListProperty<String> getNodeExecutableAndArgs();

@@ -107,6 +107,7 @@ public class MlShrinkPlugin implements Plugin<Project> {
             task.getTrainingData().set(ext.getFinetune().flatMap(
                     epochs -> epochs > 0 ? ext.getTrainingData() : project.getObjects().directoryProperty()));
             task.getFinetuneSamples().set(ext.getFinetuneSamples());
+            task.getTimeBudget().set(ext.getTimeBudget());
             task.getCompilerVersion().set(compilerVersion(project, ext, task));
             task.getNodeExecutableAndArgs().set(ext.getNodeExecutableAndArgs());
             task.getCompilerPackageDir().set(ext.getCompilerPackageDir());

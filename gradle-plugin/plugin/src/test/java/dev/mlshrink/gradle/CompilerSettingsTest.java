@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -152,6 +153,41 @@ class CompilerSettingsTest {
         assertTrue(e.getMessage().contains("finetune"), e.getMessage());
         IllegalArgumentException n = assertThrows(IllegalArgumentException.class, () -> new Finetune(2, null, 0));
         assertTrue(n.getMessage().contains("finetuneSamples"), n.getMessage());
+    }
+
+    @Test
+    void writesTheTimeBudgetInSecondsOnlyWhenSetAndOnlyWithAuto() {
+        CompilerSettings timed = new CompilerSettings(List.of("a.tflite"), "none", "int8", null, true, 0.01, null,
+                Path.of("/data/eval"), null, true, 8, new Finetune(2, null, null), Duration.ofMinutes(10));
+        assertEquals("""
+                {
+                  "models": ["a.tflite"],
+                  "auto": true,
+                  "prune": 0,
+                  "quantize": "int8",
+                  "pack": "huffman",
+                  "eval": "/data/eval",
+                  "finetune": 2,
+                  "timeBudget": 600,
+                  "maxAccuracyDrop": 0.01
+                }
+                """, timed.toJson());
+        assertEquals("5400", CompilerSettings.seconds(Duration.ofMinutes(90)));
+        assertEquals("1.5", CompilerSettings.seconds(Duration.ofMillis(1500)));
+        // Unset: the file stays what it was before the key existed.
+        CompilerSettings untimed = new CompilerSettings(List.of("a.tflite"), "none", "int8", null, true, 0.01, null,
+                Path.of("/data/eval"), null, true, 8, Finetune.OFF, null);
+        assertEquals(new CompilerSettings(List.of("a.tflite"), "none", "int8", null, true, 0.01, null,
+                Path.of("/data/eval"), null, true).toJson(), untimed.toJson());
+        IllegalArgumentException notAuto = assertThrows(IllegalArgumentException.class, () -> new CompilerSettings(
+                List.of("a.tflite"), "0.5", "int8", null, true, 0.01, null, null, null, false, 8, Finetune.OFF,
+                Duration.ofMinutes(10)));
+        assertTrue(notAuto.getMessage().contains("timeBudget only applies with auto = true"), notAuto.getMessage());
+        for (Duration bad : List.of(Duration.ZERO, Duration.ofSeconds(-5))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new CompilerSettings(
+                    List.of("a.tflite"), "none", "int8", null, true, 0.01, null, null, null, true, 8, Finetune.OFF, bad));
+            assertTrue(e.getMessage().contains("timeBudget must be a positive duration"), e.getMessage());
+        }
     }
 
     @Test

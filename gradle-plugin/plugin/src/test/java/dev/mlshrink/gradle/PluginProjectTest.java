@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.gradle.api.GradleException;
@@ -98,6 +99,9 @@ class PluginProjectTest {
         assertFalse(task.getFinetuneSamples().isPresent());
         ext.getFinetuneSamples().set(20000);
         assertEquals(20000, task.getFinetuneSamples().get());
+        assertFalse(task.getTimeBudget().isPresent());
+        ext.getTimeBudget().set(Duration.ofMinutes(10));
+        assertEquals(Duration.ofMinutes(10), task.getTimeBudget().get());
         assertEquals(dir.resolve("build/reports/mlshrink/release").toFile(), task.getReportDir().get().getAsFile());
         // The version input comes from the compiler's own package.json.
         assertEquals(CompilerLocator.fromPackageDir(TestPaths.compilerDir(), "test").version(),
