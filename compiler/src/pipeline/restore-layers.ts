@@ -118,18 +118,20 @@ export async function restoreLayers(
   };
   let base = plan;
   let mixed: MixedPrecisionResult | { search: PrecisionSearch } | undefined;
-  if (hasLayerPrecision(plan)) {
-    const all = candidates.map((c) => c.weight!);
-    const allInput = withRestoredWeights(source.unpruned, pruned, new Set(all));
-    const allPlan = withUnclustered(plan, all);
-    const meets = async (m: (c: ModelUnderTest) => Promise<number>): Promise<boolean> => withinBudget(await measureWith(allInput, allPlan, m), budget);
-    if (!(await meets(measures.verdict)) || (measures.check && !(await meets(measures.check)))) {
-      ctx.log('restoring layers: quantization misses the budget with every layer restored; keeping layers float there first');
-      mixed = await mixedPrecision(allInput, allPlan, budget, measures, runner, ctx);
-      if (!('run' in mixed)) return { candidates: candidates.length, mixed };
-      // The layers kept float, with the pruning and clustering asked for everywhere else.
-      base = withClusterStepOf(mixed.plan, plan);
-    }
+  // Every layer restored is the most the search can do: if it meets the budget (searched and held-out
+  // inputs), it is also the fallback when no smaller set passes the held-out check.
+  const all = candidates.map((c) => c.weight!);
+  const allInput = withRestoredWeights(source.unpruned, pruned, new Set(all));
+  const allPlan = withUnclustered(plan, all);
+  const meets = async (m: (c: ModelUnderTest) => Promise<number>): Promise<boolean> => withinBudget(await measureWith(allInput, allPlan, m), budget);
+  let allMeet = (await meets(measures.verdict)) && (!measures.check || (await meets(measures.check)));
+  if (!allMeet && hasLayerPrecision(plan)) {
+    ctx.log('restoring layers: quantization misses the budget with every layer restored; keeping layers float there first');
+    mixed = await mixedPrecision(allInput, allPlan, budget, measures, runner, ctx);
+    if (!('run' in mixed)) return { candidates: candidates.length, mixed };
+    // The layers kept float, with the pruning and clustering asked for everywhere else.
+    base = withClusterStepOf(mixed.plan, plan);
+    allMeet = true; // mixed precision met the budget there, held-out check included
   }
   const build = (restore: number[]): { input: Model; plan: Plan } => {
     const names = restore.map((op) => nameOf.get(op)!);
@@ -152,10 +154,25 @@ export async function restoreLayers(
     { margins: measures.margins ?? [1], ...(check ? { check: (r: number[]) => lossWith(r, check) } : {}) },
     { base: 'every layer pruned and clustered as asked', alone: 'this layer restored (unpruned, unclustered)' },
   );
-  if (!search.met) return { candidates: candidates.length, found: { search }, ...(mixed ? { mixed } : {}) };
-  const chosen = build(search.keep);
+  const chosenSearch = search.met || !allMeet ? search : everyLayer(search, candidates);
+  if (!chosenSearch.met) return { candidates: candidates.length, found: { search }, ...(mixed ? { mixed } : {}) };
+  const chosen = build(chosenSearch.keep);
   const run = await runner.run(chosen.input, chosen.plan, ctx);
-  return { candidates: candidates.length, found: { plan: chosen.plan, input: chosen.input, run, bytes: writeModel(run.model), search }, ...(mixed ? { mixed } : {}) };
+  return { candidates: candidates.length, found: { plan: chosen.plan, input: chosen.input, run, bytes: writeModel(run.model), search: chosenSearch }, ...(mixed ? { mixed } : {}) };
+}
+
+/**
+ * The search's answer when no smaller set passed the held-out check but every layer restored meets
+ * the budget: all of them, in the search's ranking, each decision saying why.
+ */
+function everyLayer(search: PrecisionSearch, candidates: readonly LayerCandidate[]): PrecisionSearch {
+  const byOp = new Map(candidates.map((c, i) => [c.op, { c, loss: search.sensitivity[i]?.lossWhenAloneFloat ?? Number.NaN }]));
+  const order = search.ranking.length === candidates.length ? search.ranking : candidates.map((c) => c.op);
+  const decisions = order.map((op) => {
+    const { c, loss } = byOp.get(op)!;
+    return { layer: c.layer, op: c.opName, opIndex: op, lossWhenAloneFloat: loss, reason: 'restored: no smaller set of restored layers met the budget on the held-out inputs', bytes: c.bytes };
+  });
+  return { ...search, keep: [...order], decisions, met: true };
 }
 
 /** `chosen` with the cluster step of `plan` (mixed precision ran on a plan with every layer unclustered). */
