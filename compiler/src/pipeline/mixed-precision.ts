@@ -94,9 +94,24 @@ export function fidelityMeasures(probes: GateProbes): LossMeasures {
   };
 }
 
-function targets(m: LossMeasures, lossWith: (keep: number[], measure: (c: ModelUnderTest) => Promise<number>) => Promise<number>): SearchTargets {
+type LossWith = (keep: number[], measure: (c: ModelUnderTest) => Promise<number>) => Promise<number>;
+
+/**
+ * The search over `candidates` with these measures (shared by mixed precision and restore-layers.ts):
+ * the loss with none of them changed, then searchKeptLayers with the measures' margins and held-out check.
+ */
+export async function searchWithMeasures(
+  candidates: readonly LayerCandidate[],
+  budget: number,
+  m: LossMeasures,
+  lossWith: LossWith,
+  onProgress: (done: number, total: number) => void,
+  wording?: { base: string; alone: string },
+): Promise<PrecisionSearch> {
+  const base = await lossWith([], m.sensitivity);
   const check = m.check;
-  return { margins: m.margins ?? [1], ...(check ? { check: (keep: number[]) => lossWith(keep, check) } : {}) };
+  const targets: SearchTargets = { margins: m.margins ?? [1], ...(check ? { check: (keep: number[]) => lossWith(keep, check) } : {}) };
+  return searchKeptLayers(candidates, base, budget, (keep) => lossWith(keep, m.sensitivity), (keep) => lossWith(keep, m.verdict), onProgress, targets, wording);
 }
 
 /** Searches kept-float layers for `plan` on `input` (the model its steps start from). */
@@ -117,16 +132,7 @@ export async function mixedPrecision(
     return measure({ bytes: writeModel(run.model), model: run.model });
   };
   ctx.log(`mixed precision: measuring ${candidates.length} layers kept float one at a time …`);
-  const baseOnSubset = await lossWith([], measures.sensitivity);
-  const search = await searchKeptLayers(
-    candidates,
-    baseOnSubset,
-    budget,
-    (keep) => lossWith(keep, measures.sensitivity),
-    (keep) => lossWith(keep, measures.verdict),
-    (done, total) => ctx.progress?.('mixed precision', done, total),
-    targets(measures, lossWith),
-  );
+  const search = await searchWithMeasures(candidates, budget, measures, lossWith, (done, total) => ctx.progress?.('mixed precision', done, total));
   if (!search.met) return { search };
   const chosen = planFor(search.keep);
   const run = await runner.run(input, chosen, ctx);

@@ -15,10 +15,10 @@ import type { Buffer, Model } from '../ir/model.js';
 import type { PassContext } from '../passes/pass.js';
 import { prunableLayers } from '../passes/prune-magnitude.js';
 import { writeModel } from '../tflite/write.js';
-import { mixedPrecision, type LossMeasures, type MixedPrecisionResult } from './mixed-precision.js';
+import { mixedPrecision, searchWithMeasures, type LossMeasures, type MixedPrecisionResult } from './mixed-precision.js';
 import { hasLayerPrecision, type Plan, type PlanStep } from './plan.js';
 import { withinBudget } from './within-budget.js';
-import { searchKeptLayers, type LayerCandidate, type PrecisionSearch } from './precision-search.js';
+import type { LayerCandidate, PrecisionSearch } from './precision-search.js';
 import type { PlanRun, PlanRunner } from './run-plan.js';
 
 /** The model before fixed pruning, so layers can get their weights back. */
@@ -142,18 +142,10 @@ export async function restoreLayers(
     return measureWith(b.input, b.plan, measure);
   };
   ctx.log(`restoring layers: measuring ${candidates.length} pruned or clustered layers restored one at a time …`);
-  const baseLoss = await lossWith([], measures.sensitivity);
-  const check = measures.check;
-  const search = await searchKeptLayers(
-    candidates,
-    baseLoss,
-    budget,
-    (r) => lossWith(r, measures.sensitivity),
-    (r) => lossWith(r, measures.verdict),
-    (done, total) => ctx.progress?.('restoring layers', done, total),
-    { margins: measures.margins ?? [1], ...(check ? { check: (r: number[]) => lossWith(r, check) } : {}) },
-    { base: 'every layer pruned and clustered as asked', alone: 'this layer restored (unpruned, unclustered)' },
-  );
+  const search = await searchWithMeasures(candidates, budget, measures, lossWith, (done, total) => ctx.progress?.('restoring layers', done, total), {
+    base: 'every layer pruned and clustered as asked',
+    alone: 'this layer restored (unpruned, unclustered)',
+  });
   const chosenSearch = search.met || !allMeet ? search : everyLayer(search, candidates);
   if (!chosenSearch.met) return { candidates: candidates.length, found: { search }, ...(mixed ? { mixed } : {}) };
   const chosen = build(chosenSearch.keep);
