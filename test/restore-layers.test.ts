@@ -39,4 +39,14 @@ describe('restoring pruned or clustered layers under the fidelity budget', () =>
     expect([dense.length, asked.length]).toEqual([restored.decisions.length, 4 - restored.decisions.length]);
     expect(readFileSync(join(out, 'fashion_mnist_cnn.report.html'), 'utf8')).toContain('data-table="restored-layers"');
   }, 300_000);
+
+  it('refuses a result that only every layer restored can give when nothing else compresses it: that is the input itself', async () => {
+    const out = join(dir, 'none');
+    const r = await runCliInProcess(['optimize', model, '-o', out, '--prune', '0.95', '--quantize', 'none', '--max-fidelity-loss', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/restoring 2 of 2 pruned or clustered layers \(unpruned, unclustered\) meets it but gives \d+ bytes, no smaller than the input's \d+; no model written/);
+    const rep = JSON.parse(readFileSync(join(out, 'fashion_mnist_cnn.report.json'), 'utf8')) as OptimizeReport;
+    expect(rep.ok).toBe(false);
+    expect(rep.restoredLayers?.met).toBe(false);
+  }, 300_000);
 });

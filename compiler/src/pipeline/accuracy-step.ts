@@ -82,6 +82,10 @@ export async function accuracyStep(s: AccuracyStepInput): Promise<AccuracyStepRe
   const search = outcome.found?.search;
   result.restored = { met: false, measurements: search?.measurements ?? 0, candidates: outcome.candidates, decisions: search?.decisions ?? [] };
   const r = outcome.found;
+  if (outcome.onlyTheInput) {
+    result.restored.notSmallerThanInput = s.original.bytes.length;
+    return result;
+  }
   if (!r || !('run' in r)) return result;
   if (r.bytes.length >= s.original.bytes.length) {
     result.restored.notSmallerThanInput = r.bytes.length;

@@ -82,7 +82,7 @@ export async function fidelityStep(s: FidelityStepInput): Promise<FidelityStepRe
 async function restoreStep(s: FidelityStepInput, plan: Plan, probes: GateProbes, out: FidelityStepResult): Promise<FidelityStepResult> {
   if (!s.restore) return out;
   s.ctx.log('fidelity: restoring pruned or clustered layers');
-  const { found, mixed, candidates } = await restoreLayers(s.restore, s.planInput, plan, s.budget, fidelityMeasures(probes), s.runner, s.ctx);
+  const { found, mixed, candidates, onlyTheInput } = await restoreLayers(s.restore, s.planInput, plan, s.budget, fidelityMeasures(probes), s.runner, s.ctx);
   if (mixed) {
     // Mixed precision on the fully restored model replaces the first search (which left pruning in place).
     out.mixed = mixedReport(mixed, s.compressed.bytes.length, out.mixed?.before.outputs ?? []);
@@ -93,6 +93,10 @@ async function restoreStep(s: FidelityStepInput, plan: Plan, probes: GateProbes,
   }
   const { search } = found;
   out.restored = { met: false, measurements: search.measurements, candidates: search.candidates, decisions: search.decisions };
+  if (onlyTheInput) {
+    out.restored.notSmallerThanInput = s.original.bytes.length;
+    return out;
+  }
   if (!('run' in found)) return out;
   if (found.bytes.length >= s.original.bytes.length) {
     out.restored.notSmallerThanInput = found.bytes.length;

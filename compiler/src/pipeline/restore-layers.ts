@@ -91,6 +91,8 @@ export interface RestoreResult {
 export interface RestoreOutcome {
   /** Pruned or clustered layers that could be restored. */
   candidates: number;
+  /** Only every layer restored met the budget and the plan compresses nothing else: that is the input itself. */
+  onlyTheInput?: boolean;
   /** The restore search; `run` etc. only when some set of restored layers met the budget. */
   found?: RestoreResult | { search: PrecisionSearch };
   /** Mixed precision on the fully restored model, when quantization alone missed the budget there. */
@@ -148,6 +150,9 @@ export async function restoreLayers(
   });
   const chosenSearch = search.met || !allMeet ? search : everyLayer(search, candidates);
   if (!chosenSearch.met) return { candidates: candidates.length, found: { search }, ...(mixed ? { mixed } : {}) };
+  if (chosenSearch.keep.length === candidates.length && !compressesBesides(base)) {
+    return { candidates: candidates.length, found: { search: chosenSearch }, onlyTheInput: true, ...(mixed ? { mixed } : {}) };
+  }
   const chosen = build(chosenSearch.keep);
   const run = await runner.run(chosen.input, chosen.plan, ctx);
   return { candidates: candidates.length, found: { plan: chosen.plan, input: chosen.input, run, bytes: writeModel(run.model), search: chosenSearch }, ...(mixed ? { mixed } : {}) };
@@ -165,6 +170,11 @@ function everyLayer(search: PrecisionSearch, candidates: readonly LayerCandidate
     return { layer: c.layer, op: c.opName, opIndex: op, lossWhenAloneFloat: loss, reason: 'restored: no smaller set of restored layers met the budget on the held-out inputs', bytes: c.bytes };
   });
   return { ...search, keep: [...order], decisions, met: true };
+}
+
+/** Whether the plan compresses weights besides pruning and clustering (a quantize step; not fp16 weights stored as fp16 again). */
+function compressesBesides(plan: Plan): boolean {
+  return plan.steps.some((s) => (s.pass === 'quantize-float16' ? s.reason === undefined : s.pass.startsWith('quantize-')));
 }
 
 /** `chosen` with the cluster step of `plan` (mixed precision ran on a plan with every layer unclustered). */
