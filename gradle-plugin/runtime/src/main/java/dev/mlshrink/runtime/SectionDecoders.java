@@ -473,12 +473,12 @@ final class SectionDecoders {
    * pointer (bits 0-3 its index bits, 6-31 its offset); with a code length, an escape run (next table as
    * above, bits 14-18 its extra-bit count); with length 0, no code.
    */
-  private static final int H_SLOW = 16;
-  private static final int H_LONG = 32;
+  static final int H_SLOW = 16;
+  static final int H_LONG = 32;
   private static final int H_TABLE = 31 << LOOKUP_BITS;
   private static final int H_BYTE = 14;
   private static final int H_EXTRA = 14;
-  private static final int H_OFFSET = 6;
+  static final int H_OFFSET = 6;
   private static final int H_ZCODE = 22;
   private static final int H_ADVANCE = 27;
   /** Density code of a token: 0..16 a zero run of that length (0: none), Z_VALUE a value. */
@@ -509,7 +509,7 @@ final class SectionDecoders {
   }
 
   /** Each symbol's token entry without its code length and next table (see H_SLOW). */
-  private static final int[] LEAF = new int[INT8_ALPHABET];
+  static final int[] LEAF = new int[INT8_ALPHABET];
 
   static {
     for (int s = 0; s < INT8_ALPHABET; s++) {
@@ -531,7 +531,7 @@ final class SectionDecoders {
    * section's setup (32 tables for a large INT8_ROWS section), where building the plain table first and
    * rewriting it slot by slot cost about 5 % of the sample model's decode time.
    */
-  private static int[] tokenTable(int[][] lengths, int contexts, int[] nextCtx) {
+  static int[] tokenTable(int[][] lengths, int contexts, int[] nextCtx) {
     int tables = lengths.length;
     int main = tables << LOOKUP_BITS;
     int[][] codes = new int[tables][];
@@ -601,7 +601,7 @@ final class SectionDecoders {
    * 1/512: the probability of each slot under the table's own code) resolves two tokens. Sample CNN: about
    * 0.9 after 16-level weight sharing, where pairs decode ~25 % faster, 0.3 without, where they are slower.
    */
-  private static final double MIN_PAIR_SHARE = 0.5;
+  static final double MIN_PAIR_SHARE = 0.5;
 
   /**
    * Whether at least MIN_PAIR_SHARE of the first-level slots of the tables with codes would resolve two
@@ -610,7 +610,13 @@ final class SectionDecoders {
    * the table it leads to. Decided before any table is built, so that a section that does not pair pays
    * nothing for the question.
    */
-  private static boolean pairsPay(int[][] lengths, int contexts, int[] nextCtx) {
+  static boolean pairsPay(int[][] lengths, int contexts, int[] nextCtx) {
+    long[] slots = pairSlots(lengths, contexts, nextCtx);
+    return slots[0] >= MIN_PAIR_SHARE * slots[1];
+  }
+
+  /** For pairsPay: the first-level slots that pair, and those of the tables with codes. */
+  static long[] pairSlots(int[][] lengths, int contexts, int[] nextCtx) {
     int tables = lengths.length;
     // fits[t][m]: slots among the 2^m that start with a whole value or direct run code of table t of at most
     // m bits (m < LOOKUP_BITS).
@@ -639,7 +645,7 @@ final class SectionDecoders {
         if (l != 0 && l < LOOKUP_BITS) paired += fits[classTables + nextCtx[s]][LOOKUP_BITS - l];
       }
     }
-    return paired >= MIN_PAIR_SHARE * used;
+    return new long[] {paired, used};
   }
 
   /** The pair word of token entry {@code e} alone. */
@@ -669,7 +675,7 @@ final class SectionDecoders {
    * The entry of the token after first-level slot i's token when the slot's bits hold both codes whole (the
    * second looked up in the table the first leads to), else 0.
    */
-  private static int secondEntry(int[] table, int i) {
+  static int secondEntry(int[] table, int i) {
     int e = table[i];
     int l1 = e & 15;
     if ((e & H_SLOW) != 0 || l1 >= LOOKUP_BITS) return 0;
