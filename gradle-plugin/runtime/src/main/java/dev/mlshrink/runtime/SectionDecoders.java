@@ -195,8 +195,8 @@ final class SectionDecoders {
     }
     int[][] lengths = new int[tables][];
     for (int c = 0; c < tables; c++) lengths[c] = Huffman.readLengths(br, INT8_ALPHABET);
-    int[] table = tokenTable(Huffman.buildDecoder(lengths), tables, contexts, nextCtx);
-    long[] pairs = density ? null : pairTable(table, tables);
+    int[] table = tokenTable(lengths, contexts, nextCtx);
+    long[] pairs = density || !pairsPay(lengths, contexts, nextCtx) ? null : pairTable(table, tables);
     if (pairs != null) decodeTokenPairs(br, pairs, out, outStart, outLength, rowBase, rowLength);
     else decodeTokens(br, contexts, density, table, out, outStart, outLength, rowBase, rowLength);
   }
@@ -473,12 +473,12 @@ final class SectionDecoders {
    * pointer (bits 0-3 its index bits, 6-31 its offset); with a code length, an escape run (next table as
    * above, bits 14-18 its extra-bit count); with length 0, no code.
    */
-  private static final int H_SLOW = 16;
-  private static final int H_LONG = 32;
+  static final int H_SLOW = 16;
+  static final int H_LONG = 32;
   private static final int H_TABLE = 31 << LOOKUP_BITS;
   private static final int H_BYTE = 14;
   private static final int H_EXTRA = 14;
-  private static final int H_OFFSET = 6;
+  static final int H_OFFSET = 6;
   private static final int H_ZCODE = 22;
   private static final int H_ADVANCE = 27;
   /** Density code of a token: 0..16 a zero run of that length (0: none), Z_VALUE a value. */
@@ -508,33 +508,84 @@ final class SectionDecoders {
     return Math.min((4096 - w) >> 10, DENSITY_LEVELS - 1);
   }
 
-  /** Rewrites Huffman.buildDecoder's int8 table in place into token entries (see H_SLOW). */
-  private static int[] tokenTable(int[] table, int tables, int contexts, int[] nextCtx) {
-    int[] leaf = new int[INT8_ALPHABET]; // the entry of each symbol, without its code length and next table
+  /** Each symbol's token entry without its code length and next table (see H_SLOW). */
+  static final int[] LEAF = new int[INT8_ALPHABET];
+
+  static {
     for (int s = 0; s < INT8_ALPHABET; s++) {
       if (s < RUN_BASE) {
-        leaf[s] = (LITERAL_BYTES[s] & 0xFF) << H_BYTE | Z_VALUE << H_ZCODE | 1 << H_ADVANCE;
+        LEAF[s] = (LITERAL_BYTES[s] & 0xFF) << H_BYTE | Z_VALUE << H_ZCODE | 1 << H_ADVANCE;
       } else if (s < ESCAPE_BASE) {
         int run = s - RUN_BASE + 1;
-        leaf[s] = run << H_ZCODE | run << H_ADVANCE;
+        LEAF[s] = run << H_ZCODE | run << H_ADVANCE;
       } else {
-        leaf[s] = H_SLOW | (s - ESCAPE_BASE) << H_EXTRA;
+        LEAF[s] = H_SLOW | (s - ESCAPE_BASE) << H_EXTRA;
       }
+    }
+  }
+
+  /**
+   * The token table of the int8 tables {@code lengths} (table t's first level at t << LOOKUP_BITS, then the
+   * second levels, then one spare entry), in Huffman.buildDecoder's layout but with token entries (see
+   * H_SLOW) written directly: each symbol's entry is made once and copied to its slots. This is part of every
+   * section's setup (32 tables for a large INT8_ROWS section), where building the plain table first and
+   * rewriting it slot by slot cost about 5 % of the sample model's decode time.
+   */
+  static int[] tokenTable(int[][] lengths, int contexts, int[] nextCtx) {
+    int tables = lengths.length;
+    int main = tables << LOOKUP_BITS;
+    int[][] codes = new int[tables][];
+    // Per first-level slot, the index bits of its second level (0: none); the codes are complete or have
+    // at most one symbol, checked by Huffman.readLengths.
+    int[] subBits = new int[main];
+    int total = main;
+    for (int t = 0; t < tables; t++) {
+      int[] len = lengths[t];
+      int[] c = Huffman.reversedCodes(len);
+      codes[t] = c;
+      int base = t << LOOKUP_BITS;
+      for (int s = 0; s < len.length; s++) {
+        int l = len[s];
+        if (l <= LOOKUP_BITS) continue;
+        int slot = base + (c[s] & MASK);
+        if (l - LOOKUP_BITS > subBits[slot]) {
+          total += (1 << (l - LOOKUP_BITS)) - (subBits[slot] == 0 ? 0 : 1 << subBits[slot]);
+          subBits[slot] = l - LOOKUP_BITS;
+        }
+      }
+    }
+    int[] out = new int[total + 1];
+    int next = main;
+    for (int slot = 0; slot < main; slot++) {
+      if (subBits[slot] == 0) continue;
+      out[slot] = next << H_OFFSET | H_SLOW | H_LONG | subBits[slot];
+      next += 1 << subBits[slot];
     }
     for (int t = 0; t < tables; t++) {
+      int[] len = lengths[t];
+      int[] c = codes[t];
+      int base = t << LOOKUP_BITS;
       int classTables = t - t % contexts; // the next token's table keeps this density class
-      for (int i = t << LOOKUP_BITS; i < (t + 1) << LOOKUP_BITS; i++) {
-        int e = table[i];
-        if ((e & 16) == 0) {
-          table[i] = tokenEntry(e, leaf, classTables, nextCtx);
-          continue;
+      int used = 0;
+      for (int s = 0; s < len.length; s++) {
+        int l = len[s];
+        if (l == 0) continue;
+        used++;
+        int e = LEAF[s] | (classTables + nextCtx[s]) << LOOKUP_BITS | l;
+        if (l <= LOOKUP_BITS) {
+          for (int r = base + c[s]; r < base + (1 << LOOKUP_BITS); r += 1 << l) out[r] = e;
+        } else {
+          int pointer = out[base + (c[s] & MASK)];
+          int sub = pointer >>> H_OFFSET;
+          for (int r = c[s] >>> LOOKUP_BITS; r < 1 << (pointer & 15); r += 1 << (l - LOOKUP_BITS)) out[sub + r] = e;
         }
-        int sub = e >>> 5;
-        for (int k = sub; k < sub + (1 << (e & 15)); k++) table[k] = tokenEntry(table[k], leaf, classTables, nextCtx);
-        table[i] = sub << H_OFFSET | H_SLOW | H_LONG | (e & 15);
+      }
+      // Bits no code starts with: only in an empty table or one of a single 1-bit code.
+      if (used < 2) {
+        for (int i = base; i < base + (1 << LOOKUP_BITS); i++) if (out[i] == 0) out[i] = H_SLOW;
       }
     }
-    return table;
+    return out;
   }
 
   /*
@@ -550,28 +601,61 @@ final class SectionDecoders {
    * 1/512: the probability of each slot under the table's own code) resolves two tokens. Sample CNN: about
    * 0.9 after 16-level weight sharing, where pairs decode ~25 % faster, 0.3 without, where they are slower.
    */
-  private static final double MIN_PAIR_SHARE = 0.5;
+  static final double MIN_PAIR_SHARE = 0.5;
+
+  /**
+   * Whether at least MIN_PAIR_SHARE of the first-level slots of the tables with codes would resolve two
+   * tokens (see secondEntry), counted from the code lengths: a slot pairs when its first code is a value or
+   * direct run of l1 < LOOKUP_BITS bits and the next LOOKUP_BITS - l1 bits start with a whole such code of
+   * the table it leads to. Decided before any table is built, so that a section that does not pair pays
+   * nothing for the question.
+   */
+  static boolean pairsPay(int[][] lengths, int contexts, int[] nextCtx) {
+    long[] slots = pairSlots(lengths, contexts, nextCtx);
+    return slots[0] >= MIN_PAIR_SHARE * slots[1];
+  }
+
+  /** For pairsPay: the first-level slots that pair, and those of the tables with codes. */
+  static long[] pairSlots(int[][] lengths, int contexts, int[] nextCtx) {
+    int tables = lengths.length;
+    // fits[t][m]: slots among the 2^m that start with a whole value or direct run code of table t of at most
+    // m bits (m < LOOKUP_BITS).
+    int[][] fits = new int[tables][LOOKUP_BITS];
+    long used = 0;
+    for (int t = 0; t < tables; t++) {
+      int[] perLength = new int[LOOKUP_BITS];
+      boolean any = false;
+      for (int s = 0; s < lengths[t].length; s++) {
+        int l = lengths[t][s];
+        any |= l != 0;
+        if (l != 0 && l < LOOKUP_BITS && s < ESCAPE_BASE) perLength[l]++;
+      }
+      if (any) used += 1 << LOOKUP_BITS;
+      for (int m = 1; m < LOOKUP_BITS; m++) {
+        int n = 0;
+        for (int l = 1; l <= m; l++) n += perLength[l] << (m - l);
+        fits[t][m] = n;
+      }
+    }
+    long paired = 0;
+    for (int t = 0; t < tables; t++) {
+      int classTables = t - t % contexts;
+      for (int s = 0; s < ESCAPE_BASE && s < lengths[t].length; s++) {
+        int l = lengths[t][s];
+        if (l != 0 && l < LOOKUP_BITS) paired += fits[classTables + nextCtx[s]][LOOKUP_BITS - l];
+      }
+    }
+    return new long[] {paired, used};
+  }
 
   /** The pair word of token entry {@code e} alone. */
   private static int alone(int e) {
     return (e & (15 | H_TABLE)) | (e >>> H_ADVANCE) << P_ADVANCE;
   }
 
-  /**
-   * decodeTokenPairs' table: tokenTable's entries in the low words, pair words in the high words; null when
-   * too few slots pair (MIN_PAIR_SHARE), found before anything is allocated.
-   */
+  /** decodeTokenPairs' table: tokenTable's entries in the low words, pair words in the high words. */
   private static long[] pairTable(int[] table, int tables) {
     int main = tables << LOOKUP_BITS;
-    int paired = 0;
-    int used = 0; // first-level slots of tables with any code
-    for (int t = 0; t < tables; t++) {
-      int base = t << LOOKUP_BITS;
-      if (table[base] == H_SLOW && table[base + MASK] == H_SLOW) continue; // no code (or a single 1-bit one)
-      used += 1 << LOOKUP_BITS;
-      for (int i = base; i < base + (1 << LOOKUP_BITS); i++) if (secondEntry(table, i) != 0) paired++;
-    }
-    if (paired < MIN_PAIR_SHARE * used) return null;
     long[] hot = new long[table.length];
     for (int i = 0; i < table.length; i++) {
       int e = table[i];
@@ -591,7 +675,7 @@ final class SectionDecoders {
    * The entry of the token after first-level slot i's token when the slot's bits hold both codes whole (the
    * second looked up in the table the first leads to), else 0.
    */
-  private static int secondEntry(int[] table, int i) {
+  static int secondEntry(int[] table, int i) {
     int e = table[i];
     int l1 = e & 15;
     if ((e & H_SLOW) != 0 || l1 >= LOOKUP_BITS) return 0;
@@ -599,11 +683,6 @@ final class SectionDecoders {
     return (e2 & H_SLOW) == 0 && (e2 & 15) <= LOOKUP_BITS - l1 ? e2 : 0;
   }
 
-  private static int tokenEntry(int e, int[] leaf, int classTables, int[] nextCtx) {
-    if (e == 0) return H_SLOW;
-    int s = e >>> 5;
-    return leaf[s] | (classTables + nextCtx[s]) << LOOKUP_BITS | (e & 15);
-  }
 
   /**
    * Raw DEFLATE (RFC 1951): exactly {@code outLength} bytes, the stream ending exactly at the payload end.
