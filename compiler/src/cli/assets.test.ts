@@ -149,10 +149,11 @@ describe('mlshrink assets', () => {
   it('resolves relative data paths against the config file', () => {
     const root = tempDir();
     const file = join(root, 'c.json');
-    writeFileSync(file, JSON.stringify({ calibration: 'cal', eval: '/abs/eval' }));
+    writeFileSync(file, JSON.stringify({ calibration: 'cal', eval: '/abs/eval', finetune: 1, finetuneData: 'train' }));
     const c = loadAssetsConfig(file);
     expect(c.models).toEqual(['**/*.tflite']);
     expect(c.options.calibration).toBe(join(root, 'cal'));
+    expect(c.options.finetuneData).toBe(join(root, 'train'));
     expect(c.options.eval).toBe('/abs/eval');
     // The default quantize mode is 'auto': int8 here, since the config gives calibration data.
     expect(c.options.quantize).toBe('auto');

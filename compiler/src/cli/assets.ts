@@ -11,7 +11,7 @@ import { copyFileSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import fg from 'fast-glob';
 import type { CommandModule } from 'yargs';
-import { mergeOptions, validateOptions, type OptimizeOptions } from '../pipeline/config.js';
+import { mergeOptions, resolveDataPaths, validateOptions, type OptimizeOptions } from '../pipeline/config.js';
 import { timeBudgetWarning } from '../pipeline/time-budget.js';
 import { optimizeFile, outputPaths } from '../pipeline/optimize.js';
 import type { OptimizeReport } from '../pipeline/report.js';
@@ -37,10 +37,7 @@ export function loadAssetsConfig(file: string): AssetsConfig {
     throw fileError(file, `option "models" must be a non-empty list of globs, got ${JSON.stringify(models)}`);
   }
   const options = validateOptions(rest, file);
-  for (const key of ['calibration', 'eval'] as const) {
-    const p = options[key];
-    if (p !== undefined && !isAbsolute(p)) options[key] = join(dirname(resolve(file)), p);
-  }
+  resolveDataPaths(options, file);
   return { models: models as string[], options: mergeOptions(options, {}) };
 }
 

@@ -198,12 +198,17 @@ export function loadConfig(file: string): Partial<OptimizeOptions> {
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UserError(`${file}: config must be a JSON object`);
   const options = validateOptions(json as Record<string, unknown>, file);
+  resolveDataPaths(options, file);
+  return options;
+}
+
+/** Relative data paths of a config file (calibration, eval, fine-tuning data) are relative to the file. */
+export function resolveDataPaths(options: Partial<OptimizeOptions>, file: string): void {
   const base = dirname(resolve(file));
   for (const key of ['calibration', 'eval', 'finetuneData'] as const) {
     const p = options[key];
     if (p !== undefined && !isAbsolute(p)) options[key] = join(base, p);
   }
-  return options;
 }
 
 /** The config file that applies to a model: an explicit one, else `mlshrink.config.json` beside it. */
