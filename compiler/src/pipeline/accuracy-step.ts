@@ -12,7 +12,7 @@ import type { PrecisionSearch } from './precision-search.js';
 import { hasLayerPrecision, INT4_FALLBACK_WARNING, withoutInt4, type Plan } from './plan.js';
 import { writeModel } from '../tflite/write.js';
 import type { MixedPrecisionReport, PassReport, RestoredLayersReport } from './report.js';
-import { restoreLayers, type RestoreSource } from './restore-layers.js';
+import { restoreLayers, restoredVerdict, type RestoreSource } from './restore-layers.js';
 import type { PlanRunner } from './run-plan.js';
 import { withinBudget } from './within-budget.js';
 
@@ -78,23 +78,13 @@ export async function accuracyStep(s: AccuracyStepInput): Promise<AccuracyStepRe
   s.ctx.log('accuracy: restoring pruned or clustered layers');
   const outcome = await restoreLayers(s.restore, s.planInput, plan, s.budget, measures, s.runner, s.ctx);
   const mixedNow = outcome.mixed ? mixedReport(outcome.mixed, s.compressed.bytes.length) : mixed;
-  const result: AccuracyStepResult = { ...(mixedNow ? { mixed: mixedNow } : {}), warnings };
-  const search = outcome.found?.search;
-  result.restored = { met: false, measurements: search?.measurements ?? 0, candidates: outcome.candidates, decisions: search?.decisions ?? [] };
-  const r = outcome.found;
-  if (outcome.onlyTheInput) {
-    result.restored.notSmallerThanInput = s.original.bytes.length;
-    return result;
-  }
-  if (!r || !('run' in r)) return result;
-  if (r.bytes.length >= s.original.bytes.length) {
-    result.restored.notSmallerThanInput = r.bytes.length;
-    return result;
-  }
-  result.restored.met = true;
-  warnings.push(`accuracy budget: ${r.search.keep.length} of ${r.search.candidates} pruned or clustered layers restored (unpruned, unclustered): ${r.search.decisions.map((d) => d.layer).join(', ')}`);
-  const evaluation = await evaluate({ bytes: r.bytes, model: r.run.model });
-  result.replacement = { plan: r.plan, input: r.input, model: r.run.model, bytes: r.bytes, passes: r.run.passes, evaluation };
+  const verdict = restoredVerdict(outcome, s.original.bytes.length, 'accuracy');
+  const result: AccuracyStepResult = { ...(mixedNow ? { mixed: mixedNow } : {}), restored: verdict.report, warnings };
+  if (!verdict.ship) return result;
+  const { plan: restoredPlan, input, run, bytes } = verdict.ship;
+  warnings.push(verdict.warning!);
+  const evaluation = await evaluate({ bytes, model: run.model });
+  result.replacement = { plan: restoredPlan, input, model: run.model, bytes, passes: run.passes, evaluation };
   return result;
 }
 

@@ -15,7 +15,7 @@ import { hasLayerPrecision, INT4_FALLBACK_WARNING, withoutInt4, type Plan } from
 import { writeModel } from '../tflite/write.js';
 import type { MixedPrecisionReport, PassReport, RestoredLayersReport } from './report.js';
 import type { PlanRunner } from './run-plan.js';
-import { restoreLayers, type RestoreSource } from './restore-layers.js';
+import { restoreLayers, restoredVerdict, type RestoreSource } from './restore-layers.js';
 
 export interface FidelityStepInput {
   modelPath: string;
@@ -82,30 +82,18 @@ export async function fidelityStep(s: FidelityStepInput): Promise<FidelityStepRe
 async function restoreStep(s: FidelityStepInput, plan: Plan, probes: GateProbes, out: FidelityStepResult): Promise<FidelityStepResult> {
   if (!s.restore) return out;
   s.ctx.log('fidelity: restoring pruned or clustered layers');
-  const { found, mixed, candidates, onlyTheInput } = await restoreLayers(s.restore, s.planInput, plan, s.budget, fidelityMeasures(probes), s.runner, s.ctx);
-  if (mixed) {
+  const outcome = await restoreLayers(s.restore, s.planInput, plan, s.budget, fidelityMeasures(probes), s.runner, s.ctx);
+  if (outcome.mixed) {
     // Mixed precision on the fully restored model replaces the first search (which left pruning in place).
-    out.mixed = mixedReport(mixed, s.compressed.bytes.length, out.mixed?.before.outputs ?? []);
+    out.mixed = mixedReport(outcome.mixed, s.compressed.bytes.length, out.mixed?.before.outputs ?? []);
   }
-  if (!found) {
-    out.restored = { met: false, measurements: 0, candidates, decisions: [] };
-    return out;
-  }
-  const { search } = found;
-  out.restored = { met: false, measurements: search.measurements, candidates: search.candidates, decisions: search.decisions };
-  if (onlyTheInput) {
-    out.restored.notSmallerThanInput = s.original.bytes.length;
-    return out;
-  }
-  if (!('run' in found)) return out;
-  if (found.bytes.length >= s.original.bytes.length) {
-    out.restored.notSmallerThanInput = found.bytes.length;
-    return out;
-  }
-  out.restored.met = true;
-  out.warnings.push(`fidelity budget: ${search.keep.length} of ${search.candidates} pruned or clustered layers restored (unpruned, unclustered): ${search.decisions.map((d) => d.layer).join(', ')}`);
-  out.replacement = { model: found.run.model, bytes: found.bytes, passes: found.run.passes };
-  out.fidelity = await probes.verdict({ bytes: found.bytes, model: found.run.model }, s.budget);
+  const verdict = restoredVerdict(outcome, s.original.bytes.length, 'fidelity');
+  out.restored = verdict.report;
+  if (!verdict.ship) return out;
+  const { run, bytes } = verdict.ship;
+  out.warnings.push(verdict.warning!);
+  out.replacement = { model: run.model, bytes, passes: run.passes };
+  out.fidelity = await probes.verdict({ bytes, model: run.model }, s.budget);
   return out;
 }
 

@@ -19,6 +19,7 @@ import { mixedPrecision, searchWithMeasures, type LossMeasures, type MixedPrecis
 import { hasLayerPrecision, type Plan, type PlanStep } from './plan.js';
 import { withinBudget } from './within-budget.js';
 import type { LayerCandidate, PrecisionSearch } from './precision-search.js';
+import type { RestoredLayersReport } from './report.js';
 import type { PlanRun, PlanRunner } from './run-plan.js';
 
 /** The model before fixed pruning, so layers can get their weights back. */
@@ -156,6 +157,21 @@ export async function restoreLayers(
   const chosen = build(chosenSearch.keep);
   const run = await runner.run(chosen.input, chosen.plan, ctx);
   return { candidates: candidates.length, found: { plan: chosen.plan, input: chosen.input, run, bytes: writeModel(run.model), search: chosenSearch }, ...(mixed ? { mixed } : {}) };
+}
+
+/**
+ * What an outcome means for the step that asked (fidelity or accuracy): the report, and the result to
+ * ship with its warning when some set of restored layers met the budget with a model smaller than the input.
+ */
+export function restoredVerdict(outcome: RestoreOutcome, inputBytes: number, budgetName: string): { report: RestoredLayersReport; ship?: RestoreResult; warning?: string } {
+  const found = outcome.found;
+  const search = found?.search;
+  const report: RestoredLayersReport = { met: false, measurements: search?.measurements ?? 0, candidates: search?.candidates ?? outcome.candidates, decisions: search?.decisions ?? [] };
+  if (outcome.onlyTheInput) return { report: { ...report, notSmallerThanInput: inputBytes } };
+  if (!found || !('run' in found)) return { report };
+  if (found.bytes.length >= inputBytes) return { report: { ...report, notSmallerThanInput: found.bytes.length } };
+  const warning = `${budgetName} budget: ${found.search.keep.length} of ${found.search.candidates} pruned or clustered layers restored (unpruned, unclustered): ${found.search.decisions.map((d) => d.layer).join(', ')}`;
+  return { report: { ...report, met: true }, ship: found, warning };
 }
 
 /**
